@@ -1,0 +1,338 @@
+package dev.netseal;
+
+import static dev.netseal.NetV1.AAD_SIZE;
+import static dev.netseal.NetV1.EVENT_PREFIX_SIZE;
+import static dev.netseal.NetV1.HEADER_SIZE;
+import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
+import static dev.netseal.NetV1.MAX_PACKET_SIZE;
+import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
+
+import dev.netseal.internal.aead.AeadCipher;
+import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.Wire;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Writes and seals Net v1 packets into its own buffer (direct on the native backend), with a
+ * nonce drawn from its pool's shared counter. Get one from a {@link ThreadLocalPool} or a
+ * {@link PacketPool}; {@link #close()} gives it back.
+ *
+ * <h2>Security guarantees</h2>
+ * Every packet sealed by any builder of a pool takes its counter from the one atomic counter of
+ * the pool's current key, so no (key, nonce) pair repeats, whatever thread seals. After
+ * {@code setKey} the next seal of every builder uses the new key and its fresh counter; a key is
+ * never used past its counter limit (2^62) and never after the pool wiped it.
+ *
+ * <h2>Use</h2>
+ * A builder is used by one thread at a time. A sealed packet is a read-only view of the builder's
+ * buffer, valid until the builder starts another packet or goes back to its pool: write it to a
+ * channel straight from there, or copy it. Two forms:
+ * <pre>{@code
+ * ByteBuffer p = b.build(streamId, seq, List.of(event1, event2), NetV1.FLAG_RELIABLE);
+ * ByteBuffer q = b.begin(streamId, seq, 0).event(bytes).event(buffer).seal(); // allocation-free
+ * }</pre>
+ */
+public final class PacketBuilder implements AutoCloseable {
+
+    private static final VarHandle SEALING;
+
+    static {
+        try {
+            SEALING = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "sealing", KeyEpoch.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Where the 56-byte associated data is assembled, after the largest packet. */
+    private static final int AAD_OFFSET = MAX_PACKET_SIZE;
+
+    final PoolCore core;
+    private final AeadCipher cipher;
+    private final ByteBuffer buf;
+    private final ByteBuffer sealedView;
+
+    /** The epoch a seal is running under, else null; see PoolCore for the protocol. */
+    @SuppressWarnings("unused") // accessed through SEALING
+    private KeyEpoch sealing;
+
+    /** The pool this builder is checked out of; null while it sits in a pool. */
+    BuilderOwner owner;
+    /** The thread cache it was last taken from (ThreadLocalPool's fast release path). */
+    ThreadLocalPool.LocalCache home;
+
+    private boolean writing;
+    private int writePos;
+    private int eventCount;
+    private int channelHash;
+
+    PacketBuilder(PoolCore core) {
+        this.core = core;
+        this.cipher = core.backend.newCipher();
+        this.buf = core.backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);
+        this.sealedView = buf.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    // ---- the allocation-free form -------------------------------------------------------------
+
+    /** Starts a data packet; events follow with {@code event(...)}, then {@link #seal()}. */
+    public PacketBuilder begin(long streamId, long sequence, int flags) {
+        return begin(streamId, sequence, flags, 0);
+    }
+
+    /** Starts a subprotocol packet (subprotocol_id is authenticated). */
+    public PacketBuilder begin(long streamId, long sequence, int flags, int subprotocolId) {
+        checkedOut();
+        checkU8("flags", flags);
+        if ((flags & NetV1.FLAG_HANDSHAKE) != 0) {
+            throw new IllegalArgumentException("FLAG_HANDSHAKE packets are not sealed: use buildHandshake");
+        }
+        checkU16("subprotocolId", subprotocolId);
+        Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, 0L, streamId, sequence,
+                core.originHash);
+        writing = true;
+        writePos = HEADER_SIZE;
+        eventCount = 0;
+        return this;
+    }
+
+    /** Appends one event. */
+    public PacketBuilder event(byte[] event) {
+        return event(event, 0, event.length);
+    }
+
+    /** Appends {@code length} bytes of {@code event} from {@code offset}. */
+    public PacketBuilder event(byte[] event, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, event.length);
+        int at = reserveEvent(length);
+        buf.put(at, event, offset, length);
+        return this;
+    }
+
+    /** Appends the remaining bytes of {@code event}, without moving its position. */
+    public PacketBuilder event(ByteBuffer event) {
+        int length = event.remaining();
+        int at = reserveEvent(length);
+        buf.put(at, event, event.position(), length);
+        return this;
+    }
+
+    /** Payload bytes still free in the packet begun; each event takes 4 more for its prefix. */
+    public int remainingPayload() {
+        requireWriting();
+        return HEADER_SIZE + MAX_PAYLOAD_SIZE - writePos;
+    }
+
+    /** Seals the packet begun with {@code begin}: a read-only view of the sealed bytes. */
+    public ByteBuffer seal() {
+        requireWriting();
+        writing = false;
+        return sealPayload(writePos - HEADER_SIZE, eventCount);
+    }
+
+    // ---- the one-call forms -------------------------------------------------------------------
+
+    /** Builds and seals a data packet carrying {@code events} (their remaining bytes). */
+    public ByteBuffer build(long streamId, long sequence, List<? extends ByteBuffer> events, int flags) {
+        return buildSubprotocol(streamId, sequence, events, flags, 0);
+    }
+
+    /** Builds and seals a subprotocol packet. */
+    public ByteBuffer buildSubprotocol(long streamId, long sequence, List<? extends ByteBuffer> events,
+                                       int flags, int subprotocolId) {
+        checkFits(events);
+        begin(streamId, sequence, flags, subprotocolId);
+        for (int i = 0, n = events.size(); i < n; i++) {
+            event(events.get(i));
+        }
+        return seal();
+    }
+
+    /** An empty sealed packet with FLAG_HEARTBEAT; it draws a counter like any other. */
+    public ByteBuffer buildHeartbeat() {
+        checkedOut();
+        Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
+        writing = false;
+        return sealPayload(0, 0);
+    }
+
+    /** A handshake packet: header then {@code payload} in clear, session id and nonce zero. */
+    public ByteBuffer buildHandshake(byte[] payload) {
+        checkedOut();
+        int max = MAX_PACKET_SIZE - HEADER_SIZE;
+        if (payload.length > max) {
+            throw new IllegalArgumentException("handshake payload too large: " + payload.length
+                    + " bytes > " + max);
+        }
+        writing = false;
+        Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HANDSHAKE, 0, 0, 0L, 0L, 0L, 0L);
+        Wire.writeNonce(buf, 0, 0, 0L);
+        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payload.length);
+        buf.putShort(HeaderLayout.EVENT_COUNT, (short) 0);
+        buf.put(HEADER_SIZE, payload);
+        return view(HEADER_SIZE + payload.length);
+    }
+
+    // ---- sizing -------------------------------------------------------------------------------
+
+    /** True when {@code events} fit in one packet (count and bytes). */
+    public boolean wouldFit(List<? extends ByteBuffer> events) {
+        return events.size() <= MAX_EVENTS_PER_PACKET && payloadSize(events) <= MAX_PAYLOAD_SIZE;
+    }
+
+    /** How many events of {@code averageSize} bytes fit in one packet. */
+    public static int maxEventsForSize(int averageSize) {
+        if (averageSize < 0) {
+            throw new IllegalArgumentException("averageSize must be >= 0, got " + averageSize);
+        }
+        return Math.min(MAX_EVENTS_PER_PACKET, MAX_PAYLOAD_SIZE / (EVENT_PREFIX_SIZE + averageSize));
+    }
+
+    // ---- settings -----------------------------------------------------------------------------
+
+    /** The session id the next packet will carry (the pool's current one). */
+    public long sessionId() {
+        return core.current().sessionId;
+    }
+
+    /** The channel hash (u16) of the next data packets; reset to 0 when the builder is released. */
+    public PacketBuilder setChannelHash(int channelHash) {
+        checkU16("channelHash", channelHash);
+        this.channelHash = channelHash;
+        return this;
+    }
+
+    /** The channel hash data packets carry. */
+    public int channelHash() {
+        return channelHash;
+    }
+
+    /** Gives the builder back to the pool it came from (the try-with-resources form). */
+    @Override
+    public void close() {
+        BuilderOwner o = owner;
+        if (o == null) {
+            throw new IllegalStateException("builder was already released");
+        }
+        o.release(this);
+    }
+
+    // ---- pool hooks ---------------------------------------------------------------------------
+
+    /** Marks the builder as in the pool again, checking it was out of this pool. */
+    void checkIn(PoolCore pool) {
+        if (pool != core) {
+            throw new IllegalArgumentException("builder belongs to another pool");
+        }
+        if (owner == null) {
+            throw new IllegalStateException("builder was already released");
+        }
+        owner = null;
+        writing = false;
+        channelHash = 0;
+    }
+
+    KeyEpoch sealingEpoch() {
+        return (KeyEpoch) SEALING.getAcquire(this);
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    private ByteBuffer sealPayload(int payloadLen, int events) {
+        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
+        buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
+        KeyEpoch epoch = core.current();
+        while (true) {
+            SEALING.set(this, epoch); // ordered before the draw by the draw's volatile write
+            long counter = epoch.counter.getAndIncrement();
+            if (counter < KeyEpoch.COUNTER_LIMIT) {
+                try {
+                    buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
+                    Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
+                    Wire.writeAad(buf, 0, buf, AAD_OFFSET);
+                    cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, AAD_OFFSET, AAD_SIZE,
+                            HEADER_SIZE, payloadLen);
+                } finally {
+                    SEALING.setRelease(this, null); // publishes "done with the key" to retire()
+                }
+                return view(Wire.sealedLength(payloadLen));
+            }
+            SEALING.setRelease(this, null);
+            epoch = core.afterRefusedDraw(epoch);
+        }
+    }
+
+    private ByteBuffer view(int length) {
+        sealedView.clear();
+        sealedView.limit(length);
+        return sealedView;
+    }
+
+    private int reserveEvent(int length) {
+        requireWriting();
+        if (eventCount == MAX_EVENTS_PER_PACKET) {
+            throw new IllegalArgumentException("too many events: a packet holds at most "
+                    + MAX_EVENTS_PER_PACKET);
+        }
+        int payloadAfter = writePos - HEADER_SIZE + EVENT_PREFIX_SIZE + length;
+        if (payloadAfter > MAX_PAYLOAD_SIZE) {
+            throw new IllegalArgumentException("payload too large: " + payloadAfter + " bytes > "
+                    + MAX_PAYLOAD_SIZE + " (event of " + length + " bytes)");
+        }
+        buf.putInt(writePos, length);
+        int at = writePos + EVENT_PREFIX_SIZE;
+        writePos = at + length;
+        eventCount++;
+        return at;
+    }
+
+    private void checkFits(List<? extends ByteBuffer> events) {
+        if (events.size() > MAX_EVENTS_PER_PACKET) {
+            throw new IllegalArgumentException("too many events: " + events.size() + " > "
+                    + MAX_EVENTS_PER_PACKET);
+        }
+        long size = payloadSize(events);
+        if (size > MAX_PAYLOAD_SIZE) {
+            throw new IllegalArgumentException("payload too large: " + size + " bytes > "
+                    + MAX_PAYLOAD_SIZE);
+        }
+    }
+
+    private static long payloadSize(List<? extends ByteBuffer> events) {
+        long size = 0;
+        for (int i = 0, n = events.size(); i < n; i++) {
+            size += EVENT_PREFIX_SIZE + events.get(i).remaining();
+        }
+        return size;
+    }
+
+    private void requireWriting() {
+        checkedOut();
+        if (!writing) {
+            throw new IllegalStateException("no packet begun: call begin(...) first");
+        }
+    }
+
+    private void checkedOut() {
+        if (owner == null) {
+            throw new IllegalStateException("builder was released to its pool; acquire another");
+        }
+    }
+
+    private static void checkU8(String name, int value) {
+        if ((value & ~0xFF) != 0) {
+            throw new IllegalArgumentException(name + " must fit in 8 bits, got " + value);
+        }
+    }
+
+    private static void checkU16(String name, int value) {
+        if ((value & ~0xFFFF) != 0) {
+            throw new IllegalArgumentException(name + " must fit in 16 bits, got " + value);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.netseal;
+
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.aead.Backends;
+
+/**
+ * A pool of {@link PacketBuilder}s in one shared bounded lock-free queue, with no thread cache:
+ * every acquire and release touches the queue. The baseline {@link ThreadLocalPool} is measured
+ * against; it seals exactly the same way and gives the same guarantees.
+ *
+ * <p>Thread-safe.
+ */
+public final class PacketPool implements AutoCloseable, BuilderOwner {
+
+    private final PoolCore core;
+
+    private PacketPool(AeadBackend backend, int size, byte[] key, long sessionId, long originHash) {
+        this.core = new PoolCore(backend, size, key, sessionId, originHash);
+        core.prefill();
+    }
+
+    /** A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}. */
+    public static PacketPool create(int size, byte[] key, long sessionId) {
+        return withOrigin(size, key, sessionId, 0L);
+    }
+
+    /** As {@link #create}, stamping {@code originHash} on every data packet. */
+    public static PacketPool withOrigin(int size, byte[] key, long sessionId, long originHash) {
+        return new PacketPool(Backends.active(), size, key, sessionId, originHash);
+    }
+
+    static PacketPool onBackend(AeadBackend backend, int size, byte[] key, long sessionId, long originHash) {
+        return new PacketPool(backend, size, key, sessionId, originHash);
+    }
+
+    /** Takes a builder (a new one when the queue is empty); close it to give it back. */
+    public PacketBuilder get() {
+        core.checkOpen();
+        PacketBuilder b = core.shared.poll();
+        if (b == null) {
+            b = core.newBuilder();
+        }
+        b.owner = this;
+        return b;
+    }
+
+    /** Gives a builder back; throws if it came from another pool or was already released. */
+    @Override
+    public void release(PacketBuilder builder) {
+        builder.checkIn(core);
+        if (!core.isClosed()) {
+            core.shared.offer(builder); // a full queue drops it
+        }
+    }
+
+    /** The size of the queue. */
+    public int capacity() {
+        return core.capacity;
+    }
+
+    /** Builders in the queue now. */
+    public int available() {
+        return core.shared.size();
+    }
+
+    /** The session id packets carry now. */
+    public long sessionId() {
+        return core.current().sessionId;
+    }
+
+    /** Rekeys; see {@link ThreadLocalPool#setKey}. */
+    public void setKey(byte[] key, long sessionId) {
+        core.setKey(key, sessionId);
+    }
+
+    /** Refuses new work and wipes the key once in-flight seals are done. Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    PoolCore core() {
+        return core;
+    }
+}

@@ -1,0 +1,209 @@
+package dev.netseal;
+
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.aead.Backends;
+import java.lang.ref.Cleaner;
+import org.jctools.queues.MessagePassingQueue;
+
+/**
+ * A pool of {@link PacketBuilder}s with a cache per thread in front of a shared bounded
+ * lock-free queue: the pool to use when many threads seal.
+ *
+ * <p>{@link #acquire()} pops the calling thread's cache; when it is empty it moves up to
+ * {@link #localCapacity()} builders from the shared queue in one go; when that is empty too it
+ * makes a new builder. {@link #release} keeps the builder in the releasing thread's cache while
+ * that holds fewer than {@code 2 × localCapacity}, else moves a batch of {@code localCapacity}
+ * to the shared queue.
+ *
+ * <h2>Why the warm path needs no atomic operation</h2>
+ * A thread cache is reached only through this pool's {@link ThreadLocal}, so only its own thread
+ * reads or writes it: plain fields are enough. A builder handed to another thread travels by the
+ * caller's own hand-off (a queue, an executor), which already orders the writes; the builder
+ * then goes into the releasing thread's cache. The shared queue (JCTools' MpmcArrayQueue) is
+ * touched only to refill or spill a batch.
+ *
+ * <h2>Security guarantees</h2>
+ * All builders of this pool draw nonces from one counter per key, so a (key, nonce) pair never
+ * repeats across threads, caches, builders made on demand, or rekeys. {@link #setKey} starts a
+ * new key and counter; no builder seals with the old key after it returns. {@link #close()}
+ * refuses new work and wipes the key once the last in-flight seal is done. A pool that is
+ * dropped without {@code close()} is not kept alive by thread caches, and its key is wiped when
+ * it is collected.
+ *
+ * <p>Thread-safe.
+ */
+public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
+
+    /** Builders a thread refills at once; it keeps up to twice as many. */
+    public static final int DEFAULT_LOCAL_CAPACITY = 8;
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final PoolCore core;
+    private final int localCapacity;
+    private final ThreadLocal<LocalCache> local;
+
+    private ThreadLocalPool(AeadBackend backend, int size, byte[] key, long sessionId, long originHash,
+                            int localCapacity) {
+        if (localCapacity < 1) {
+            throw new IllegalArgumentException("localCapacity must be at least 1, got " + localCapacity);
+        }
+        this.core = new PoolCore(backend, size, key, sessionId, originHash);
+        this.localCapacity = localCapacity;
+        int keep = 2 * localCapacity;
+        // The initial value must not capture this pool: see the class comment of PoolCore.
+        this.local = ThreadLocal.withInitial(() -> new LocalCache(keep));
+        core.prefill();
+        PoolCore c = core;
+        CLEANER.register(this, c::close);
+    }
+
+    /** A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}. */
+    public static ThreadLocalPool create(int size, byte[] key, long sessionId) {
+        return withOrigin(size, key, sessionId, 0L);
+    }
+
+    /** As {@link #create}, stamping {@code originHash} on every data packet. */
+    public static ThreadLocalPool withOrigin(int size, byte[] key, long sessionId, long originHash) {
+        return withLocalCapacity(size, key, sessionId, originHash, DEFAULT_LOCAL_CAPACITY);
+    }
+
+    /** As {@link #withOrigin}, with {@code localCapacity} builders moved per refill. */
+    public static ThreadLocalPool withLocalCapacity(int size, byte[] key, long sessionId, long originHash,
+                                                    int localCapacity) {
+        return new ThreadLocalPool(Backends.active(), size, key, sessionId, originHash, localCapacity);
+    }
+
+    /** As {@link #withLocalCapacity}, on an explicit backend (tests run every backend). */
+    static ThreadLocalPool onBackend(AeadBackend backend, int size, byte[] key, long sessionId,
+                                     long originHash, int localCapacity) {
+        return new ThreadLocalPool(backend, size, key, sessionId, originHash, localCapacity);
+    }
+
+    /** Takes a builder; give it back with {@link #release} or {@link PacketBuilder#close()}. */
+    public PacketBuilder acquire() {
+        core.checkOpen();
+        LocalCache cache = local.get();
+        PacketBuilder b = cache.pop();
+        if (b == null) {
+            b = refill(cache);
+        }
+        b.owner = this;
+        b.home = cache;
+        return b;
+    }
+
+    /** The same as {@link #acquire()}, named for try-with-resources: {@code try (var b = pool.get())}. */
+    public PacketBuilder get() {
+        return acquire();
+    }
+
+    /**
+     * Gives a builder back. Throws if it came from another pool or was already released. The
+     * builder and any packet view it returned must not be used afterwards.
+     */
+    @Override
+    public void release(PacketBuilder builder) {
+        builder.checkIn(core);
+        if (core.isClosed()) {
+            return; // dropped: a closed pool keeps nothing
+        }
+        LocalCache cache = builder.home;
+        if (cache == null || cache.owner != Thread.currentThread()) {
+            cache = local.get();
+        }
+        if (!cache.push(builder)) {
+            spill(cache);
+            cache.push(builder);
+        }
+    }
+
+    private PacketBuilder refill(LocalCache cache) {
+        core.shared.drain(cache, localCapacity);
+        PacketBuilder b = cache.pop();
+        return b != null ? b : core.newBuilder();
+    }
+
+    private void spill(LocalCache cache) {
+        for (int i = 0; i < localCapacity; i++) {
+            PacketBuilder b = cache.pop();
+            if (b == null || !core.shared.relaxedOffer(b)) {
+                break; // a full shared queue drops the builder, as the size bound intends
+            }
+        }
+    }
+
+    /** The size of the shared queue. */
+    public int capacity() {
+        return core.capacity;
+    }
+
+    /** Builders in the shared queue now (a moment's view). */
+    public int sharedAvailable() {
+        return core.shared.size();
+    }
+
+    /** The session id packets carry now. */
+    public long sessionId() {
+        return core.current().sessionId;
+    }
+
+    /** Builders moved per refill. */
+    public int localCapacity() {
+        return localCapacity;
+    }
+
+    /**
+     * Rekeys: a new key (32 bytes) and session, counters from 0. Every builder, wherever it is,
+     * seals its next packet with the new key; the old key is wiped once no seal still uses it.
+     */
+    public void setKey(byte[] key, long sessionId) {
+        core.setKey(key, sessionId);
+    }
+
+    /** Refuses new work and wipes the key once in-flight seals are done. Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    PoolCore core() {
+        return core;
+    }
+
+    /**
+     * One thread's cache. Only its owner thread touches it (see the class comment), so its fields
+     * are plain. It is also the consumer the shared queue drains a refill into.
+     */
+    static final class LocalCache implements MessagePassingQueue.Consumer<PacketBuilder> {
+        final Thread owner = Thread.currentThread();
+        private final PacketBuilder[] items;
+        private int count;
+
+        LocalCache(int keep) {
+            items = new PacketBuilder[keep];
+        }
+
+        PacketBuilder pop() {
+            if (count == 0) {
+                return null;
+            }
+            PacketBuilder b = items[--count];
+            items[count] = null;
+            return b;
+        }
+
+        boolean push(PacketBuilder b) {
+            if (count == items.length) {
+                return false;
+            }
+            items[count++] = b;
+            return true;
+        }
+
+        @Override
+        public void accept(PacketBuilder b) {
+            push(b);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.netseal.internal.aead;
+
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+
+/**
+ * The one place that decides which AEAD backend seals. Properties are read once, on first use:
+ * <ul>
+ *   <li>{@code netseal.backend} = {@code auto} (default: native if it loads, else java),
+ *       {@code native} (failure to load is an error) or {@code java};</li>
+ *   <li>{@code netseal.native.path} = an absolute path to {@code libnetseal.so}.</li>
+ * </ul>
+ * In {@code auto} a failure to load native is logged once, at INFO, with its full cause, and kept
+ * for {@link #unavailabilityCause()}.
+ */
+public final class Backends {
+    public static final String BACKEND_PROPERTY = "netseal.backend";
+    public static final String NATIVE_PATH_PROPERTY = "netseal.native.path";
+
+    private static final System.Logger LOG = System.getLogger("dev.netseal");
+
+    private Backends() {}
+
+    private static final class Native {
+        static final NativeBackend BACKEND;
+        static final Throwable CAUSE;
+
+        static {
+            NativeBackend backend = null;
+            Throwable cause = null;
+            String path = System.getProperty(NATIVE_PATH_PROPERTY);
+            LOG.log(Level.DEBUG, "{0}={1}", NATIVE_PATH_PROPERTY, path);
+            try {
+                backend = new NativeBackend(NativeLoader.load(path));
+            } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError from JNA, ...
+                cause = t;
+            }
+            BACKEND = backend;
+            CAUSE = cause;
+        }
+    }
+
+    private static final class Active {
+        static final AeadBackend BACKEND = choose();
+    }
+
+    /** The backend every pool and receiver uses unless told otherwise. */
+    public static AeadBackend active() {
+        return Active.BACKEND;
+    }
+
+    /** The native backend, or null if it did not load (see {@link #unavailabilityCause()}). */
+    public static NativeBackend nativeOrNull() {
+        return Native.BACKEND;
+    }
+
+    /** Why native is not available, or null if it is. */
+    public static Throwable unavailabilityCause() {
+        return Native.CAUSE;
+    }
+
+    /** A BouncyCastle backend, always available. */
+    public static AeadBackend java() {
+        return new BouncyCastleBackend(null);
+    }
+
+    private static AeadBackend choose() {
+        String wanted = System.getProperty(BACKEND_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        LOG.log(Level.DEBUG, "{0}={1}", BACKEND_PROPERTY, wanted);
+        switch (wanted) {
+            case "java":
+                return new BouncyCastleBackend(null);
+            case "native":
+                if (Native.BACKEND == null) {
+                    throw new IllegalStateException("-D" + BACKEND_PROPERTY + "=native, but the native"
+                            + " library could not be loaded: " + Native.CAUSE.getMessage(), Native.CAUSE);
+                }
+                return Native.BACKEND;
+            case "auto":
+                if (Native.BACKEND != null) {
+                    return Native.BACKEND;
+                }
+                LOG.log(Level.INFO, "netseal seals with pure-Java BouncyCastle: the native library is"
+                        + " unavailable (" + Native.CAUSE.getMessage() + ")", Native.CAUSE);
+                return new BouncyCastleBackend(Native.CAUSE.getMessage());
+            default:
+                throw new IllegalArgumentException("-D" + BACKEND_PROPERTY + "=" + wanted
+                        + " is not one of auto, native, java");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.netseal.internal.aead;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+/** The pure-Java backend: BouncyCastle's low-level {@code ChaCha20Poly1305}, on heap arrays. */
+public final class BouncyCastleBackend implements AeadBackend {
+
+    private final String fallbackReason;
+
+    /** @param fallbackReason why the native backend is not in use, or null if java was asked for */
+    public BouncyCastleBackend(String fallbackReason) {
+        this.fallbackReason = fallbackReason;
+    }
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.JAVA;
+    }
+
+    @Override
+    public String description() {
+        String version = org.bouncycastle.jce.provider.BouncyCastleProvider.class.getPackage()
+                .getImplementationVersion();
+        return "java (BouncyCastle " + (version == null ? "bcprov" : version) + ")"
+                + (fallbackReason == null ? "" : "; native unavailable: " + fallbackReason);
+    }
+
+    @Override
+    public AeadKey importKey(byte[] key) {
+        return new Key(key);
+    }
+
+    @Override
+    public ByteBuffer allocate(int capacity) {
+        return ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public AeadCipher newCipher() {
+        return new BouncyCastleCipher();
+    }
+
+    /** The key lives in one KeyParameter shared by every cipher; destroy zeroes its array. */
+    static final class Key implements AeadKey {
+        final KeyParameter parameter;
+        private volatile boolean destroyed;
+
+        Key(byte[] key) {
+            this.parameter = new KeyParameter(key); // copies
+        }
+
+        @Override
+        public void destroy() {
+            // KeyParameter.getKey() hands out its own array, so this wipes the only copy we made.
+            Arrays.fill(parameter.getKey(), (byte) 0);
+            destroyed = true;
+        }
+
+        @Override
+        public boolean isDestroyed() {
+            return destroyed;
+        }
+
+        /** The array destroy() wipes, for tests that check it is zero. */
+        byte[] bytesForTest() {
+            return parameter.getKey();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.netseal.internal.aead;
+
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+
+/**
+ * Finds and loads {@code libnetseal.so}, in this order: an explicit file
+ * ({@code -Dnetseal.native.path}), the classifier jar's resource at JNA's platform path
+ * ({@code linux-x86-64/libnetseal.so}, extracted by JNA into its private cache directory), then
+ * {@code java.library.path}. Every failed attempt rides along as a suppressed exception of the
+ * one that is thrown, and the message says what to do.
+ */
+final class NativeLoader {
+    static final String LIBRARY = "netseal";
+
+    private NativeLoader() {}
+
+    /** Loads the library and initialises libsodium; returns where it was loaded from. */
+    static String load(String explicitPath) {
+        if (explicitPath != null) {
+            File file = new File(explicitPath);
+            if (!file.isAbsolute() || !file.isFile()) {
+                throw new UnsatisfiedLinkError("netseal.native.path=" + explicitPath
+                        + " is not an absolute path to an existing file");
+            }
+            System.load(file.getAbsolutePath());
+            return initialise(file.getAbsolutePath());
+        }
+        UnsatisfiedLinkError failure = new UnsatisfiedLinkError(
+                "libnetseal.so was not found for " + Platform.RESOURCE_PREFIX
+                        + ": add the dependency dev.netseal:netseal:<version>:linux-x86_64 (classifier jar),"
+                        + " or set -Dnetseal.native.path=/abs/path/libnetseal.so");
+        try {
+            return initialise(loadFromResource());
+        } catch (IOException | UnsatisfiedLinkError e) {
+            failure.addSuppressed(e);
+        }
+        try {
+            System.loadLibrary(LIBRARY);
+            return initialise("java.library.path");
+        } catch (UnsatisfiedLinkError e) {
+            failure.addSuppressed(e);
+        }
+        throw failure;
+    }
+
+    private static String loadFromResource() throws IOException {
+        ClassLoader loader = NativeLoader.class.getClassLoader();
+        String resource = Platform.RESOURCE_PREFIX + "/lib" + LIBRARY + ".so";
+        URL url = loader.getResource(resource);
+        if (url == null) {
+            throw new IOException("no resource " + resource + " on the class path");
+        }
+        File file;
+        try {
+            file = Native.extractFromResourcePath("/" + resource, loader);
+        } catch (IOException e) {
+            throw new IOException("could not extract " + url + " (a noexec or full temp directory?"
+                    + " point -Djna.tmpdir at a writable, executable directory)", e);
+        }
+        boolean extracted = !"file".equals(url.getProtocol());
+        try {
+            System.load(file.getAbsolutePath());
+        } catch (UnsatisfiedLinkError e) {
+            UnsatisfiedLinkError wrapped = new UnsatisfiedLinkError("could not load " + file
+                    + " extracted from " + url + " (wrong architecture, or a noexec temp directory?"
+                    + " set -Djna.tmpdir to an executable directory): " + e.getMessage());
+            wrapped.initCause(e);
+            throw wrapped;
+        } finally {
+            if (extracted) {
+                // Once mapped the file is no longer needed; do not leave copies behind.
+                file.delete();
+            }
+        }
+        return url.toString();
+    }
+
+    private static String initialise(String from) {
+        if (NativeSodium.init() != 0) {
+            throw new UnsatisfiedLinkError("libsodium failed to initialise (sodium_init) in " + from);
+        }
+        return from;
+    }
+}

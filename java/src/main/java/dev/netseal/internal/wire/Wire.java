@@ -1,0 +1,77 @@
+package dev.netseal.internal.wire;
+
+import static dev.netseal.NetV1.AAD_SIZE;
+import static dev.netseal.NetV1.HEADER_SIZE;
+import static dev.netseal.NetV1.MAGIC;
+import static dev.netseal.NetV1.VERSION;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Writes and reads the parts of a Net v1 packet that both the sealing and the opening side need:
+ * the header's fixed fields, the nonce, and the 56-byte associated data.
+ *
+ * <p>Every buffer handed in must be little-endian; offsets are absolute and never move the
+ * buffer's position.
+ */
+public final class Wire {
+    private Wire() {}
+
+    /** The 4-byte nonce prefix of a session: low 32 bits of the id XOR its high 32 bits. */
+    public static int noncePrefix(long sessionId) {
+        return (int) sessionId ^ (int) (sessionId >>> 32);
+    }
+
+    /**
+     * Writes every header field but the nonce, payload_len and event_count (which are known only
+     * at seal time) at {@code base}. priority, hop_ttl, hop_count, frag_flags, subnet_id,
+     * fragment_id and fragment_offset are zero: this library does not fragment or route.
+     */
+    public static void writeHeaderStart(ByteBuffer b, int base, int flags, int subprotocolId,
+                                        int channelHash, long sessionId, long streamId,
+                                        long sequence, long originHash) {
+        b.putShort(base + HeaderLayout.MAGIC, (short) MAGIC);
+        b.put(base + HeaderLayout.VERSION, (byte) VERSION);
+        b.put(base + HeaderLayout.FLAGS, (byte) flags);
+        b.putInt(base + HeaderLayout.PRIORITY, 0); // priority, hop_ttl, hop_count, frag_flags
+        b.putShort(base + HeaderLayout.SUBPROTOCOL_ID, (short) subprotocolId);
+        b.putShort(base + HeaderLayout.CHANNEL_HASH, (short) channelHash);
+        b.putLong(base + HeaderLayout.SESSION_ID, sessionId);
+        b.putLong(base + HeaderLayout.STREAM_ID, streamId);
+        b.putLong(base + HeaderLayout.SEQUENCE, sequence);
+        b.putLong(base + HeaderLayout.ORIGIN_HASH, originHash);
+        b.putLong(base + HeaderLayout.SUBNET_ID, 0L); // subnet_id, fragment_id, fragment_offset
+    }
+
+    /** Writes the 12-byte nonce: prefix, then the counter, both little-endian. */
+    public static void writeNonce(ByteBuffer b, int base, int prefix, long counter) {
+        b.putInt(base + HeaderLayout.NONCE_PREFIX, prefix);
+        b.putLong(base + HeaderLayout.NONCE_COUNTER, counter);
+    }
+
+    /**
+     * Copies the associated data of the header at {@code headerBase} to {@code aadBase}: the
+     * header without bytes 12..24 (the nonce), with hop_count (byte 6) zeroed, because forwarders
+     * change it in transit.
+     */
+    public static void writeAad(ByteBuffer b, int headerBase, ByteBuffer aad, int aadBase) {
+        aad.putLong(aadBase, b.getLong(headerBase) & ~(0xFFL << (8 * HeaderLayout.HOP_COUNT)));
+        aad.putInt(aadBase + 8, b.getInt(headerBase + 8));
+        // bytes 24..68 of the header, 44 of them, follow the nonce
+        for (int i = 0; i < 40; i += 8) {
+            aad.putLong(aadBase + 12 + i, b.getLong(headerBase + HeaderLayout.SESSION_ID + i));
+        }
+        aad.putInt(aadBase + 52, b.getInt(headerBase + HeaderLayout.SESSION_ID + 40));
+    }
+
+    /** The total length of a sealed packet carrying {@code payloadLen} plaintext bytes. */
+    public static int sealedLength(int payloadLen) {
+        return HEADER_SIZE + payloadLen + dev.netseal.NetV1.TAG_SIZE;
+    }
+
+    static {
+        if (AAD_SIZE != 56) {
+            throw new AssertionError("AAD layout assumes 56 bytes");
+        }
+    }
+}

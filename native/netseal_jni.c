@@ -1,0 +1,103 @@
+/*
+ * JNI glue for dev.netseal.internal.aead.NativeSodium.
+ *
+ * Entry points are bound by their mangled names (no RegisterNatives), so the
+ * names below must track the Java class exactly. Everything else in this
+ * library is hidden (-fvisibility=hidden plus --exclude-libs for libsodium).
+ *
+ * seal/open take only primitives and make no JNIEnv calls: buffers are
+ * off-heap addresses that the Java side has already validated, so the call
+ * costs one native transition and no pinning or copying.
+ */
+#include <jni.h>
+#include <stdint.h>
+
+#include "netseal_aead.h"
+
+#define NS_FN(name) Java_dev_netseal_internal_aead_NativeSodium_##name
+
+/* Java passes raw addresses as long. */
+#define NS_PTR(addr) ((unsigned char *)(uintptr_t)(addr))
+
+JNIEXPORT jint JNICALL NS_FN(init)(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return netseal_init();
+}
+
+JNIEXPORT jstring JNICALL NS_FN(sodiumVersion)(JNIEnv *env, jclass cls)
+{
+    (void)cls;
+    /* libsodium's version string is plain ASCII, so modified UTF-8 is fine. */
+    return (*env)->NewStringUTF(env, sodium_version_string());
+}
+
+JNIEXPORT jlong JNICALL NS_FN(keyCreate)(JNIEnv *env, jclass cls,
+                                         jbyteArray key)
+{
+    unsigned char *k;
+
+    (void)cls;
+    if (key == NULL ||
+        (*env)->GetArrayLength(env, key) != (jsize)NETSEAL_KEY_BYTES)
+        return 0;
+    k = netseal_key_alloc();
+    if (k == NULL)
+        return 0;
+    /* Copy straight into guarded memory so no other copy needs wiping. */
+    (*env)->GetByteArrayRegion(env, key, 0, (jsize)NETSEAL_KEY_BYTES,
+                               (jbyte *)k);
+    if ((*env)->ExceptionCheck(env) || netseal_key_lock(k) != 0) {
+        netseal_key_free(k);
+        return 0;
+    }
+    return (jlong)(uintptr_t)k;
+}
+
+JNIEXPORT void JNICALL NS_FN(keyFree)(JNIEnv *env, jclass cls, jlong handle)
+{
+    (void)env;
+    (void)cls;
+    netseal_key_free(NS_PTR(handle));
+}
+
+/*
+ * The null-key and negative-length checks duplicate Java's validation on
+ * purpose: they cost a couple of predicted branches and turn a caller bug
+ * into an error return instead of a JVM crash.
+ */
+JNIEXPORT jint JNICALL NS_FN(seal)(JNIEnv *env, jclass cls, jlong keyHandle,
+                                   jint noncePrefix, jlong counter,
+                                   jlong aadAddr, jint aadLen, jlong msgAddr,
+                                   jint msgLen, jlong tagAddr)
+{
+    (void)env;
+    (void)cls;
+    if (keyHandle == 0 || aadLen < 0 || msgLen < 0)
+        return -1;
+    return netseal_seal(NS_PTR(keyHandle), (uint32_t)noncePrefix,
+                        (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
+                        NS_PTR(msgAddr), (size_t)msgLen, NS_PTR(tagAddr));
+}
+
+JNIEXPORT jint JNICALL NS_FN(open)(JNIEnv *env, jclass cls, jlong keyHandle,
+                                   jint noncePrefix, jlong counter,
+                                   jlong aadAddr, jint aadLen, jlong msgAddr,
+                                   jint msgLen, jlong tagAddr)
+{
+    (void)env;
+    (void)cls;
+    if (keyHandle == 0 || aadLen < 0 || msgLen < 0)
+        return -1;
+    return netseal_open(NS_PTR(keyHandle), (uint32_t)noncePrefix,
+                        (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
+                        NS_PTR(msgAddr), (size_t)msgLen, NS_PTR(tagAddr));
+}
+
+JNIEXPORT jint JNICALL NS_FN(keyCount)(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return (jint)netseal_key_count();
+}
