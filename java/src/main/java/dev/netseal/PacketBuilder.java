@@ -256,7 +256,7 @@ public final class PacketBuilder implements AutoCloseable {
                     Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
                     Wire.writeAad(buf, 0, buf, AAD_OFFSET);
                     cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, AAD_OFFSET, AAD_SIZE,
-                            HEADER_SIZE, payloadLen);
+                            buf, HEADER_SIZE, payloadLen);
                 } finally {
                     SEALING.setRelease(this, null); // publishes "done with the key" to retire()
                 }

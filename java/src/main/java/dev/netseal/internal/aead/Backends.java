@@ -10,8 +10,8 @@ import java.util.Locale;
  *       {@code native} (failure to load is an error) or {@code java};</li>
  *   <li>{@code netseal.native.path} = an absolute path to {@code libnetseal.so}.</li>
  * </ul>
- * In {@code auto} a failure to load native is logged once, at INFO, with its full cause, and kept
- * for {@link #unavailabilityCause()}.
+ * In {@code auto} a failure to load native is logged once, at INFO (the full cause, with every
+ * failed attempt suppressed in it, at DEBUG), and kept for {@link #unavailabilityCause()}.
  */
 public final class Backends {
     public static final String BACKEND_PROPERTY = "netseal.backend";
@@ -81,7 +81,8 @@ public final class Backends {
                     return Native.BACKEND;
                 }
                 LOG.log(Level.INFO, "netseal seals with pure-Java BouncyCastle: the native library is"
-                        + " unavailable (" + Native.CAUSE.getMessage() + ")", Native.CAUSE);
+                        + " unavailable (" + Native.CAUSE.getMessage() + ")");
+                LOG.log(Level.DEBUG, "why the native library did not load", Native.CAUSE);
                 return new BouncyCastleBackend(Native.CAUSE.getMessage());
             default:
                 throw new IllegalArgumentException("-D" + BACKEND_PROPERTY + "=" + wanted

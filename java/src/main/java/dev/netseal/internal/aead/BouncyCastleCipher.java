@@ -10,14 +10,16 @@ import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
 import org.bouncycastle.crypto.params.ParametersWithIV;
 
 /**
- * One reused BouncyCastle engine. Parameters are a {@link ParametersWithIV} over our own nonce
- * array, made once per key: BouncyCastle reads the IV array without copying it, so writing the
- * next nonce into it is all a new packet costs (AEADParameters would clone the nonce each time).
+ * One reused BouncyCastle engine. Its parameters are one {@link ParametersWithIV} per key:
+ * the constructor copies the IV, and {@code getIV()} hands out that copy without cloning, so
+ * writing the next nonce into {@code getIV()}'s array is all a new packet costs (AEADParameters
+ * would clone the nonce on every init).
  */
 final class BouncyCastleCipher implements AeadCipher {
 
     private final ChaCha20Poly1305 engine = new ChaCha20Poly1305();
-    private final byte[] nonce = new byte[NONCE_SIZE];
+    /** The array inside {@link #params}: what the engine reads as the nonce on init. */
+    private byte[] nonce;
     /** Decryption writes here first, so a forgery never leaves unauthenticated bytes behind. */
     private final byte[] scratch = new byte[NetV1.MAX_PAYLOAD_SIZE + TAG_SIZE];
     private BouncyCastleBackend.Key paramsKey;
@@ -29,13 +31,13 @@ final class BouncyCastleCipher implements AeadCipher {
     }
 
     @Override
-    public void seal(AeadKey key, int prefix, long counter, ByteBuffer buf, int aadOff, int aadLen,
-                     int msgOff, int msgLen) {
-        AeadCipher.checkRanges(buf, aadOff, aadLen, msgOff, msgLen);
+    public void seal(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                     ByteBuffer buf, int msgOff, int msgLen) {
+        AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
         byte[] a = buf.array();
         int base = buf.arrayOffset();
         init(true, key, prefix, counter);
-        engine.processAADBytes(a, base + aadOff, aadLen);
+        engine.processAADBytes(aad.array(), aad.arrayOffset() + aadOff, aadLen);
         int n = engine.processBytes(a, base + msgOff, msgLen, a, base + msgOff);
         try {
             engine.doFinal(a, base + msgOff + n);
@@ -45,13 +47,13 @@ final class BouncyCastleCipher implements AeadCipher {
     }
 
     @Override
-    public boolean open(AeadKey key, int prefix, long counter, ByteBuffer buf, int aadOff, int aadLen,
-                        int msgOff, int msgLen) {
-        AeadCipher.checkRanges(buf, aadOff, aadLen, msgOff, msgLen);
+    public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                        ByteBuffer buf, int msgOff, int msgLen) {
+        AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
         byte[] a = buf.array();
         int base = buf.arrayOffset();
         init(false, key, prefix, counter);
-        engine.processAADBytes(a, base + aadOff, aadLen);
+        engine.processAADBytes(aad.array(), aad.arrayOffset() + aadOff, aadLen);
         int n = engine.processBytes(a, base + msgOff, msgLen + TAG_SIZE, scratch, 0);
         try {
             n += engine.doFinal(scratch, n);
@@ -65,7 +67,8 @@ final class BouncyCastleCipher implements AeadCipher {
     private void init(boolean forEncryption, AeadKey key, int prefix, long counter) {
         BouncyCastleBackend.Key k = (BouncyCastleBackend.Key) key;
         if (k != paramsKey) {
-            params = new ParametersWithIV(k.parameter, nonce);
+            params = new ParametersWithIV(k.parameter, new byte[NONCE_SIZE]);
+            nonce = params.getIV();
             paramsKey = k;
         }
         for (int i = 0; i < 4; i++) {

@@ -3,14 +3,15 @@ package dev.netseal.internal.aead;
 import java.nio.ByteBuffer;
 
 /**
- * Crosses to libsodium through JNI with primitive arguments only. The address of the buffer
+ * Crosses to libsodium through JNI with primitive arguments only. The address of the buffers
  * last worked in is cached: a builder always works in its own buffer and a receiving thread
- * usually in the same one, so the cold address lookup happens once, not per packet.
+ * usually in the same one, so the cold address lookup happens once, not per packet. Holding
+ * the buffer object keeps it, and so its address, alive.
  */
 final class NativeCipher implements AeadCipher {
 
-    private ByteBuffer addressOf;
-    private long address;
+    private final AddressCache aadAddress = new AddressCache();
+    private final AddressCache msgAddress = new AddressCache();
 
     @Override
     public boolean worksIn(ByteBuffer buf) {
@@ -18,34 +19,43 @@ final class NativeCipher implements AeadCipher {
     }
 
     @Override
-    public void seal(AeadKey key, int prefix, long counter, ByteBuffer buf, int aadOff, int aadLen,
-                     int msgOff, int msgLen) {
-        long base = base(buf, aadOff, aadLen, msgOff, msgLen);
-        int rc = NativeSodium.seal(handle(key), prefix, counter, base + aadOff, aadLen,
-                base + msgOff, msgLen, base + msgOff + msgLen);
+    public void seal(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                     ByteBuffer buf, int msgOff, int msgLen) {
+        AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
+        long a = aadAddress.of(aad);
+        long m = msgAddress.of(buf);
+        int rc = NativeSodium.seal(handle(key), prefix, counter, a + aadOff, aadLen,
+                m + msgOff, msgLen, m + msgOff + msgLen);
         if (rc != 0) {
             throw new IllegalStateException("libsodium refused to seal (rc " + rc + ")");
         }
     }
 
     @Override
-    public boolean open(AeadKey key, int prefix, long counter, ByteBuffer buf, int aadOff, int aadLen,
-                        int msgOff, int msgLen) {
-        long base = base(buf, aadOff, aadLen, msgOff, msgLen);
-        return NativeSodium.open(handle(key), prefix, counter, base + aadOff, aadLen,
-                base + msgOff, msgLen, base + msgOff + msgLen) == 0;
+    public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                        ByteBuffer buf, int msgOff, int msgLen) {
+        AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
+        long a = aadAddress.of(aad);
+        long m = msgAddress.of(buf);
+        return NativeSodium.open(handle(key), prefix, counter, a + aadOff, aadLen,
+                m + msgOff, msgLen, m + msgOff + msgLen) == 0;
     }
 
-    private long base(ByteBuffer buf, int aadOff, int aadLen, int msgOff, int msgLen) {
-        if (!worksIn(buf)) {
-            throw new IllegalArgumentException("native sealing needs a writable direct buffer");
+    /** The address of the buffer last asked for, looked up again only when the buffer changes. */
+    private static final class AddressCache {
+        private ByteBuffer buffer;
+        private long address;
+
+        long of(ByteBuffer buf) {
+            if (buf != buffer) {
+                if (!buf.isDirect() || buf.isReadOnly()) {
+                    throw new IllegalArgumentException("native sealing needs a writable direct buffer");
+                }
+                address = NativeBackend.addressOf(buf);
+                buffer = buf;
+            }
+            return address;
         }
-        AeadCipher.checkRanges(buf, aadOff, aadLen, msgOff, msgLen);
-        if (buf != addressOf) {
-            address = NativeBackend.addressOf(buf);
-            addressOf = buf;
-        }
-        return address;
     }
 
     private static long handle(AeadKey key) {

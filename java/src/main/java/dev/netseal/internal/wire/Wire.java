@@ -11,8 +11,8 @@ import java.nio.ByteBuffer;
  * Writes and reads the parts of a Net v1 packet that both the sealing and the opening side need:
  * the header's fixed fields, the nonce, and the 56-byte associated data.
  *
- * <p>Every buffer handed in must be little-endian; offsets are absolute and never move the
- * buffer's position.
+ * <p>Buffers this library writes are little-endian; packets it reads may come in buffers of
+ * either order. Offsets are absolute and never move the buffer's position.
  */
 public final class Wire {
     private Wire() {}
@@ -55,13 +55,32 @@ public final class Wire {
      * change it in transit.
      */
     public static void writeAad(ByteBuffer b, int headerBase, ByteBuffer aad, int aadBase) {
-        aad.putLong(aadBase, b.getLong(headerBase) & ~(0xFFL << (8 * HeaderLayout.HOP_COUNT)));
-        aad.putInt(aadBase + 8, b.getInt(headerBase + 8));
-        // bytes 24..68 of the header, 44 of them, follow the nonce
+        // Read through the order-aware helpers: a caller's packet buffer may be big-endian.
+        aad.putLong(aadBase, i64(b, headerBase) & ~(0xFFL << (8 * HeaderLayout.HOP_COUNT)));
+        aad.putInt(aadBase + 8, i32(b, headerBase + 8));
+        // the 44 bytes after the nonce: header bytes 24..68
         for (int i = 0; i < 40; i += 8) {
-            aad.putLong(aadBase + 12 + i, b.getLong(headerBase + HeaderLayout.SESSION_ID + i));
+            aad.putLong(aadBase + 12 + i, i64(b, headerBase + HeaderLayout.SESSION_ID + i));
         }
-        aad.putInt(aadBase + 52, b.getInt(headerBase + HeaderLayout.SESSION_ID + 40));
+        aad.putInt(aadBase + 52, i32(b, headerBase + HeaderLayout.SESSION_ID + 40));
+    }
+
+    /** A little-endian u16 at {@code index}, whatever the buffer's byte order. */
+    public static int u16(ByteBuffer b, int index) {
+        short v = b.getShort(index);
+        return (b.order() == java.nio.ByteOrder.LITTLE_ENDIAN ? v : Short.reverseBytes(v)) & 0xFFFF;
+    }
+
+    /** A little-endian 32-bit value at {@code index}, whatever the buffer's byte order. */
+    public static int i32(ByteBuffer b, int index) {
+        int v = b.getInt(index);
+        return b.order() == java.nio.ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
+    }
+
+    /** A little-endian 64-bit value at {@code index}, whatever the buffer's byte order. */
+    public static long i64(ByteBuffer b, int index) {
+        long v = b.getLong(index);
+        return b.order() == java.nio.ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
     }
 
     /** The total length of a sealed packet carrying {@code payloadLen} plaintext bytes. */

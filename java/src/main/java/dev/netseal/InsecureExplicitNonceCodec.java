@@ -1,0 +1,129 @@
+package dev.netseal;
+
+import static dev.netseal.NetV1.AAD_SIZE;
+import static dev.netseal.NetV1.HEADER_SIZE;
+import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
+import static dev.netseal.NetV1.MAX_PACKET_SIZE;
+import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
+
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.aead.AeadCipher;
+import dev.netseal.internal.aead.AeadKey;
+import dev.netseal.internal.aead.Backends;
+import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.Wire;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * DANGEROUS: seals with a counter the CALLER chooses. Sealing two packets with the same key and
+ * counter breaks ChaCha20-Poly1305 (it leaks the XOR of the plaintexts and lets an attacker forge
+ * packets). This exists for tests, interop checks and tools that must reproduce a given packet
+ * byte for byte; servers seal through a pool, which owns the counter.
+ *
+ * <p>Stateless and thread-safe; slow on purpose-free paths (it allocates per call).
+ */
+public final class InsecureExplicitNonceCodec {
+    private final AeadBackend backend;
+
+    private InsecureExplicitNonceCodec(AeadBackend backend) {
+        this.backend = backend;
+    }
+
+    /** A codec on the active backend. */
+    public static InsecureExplicitNonceCodec create() {
+        return new InsecureExplicitNonceCodec(Backends.active());
+    }
+
+    static InsecureExplicitNonceCodec onBackend(AeadBackend backend) {
+        return new InsecureExplicitNonceCodec(backend);
+    }
+
+    /** Seals a data (or subprotocol) packet under an explicit counter. */
+    public byte[] sealData(byte[] key, long sessionId, long counter, long streamId, long sequence,
+                           int flags, long originHash, int channelHash, int subprotocolId,
+                           List<byte[]> events) {
+        if (events.size() > MAX_EVENTS_PER_PACKET) {
+            throw new IllegalArgumentException("too many events: " + events.size() + " > " + MAX_EVENTS_PER_PACKET);
+        }
+        long payload = 0;
+        for (byte[] e : events) {
+            payload += NetV1.EVENT_PREFIX_SIZE + e.length;
+        }
+        if (payload > MAX_PAYLOAD_SIZE) {
+            throw new IllegalArgumentException("payload too large: " + payload + " bytes > " + MAX_PAYLOAD_SIZE);
+        }
+        checkField("flags", flags, 0xFF);
+        checkField("channelHash", channelHash, 0xFFFF);
+        checkField("subprotocolId", subprotocolId, 0xFFFF);
+        ByteBuffer buf = backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);
+        Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, sessionId, streamId, sequence, originHash);
+        int pos = HEADER_SIZE;
+        for (byte[] e : events) {
+            buf.putInt(pos, e.length);
+            buf.put(pos + NetV1.EVENT_PREFIX_SIZE, e);
+            pos += NetV1.EVENT_PREFIX_SIZE + e.length;
+        }
+        return seal(buf, key, sessionId, counter, pos - HEADER_SIZE, events.size());
+    }
+
+    /** Seals a heartbeat under an explicit counter. */
+    public byte[] sealHeartbeat(byte[] key, long sessionId, long counter) {
+        ByteBuffer buf = backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);
+        Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, sessionId, 0L, 0L, 0L);
+        return seal(buf, key, sessionId, counter, 0, 0);
+    }
+
+    /** A handshake packet (not sealed: no key, no counter). */
+    public static byte[] handshake(byte[] payload) {
+        int max = MAX_PACKET_SIZE - HEADER_SIZE;
+        if (payload.length > max) {
+            throw new IllegalArgumentException("handshake payload too large: " + payload.length + " bytes > " + max);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(HEADER_SIZE + payload.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HANDSHAKE, 0, 0, 0L, 0L, 0L, 0L);
+        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payload.length);
+        buf.put(HEADER_SIZE, payload);
+        return buf.array();
+    }
+
+    /**
+     * Opens one packet with every check a receiver makes except the replay window (there is no
+     * history here). Returns the opened packet (on a private copy).
+     */
+    public OpenedPacket open(byte[] key, long sessionId, byte[] packet) throws PacketException {
+        PacketReceiver receiver = PacketReceiver.onBackend(backend, key, sessionId);
+        try {
+            return receiver.openWithoutReplayCheck(ByteBuffer.wrap(packet.clone()));
+        } finally {
+            receiver.close();
+        }
+    }
+
+    private byte[] seal(ByteBuffer buf, byte[] key, long sessionId, long counter, int payloadLen, int events) {
+        if (counter == -1L) {
+            throw new IllegalArgumentException("counter 2^64-1 is never used");
+        }
+        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
+        buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
+        int prefix = Wire.noncePrefix(sessionId);
+        Wire.writeNonce(buf, 0, prefix, counter);
+        Wire.writeAad(buf, 0, buf, MAX_PACKET_SIZE);
+        AeadKey k = backend.importKey(PoolCore.checkKey(key));
+        try {
+            AeadCipher cipher = backend.newCipher();
+            cipher.seal(k, prefix, counter, buf, MAX_PACKET_SIZE, AAD_SIZE, buf, HEADER_SIZE, payloadLen);
+        } finally {
+            k.destroy();
+        }
+        byte[] out = new byte[Wire.sealedLength(payloadLen)];
+        buf.get(0, out);
+        return out;
+    }
+
+    private static void checkField(String name, int value, int mask) {
+        if ((value & ~mask) != 0) {
+            throw new IllegalArgumentException(name + " out of range: " + value);
+        }
+    }
+}
