@@ -41,11 +41,32 @@ public final class Backends {
     }
 
     private static final class Active {
-        static final AeadBackend BACKEND = choose();
+        static final AeadBackend BACKEND;
+        /** A bad property or a forced native that did not load: thrown on every use, not once. */
+        static final RuntimeException ERROR;
+
+        static {
+            AeadBackend backend = null;
+            RuntimeException error = null;
+            try {
+                backend = choose();
+            } catch (RuntimeException e) {
+                error = e;
+            }
+            BACKEND = backend;
+            ERROR = error;
+        }
     }
 
-    /** The backend every pool and receiver uses unless told otherwise. */
+    /**
+     * The backend every pool and receiver uses unless told otherwise.
+     *
+     * @throws IllegalStateException if the properties ask for what cannot be had
+     */
     public static AeadBackend active() {
+        if (Active.ERROR != null) {
+            throw new IllegalStateException(Active.ERROR.getMessage(), Active.ERROR);
+        }
         return Active.BACKEND;
     }
 
@@ -85,7 +106,7 @@ public final class Backends {
                 LOG.log(Level.DEBUG, "why the native library did not load", Native.CAUSE);
                 return new BouncyCastleBackend(Native.CAUSE.getMessage());
             default:
-                throw new IllegalArgumentException("-D" + BACKEND_PROPERTY + "=" + wanted
+                throw new IllegalStateException("-D" + BACKEND_PROPERTY + "=" + wanted
                         + " is not one of auto, native, java");
         }
     }
