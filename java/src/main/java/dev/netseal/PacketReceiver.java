@@ -108,6 +108,14 @@ public final class PacketReceiver implements AutoCloseable {
         return open(ByteBuffer.wrap(packet, offset, length));
     }
 
+    /**
+     * Benchmark hook: forgets every accepted counter, so a benchmark can reopen a fixed ring of
+     * packets. Never call it on a live receiver: it re-admits replays.
+     */
+    void forgetAcceptedCountersForBenchmark() {
+        window.forgetAll();
+    }
+
     /** Every check but the replay window: for the explicit-nonce codec, which has no history. */
     OpenedPacket openWithoutReplayCheck(ByteBuffer packet) throws PacketException {
         return openChecked(state.get(), packet, false);

@@ -50,6 +50,13 @@ final class ReplayWindow {
         mark(counter);
     }
 
+    /** Forgets every accepted counter (a benchmark hook; it re-admits replays). */
+    synchronized void forgetAll() {
+        java.util.Arrays.fill(seen, 0L);
+        highest = 0;
+        any = false;
+    }
+
     /** Clears the slots of the counters between {@code from} (exclusive) and {@code to}. */
     private void slide(long from, long to) {
         if (!any) {
