@@ -17,6 +17,7 @@ import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Wire;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +59,11 @@ public final class PacketReceiver implements AutoCloseable {
     private final int noncePrefix;
     private final ReplayWindow window = new ReplayWindow();
     private final ThreadLocal<ThreadState> state;
-    /** Guarded by itself: every thread's state, so close() can wait out opens in flight. */
-    private final List<ThreadState> states = new ArrayList<>();
+    /**
+     * Guarded by itself: every thread's state, so close() can wait out opens in flight. Weak, so
+     * the state of a thread that ended goes with it (a thread that is opening holds its own).
+     */
+    private final List<WeakReference<ThreadState>> states = new ArrayList<>();
     private volatile boolean closed;
 
     private PacketReceiver(AeadBackend backend, byte[] key, long sessionId) {
@@ -227,8 +231,9 @@ public final class PacketReceiver implements AutoCloseable {
     public void close() {
         closed = true;
         synchronized (states) {
-            for (ThreadState st : states) {
-                while ((boolean) OPENING.getVolatile(st)) {
+            for (WeakReference<ThreadState> ref : states) {
+                ThreadState st = ref.get();
+                while (st != null && (boolean) OPENING.getVolatile(st)) {
                     Thread.onSpinWait();
                 }
             }
@@ -239,7 +244,8 @@ public final class PacketReceiver implements AutoCloseable {
     private ThreadState newThreadState() {
         ThreadState st = new ThreadState(backend);
         synchronized (states) {
-            states.add(st);
+            states.removeIf(ref -> ref.get() == null);
+            states.add(new WeakReference<>(st));
         }
         return st;
     }
