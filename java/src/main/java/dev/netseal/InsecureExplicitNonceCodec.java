@@ -54,6 +54,9 @@ public final class InsecureExplicitNonceCodec {
             throw new IllegalArgumentException("payload too large: " + payload + " bytes > " + MAX_PAYLOAD_SIZE);
         }
         checkField("flags", flags, 0xFF);
+        if ((flags & NetV1.FLAG_HANDSHAKE) != 0) {
+            throw new IllegalArgumentException("FLAG_HANDSHAKE packets are not sealed: use handshake()");
+        }
         checkField("channelHash", channelHash, 0xFFFF);
         checkField("subprotocolId", subprotocolId, 0xFFFF);
         ByteBuffer buf = backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadCipher;
@@ -13,7 +12,10 @@ import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.BackendKind;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -167,7 +169,9 @@ class AeadBackendTest {
         rnd.nextBytes(keyBytes);
         AeadKey key = backend.importKey(keyBytes.clone());
         SecretKeySpec jdkKey = new SecretKeySpec(keyBytes, "ChaCha20");
-        Cipher jdk = Cipher.getInstance("ChaCha20-Poly1305");
+        // two instances: the JDK refuses to encrypt under the (key, nonce) an instance last used
+        Cipher jdkOpen = Cipher.getInstance("ChaCha20-Poly1305");
+        Cipher jdkSeal = Cipher.getInstance("ChaCha20-Poly1305");
         int cap = MSG_AT + NetV1.MAX_PAYLOAD_SIZE + 16 + 8;
         ByteBuffer buf = backend.allocate(cap);
         ByteBuffer aadBuf = backend.allocate(128);
@@ -192,20 +196,20 @@ class AeadBackendTest {
                 buf.put(MSG_AT, plain);
                 cipher.seal(key, prefix, counter, aadBuf, AAD_AT, aadLen, buf, MSG_AT, size);
                 byte[] ours = read(buf, MSG_AT, size + 16);
-                jdk.init(Cipher.DECRYPT_MODE, jdkKey, new IvParameterSpec(nonce));
-                jdk.updateAAD(aad);
+                jdkOpen.init(Cipher.DECRYPT_MODE, jdkKey, new IvParameterSpec(nonce));
+                jdkOpen.updateAAD(aad);
                 byte[] opened;
                 try {
-                    opened = jdk.doFinal(ours);
+                    opened = jdkOpen.doFinal(ours);
                 } catch (javax.crypto.AEADBadTagException e) {
                     throw new AssertionError("the JDK refused our packet: " + at, e);
                 }
                 assertArrayEquals(plain, opened, at);
 
                 // the JDK seals, ours opens
-                jdk.init(Cipher.ENCRYPT_MODE, jdkKey, new IvParameterSpec(nonce));
-                jdk.updateAAD(aad);
-                byte[] theirs = jdk.doFinal(plain);
+                jdkSeal.init(Cipher.ENCRYPT_MODE, jdkKey, new IvParameterSpec(nonce));
+                jdkSeal.updateAAD(aad);
+                byte[] theirs = jdkSeal.doFinal(plain);
                 assertArrayEquals(ours, theirs, "ciphertexts differ: " + at);
                 buf.put(MSG_AT, theirs);
                 assertTrue(cipher.open(key, prefix, counter, aadBuf, AAD_AT, aadLen, buf, MSG_AT, size),
@@ -340,15 +344,18 @@ class AeadBackendTest {
                 {0, 12, 0, -16},          // message length negative: exactly cancels the tag
                 {0, 12, 0, Integer.MIN_VALUE},
         };
+        List<String> problems = new ArrayList<>();
+        long counter = 1000; // a fresh nonce per call, so no engine refuses a reused one instead
         for (int[] c : cases) {
-            String at = java.util.Arrays.toString(c) + " on " + backendName;
+            String at = Arrays.toString(c) + " on " + backendName;
             for (boolean seal : new boolean[] {true, false}) {
                 Throwable t;
+                counter++;
                 try {
                     if (seal) {
-                        cipher.seal(key, 1, 2, aad, c[0], c[1], buf, c[2], c[3]);
+                        cipher.seal(key, 1, counter, aad, c[0], c[1], buf, c[2], c[3]);
                     } else {
-                        cipher.open(key, 1, 2, aad, c[0], c[1], buf, c[2], c[3]);
+                        cipher.open(key, 1, counter, aad, c[0], c[1], buf, c[2], c[3]);
                     }
                     t = null;
                 } catch (Throwable e) {
@@ -356,24 +363,27 @@ class AeadBackendTest {
                 }
                 String op = (seal ? "seal " : "open ") + at;
                 if (t == null) {
-                    fail(op + ": returned instead of throwing IndexOutOfBoundsException");
+                    problems.add(op + ": returned instead of throwing IndexOutOfBoundsException");
+                } else if (!(t instanceof IndexOutOfBoundsException)) {
+                    problems.add(op + ": threw " + t + " instead of IndexOutOfBoundsException");
                 }
-                if (!(t instanceof IndexOutOfBoundsException)) {
-                    throw new AssertionError(op + ": threw " + t + " instead of IndexOutOfBoundsException", t);
+                if (!Arrays.equals(before, read(buf, 0, cap))) {
+                    problems.add(op + ": the buffer changed");
                 }
-                assertArrayEquals(before, read(buf, 0, cap), op + ": the buffer changed");
             }
         }
-        // and the exact fit is accepted (with a live key) so the checks are not off by one
+        // the exact fit is accepted (with a live key), so the checks are not off by one
         AeadKey live = backend.importKey(RFC_KEY.clone());
         try {
-            cipher.seal(live, 1, 2, aad, 64 - 12, 12, buf, cap - 16 - 10, 10);
-            assertTrue(cipher.open(live, 1, 2, aad, 64 - 12, 12, buf, cap - 16 - 10, 10));
-            cipher.seal(live, 1, 2, aad, 0, 0, buf, cap - 16, 0);
-            assertTrue(cipher.open(live, 1, 2, aad, 0, 0, buf, cap - 16, 0));
+            cipher.seal(live, 1, 100, aad, 64 - 12, 12, buf, cap - 16 - 10, 10);
+            assertTrue(cipher.open(live, 1, 100, aad, 64 - 12, 12, buf, cap - 16 - 10, 10));
+            cipher.seal(live, 1, 101, aad, 0, 0, buf, cap - 16, 0);
+            assertTrue(cipher.open(live, 1, 101, aad, 0, 0, buf, cap - 16, 0));
         } finally {
             live.destroy();
         }
+        assertTrue(problems.isEmpty(), problems.size() + " range violations not refused:\n"
+                + String.join("\n", problems));
     }
 
     @ParameterizedTest

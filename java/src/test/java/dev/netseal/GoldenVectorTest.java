@@ -146,7 +146,6 @@ class GoldenVectorTest {
     void codecNeverDeviatesFromAnyGoldenPacket(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
         InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
-        int checked = 0;
         for (Vector v : vectors()) {
             byte[] expected = v.hex("packet");
             byte[] actual;
@@ -166,9 +165,7 @@ class GoldenVectorTest {
                     throw new AssertionError("unknown kind in " + v);
             }
             assertEquals(HEX.formatHex(expected), HEX.formatHex(actual), v + " on " + backendName);
-            checked++;
         }
-        assertEquals(vectors().size(), checked);
     }
 
     // ---- open back ----------------------------------------------------------------------------

@@ -31,6 +31,8 @@ public interface AeadCipher {
     /** Throws {@link IndexOutOfBoundsException} unless every range lies inside {@code buf}. */
     static void checkRanges(ByteBuffer aad, int aadOff, int aadLen, ByteBuffer buf, int msgOff, int msgLen) {
         java.util.Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());
-        java.util.Objects.checkFromIndexSize(msgOff, msgLen + dev.netseal.NetV1.TAG_SIZE, buf.capacity());
+        // Message and tag separately: a negative msgLen must not hide inside msgLen + 16.
+        java.util.Objects.checkFromIndexSize(msgOff, msgLen, buf.capacity());
+        java.util.Objects.checkFromIndexSize(msgOff + msgLen, dev.netseal.NetV1.TAG_SIZE, buf.capacity());
     }
 }

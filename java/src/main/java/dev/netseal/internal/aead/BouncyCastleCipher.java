@@ -50,6 +50,9 @@ final class BouncyCastleCipher implements AeadCipher {
     public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                         ByteBuffer buf, int msgOff, int msgLen) {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
+        if (msgLen > scratch.length - TAG_SIZE) {
+            throw new IllegalArgumentException("message of " + msgLen + " bytes is larger than a packet");
+        }
         byte[] a = buf.array();
         int base = buf.arrayOffset();
         init(false, key, prefix, counter);
