@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# netseal benchmarks: builds what it needs, runs every row, writes bench/results/summary.{json,md}.
+#
+#   bench/run.sh            full:  JMH -f 2 -wi 5 -i 5 (1 s each), sizes 64,256,1024,8108
+#   bench/run.sh --quick    quick: JMH -f 1 -wi 2 -i 3 (0.5 s each), sizes 64,1024 (< 10 min on 2 cores)
+#   bench/run.sh --smoke    smoke: JMH -f 1 -wi 0 -i 1 (100 ms), size 64: proves the pipeline, measures nothing
+#
+# Run it on a quiet machine: every other process competes for the cores being measured.
+# Environment: NETSEAL_BENCH_JAVA17 / NETSEAL_BENCH_JAVA25 override the two JVMs.
+# Output (bench/results/): jmh-17.json (+ .log), jmh-25.json (+ .log), raw-c.jsonl (+ .log),
+# summary.json, summary.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+MODE=full
+case "${1:-}" in
+  "") ;;
+  --full) ;;
+  --quick) MODE=quick ;;
+  --smoke) MODE=smoke ;;
+  -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [--quick|--smoke]" >&2; exit 2 ;;
+esac
+
+case "$MODE" in
+  full)
+    JMH_OPTS=(-f 2 -wi 5 -i 5 -w 1s -r 1s)
+    SIZES=64,256,1024,8108
+    RAW_WARMUP=2 RAW_MEASURE=1 RAW_ITERATIONS=10 ;;
+  quick)
+    JMH_OPTS=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms)
+    SIZES=64,1024
+    RAW_WARMUP=1 RAW_MEASURE=0.5 RAW_ITERATIONS=3 ;;
+  smoke)
+    JMH_OPTS=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms)
+    SIZES=64
+    RAW_WARMUP=0 RAW_MEASURE=0.2 RAW_ITERATIONS=1 ;;
+esac
+
+JAVA17=${NETSEAL_BENCH_JAVA17:-}
+if [ -z "$JAVA17" ]; then
+  if [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]; then
+    JAVA17=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
+  else
+    JAVA17=java
+  fi
+fi
+JAVA25=${NETSEAL_BENCH_JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+
+RESULTS=bench/results
+JAR=bench/target/benchmarks.jar
+RAW_BUILD=bench/target/native-build
+RAW_BIN=$RAW_BUILD/netseal_bench_raw
+
+say() { printf '\n[bench] %s\n' "$*"; }
+
+say "mode $MODE: JMH ${JMH_OPTS[*]}, sizes $SIZES; $(nproc) CPUs"
+"$JAVA17" -version 2>&1 | head -1
+
+# ---- build ---------------------------------------------------------------------------------------
+say "building: ./mvnw -B -q -ntp -Pbench -DskipTests package"
+./mvnw -B -q -ntp -Pbench -DskipTests package
+[ -f "$JAR" ] || { echo "[bench] $JAR was not built" >&2; exit 1; }
+
+RAW_OK=true
+say "building the raw C benchmark (cmake, target netseal_bench_raw)"
+if cmake -S "$ROOT" -B "$RAW_BUILD" -DCMAKE_BUILD_TYPE=Release >"$RAW_BUILD.cmake.log" 2>&1 \
+   && cmake --build "$RAW_BUILD" --target netseal_bench_raw >>"$RAW_BUILD.cmake.log" 2>&1; then
+  :
+else
+  RAW_OK=false
+  echo "[bench] NOTE: could not build netseal_bench_raw (see $RAW_BUILD.cmake.log); raw-c rows will be missing"
+  tail -5 "$RAW_BUILD.cmake.log" || true
+fi
+
+# ---- run -----------------------------------------------------------------------------------------
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/jmh-17.json "$RESULTS"/jmh-25.json "$RESULTS"/raw-c.jsonl "$RESULTS"/*.log \
+      "$RESULTS"/summary.json "$RESULTS"/summary.md
+
+if $RAW_OK; then
+  say "raw-c-libsodium: netseal_bench_raw <size> $RAW_WARMUP $RAW_MEASURE $RAW_ITERATIONS --json"
+  : >"$RESULTS/raw-c.jsonl"
+  for size in ${SIZES//,/ }; do
+    if "$RAW_BIN" "$size" "$RAW_WARMUP" "$RAW_MEASURE" "$RAW_ITERATIONS" --json \
+         >>"$RESULTS/raw-c.jsonl" 2>>"$RESULTS/raw-c.log"; then
+      tail -1 "$RESULTS/raw-c.jsonl"
+    else
+      echo "[bench] NOTE: netseal_bench_raw failed at size $size (see $RESULTS/raw-c.log)"
+    fi
+  done
+fi
+
+# Every benchmark, -prof gc on all (gc.alloc.rate.norm is read for the netseal rows). A benchmark
+# whose setup fails (e.g. conscrypt without its native library) is reported by JMH and skipped;
+# its row ends up "missing" in the summary, with the reason from the log.
+say "JMH on JDK 17 (log: $RESULTS/jmh-17.log)"
+set +e
+"$JAVA17" -jar "$JAR" 'dev\.netseal\.bench\..*Bench\.' "${JMH_OPTS[@]}" -p size="$SIZES" \
+  -prof gc -rf json -rff "$RESULTS/jmh-17.json" 2>&1 | tee "$RESULTS/jmh-17.log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || echo "[bench] NOTE: JMH on JDK 17 exited with $status; the summary lists what is missing"
+
+JDK25_FLAG=()
+if [ -x "$JAVA25" ]; then
+  say "jce on JDK 25: $JAVA25 (log: $RESULTS/jmh-25.log)"
+  set +e
+  "$JAVA25" -jar "$JAR" 'dev\.netseal\.bench\.JceSealBench\.' "${JMH_OPTS[@]}" -p size="$SIZES" \
+    -prof gc -rf json -rff "$RESULTS/jmh-25.json" 2>&1 | tee "$RESULTS/jmh-25.log"
+  status=${PIPESTATUS[0]}
+  set -e
+  [ "$status" -eq 0 ] || echo "[bench] NOTE: JMH on JDK 25 exited with $status"
+  JDK25_FLAG=(--jdk25)
+else
+  say "NOTE: no JDK 25 at $JAVA25: skipping the jce rows on JDK 25"
+fi
+
+# ---- summary -------------------------------------------------------------------------------------
+say "summary"
+"$JAVA17" -cp "$JAR" dev.netseal.bench.Summarize --results "$RESULTS" --sizes "$SIZES" --mode "$MODE" \
+  "${JDK25_FLAG[@]}"
+echo
+cat "$RESULTS/summary.md"

@@ -1,0 +1,751 @@
+package dev.netseal.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Turns one run's raw results into {@code summary.json} and {@code summary.md}. Reads, in the
+ * results folder: {@code jmh-17.json} and {@code jmh-25.json} (JMH's {@code -rf json}),
+ * {@code raw-c.jsonl} (one {@code {"size":n,"ns_per_op":[...]}} line per size from
+ * netseal_bench_raw) and the {@code *.log} files (for the reason a row is missing).
+ *
+ * <pre>java -cp bench/target/benchmarks.jar dev.netseal.bench.Summarize \
+ *     --results bench/results --sizes 64,1024 --mode quick [--jdk25]</pre>
+ *
+ * No JSON library: JMH's output is regular, and {@link Json} reads it.
+ */
+public final class Summarize {
+
+    static final String SEAL = "seal";
+    static final String OPEN = "open";
+    static final String POOL = "pool";
+    static final String E2E = "e2e";
+
+    static final List<String> SEAL_IMPLS = List.of("netseal-native", "netseal-java", "raw-c-libsodium",
+            "lazysodium", "jce", "bouncycastle", "conscrypt");
+    static final List<String> OPEN_IMPLS = List.of("netseal-native", "netseal-java");
+    static final List<String> POOL_IMPLS = List.of("netseal-threadlocal", "netseal-shared", "stormpot-tlt",
+            "netty-recycler", "commons-pool2");
+    static final List<String> E2E_IMPLS = List.of("netseal-threadlocal", "netseal-shared");
+    /** The e2e rows' size: bytes per event (payload 68). */
+    static final int E2E_SIZE = AbstractE2eBench.EVENT_BYTES;
+
+    /** Benchmark class (simple name) to {group, impl}. */
+    static final Map<String, String[]> CLASSES = new LinkedHashMap<>();
+
+    static {
+        CLASSES.put("NetsealNativeSealBench", new String[] {SEAL, "netseal-native"});
+        CLASSES.put("NetsealJavaSealBench", new String[] {SEAL, "netseal-java"});
+        CLASSES.put("LazysodiumSealBench", new String[] {SEAL, "lazysodium"});
+        CLASSES.put("JceSealBench", new String[] {SEAL, "jce"});
+        CLASSES.put("BouncyCastleSealBench", new String[] {SEAL, "bouncycastle"});
+        CLASSES.put("ConscryptSealBench", new String[] {SEAL, "conscrypt"});
+        CLASSES.put("NetsealNativeOpenBench", new String[] {OPEN, "netseal-native"});
+        CLASSES.put("NetsealJavaOpenBench", new String[] {OPEN, "netseal-java"});
+        CLASSES.put("ThreadLocalPoolBench", new String[] {POOL, "netseal-threadlocal"});
+        CLASSES.put("PacketPoolBench", new String[] {POOL, "netseal-shared"});
+        CLASSES.put("StormpotBench", new String[] {POOL, "stormpot-tlt"});
+        CLASSES.put("NettyRecyclerBench", new String[] {POOL, "netty-recycler"});
+        CLASSES.put("CommonsPool2Bench", new String[] {POOL, "commons-pool2"});
+        CLASSES.put("E2eThreadLocalPoolBench", new String[] {E2E, "netseal-threadlocal"});
+        CLASSES.put("E2ePacketPoolBench", new String[] {E2E, "netseal-shared"});
+    }
+
+    /** One row of summary.json; {@code ns} is null when the row is missing. */
+    record Row(String group, String impl, int size, int threads, Double ns, Double alloc, String jdk) {
+        String key() {
+            return key(group, impl, size, threads, jdk);
+        }
+
+        static String key(String group, String impl, int size, int threads, String jdk) {
+            return group + "|" + impl + "|" + size + "|" + threads + "|" + jdk;
+        }
+    }
+
+    private final Path results;
+    private final List<Integer> sizes;
+    private final String mode;
+    private final boolean jdk25;
+    private final Map<String, Row> rows = new LinkedHashMap<>();
+    private final Map<String, String> jvms = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+
+    Summarize(Path results, List<Integer> sizes, String mode, boolean jdk25) {
+        this.results = results;
+        this.sizes = sizes;
+        this.mode = mode;
+        this.jdk25 = jdk25;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path results = Path.of("bench/results");
+        List<Integer> sizes = List.of(64, 256, 1024, 8108);
+        String mode = "full";
+        boolean jdk25 = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--results" -> results = Path.of(args[++i]);
+                case "--sizes" -> {
+                    List<Integer> s = new ArrayList<>();
+                    for (String part : args[++i].split(",")) {
+                        s.add(Integer.parseInt(part.trim()));
+                    }
+                    sizes = s;
+                }
+                case "--mode" -> mode = args[++i];
+                case "--jdk25" -> jdk25 = true;
+                default -> {
+                    System.err.println("usage: Summarize [--results DIR] [--sizes 64,1024] "
+                            + "[--mode smoke|quick|full] [--jdk25]");
+                    System.exit(2);
+                }
+            }
+        }
+        Summarize s = new Summarize(results, sizes, mode, jdk25);
+        s.read();
+        Files.writeString(results.resolve("summary.json"), s.json(), StandardCharsets.UTF_8);
+        Files.writeString(results.resolve("summary.md"), s.markdown(), StandardCharsets.UTF_8);
+        long missing = s.rows.values().stream().filter(r -> r.ns() == null).count();
+        System.out.println("wrote " + results.resolve("summary.json") + " and summary.md: "
+                + s.rows.size() + " rows, " + missing + " missing");
+    }
+
+    // ---- reading --------------------------------------------------------------------------------
+
+    void read() throws IOException {
+        readJmh(results.resolve("jmh-17.json"), "17");
+        if (jdk25) {
+            readJmh(results.resolve("jmh-25.json"), "25");
+        }
+        readRawC(results.resolve("raw-c.jsonl"));
+        addMissing();
+        readUnavailable();
+    }
+
+    private void readJmh(Path file, String jdk) throws IOException {
+        if (!Files.exists(file)) {
+            notes.add("`" + file.getFileName() + "` is missing: JMH did not finish on JDK " + jdk + ".");
+            return;
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            notes.add("`" + file.getFileName() + "` is empty.");
+            return;
+        }
+        for (Object o : (List<?>) Json.parse(text)) {
+            Map<?, ?> run = (Map<?, ?>) o;
+            String benchmark = (String) run.get("benchmark");
+            String[] parts = benchmark.split("\\.");
+            String[] where = CLASSES.get(parts[parts.length - 2]);
+            if (where == null) {
+                notes.add("ignored unknown benchmark " + benchmark);
+                continue;
+            }
+            jvms.putIfAbsent(jdk, run.get("jdkVersion") + " (" + run.get("vmName") + " " + run.get("vmVersion") + ")");
+            int threads = ((Number) run.get("threads")).intValue();
+            int size = 0;
+            Map<?, ?> params = (Map<?, ?>) run.get("params");
+            if (params != null && params.get("size") != null) {
+                size = Integer.parseInt((String) params.get("size"));
+            }
+            if (where[0].equals(E2E)) {
+                size = E2E_SIZE;
+            }
+            Map<?, ?> primary = (Map<?, ?>) run.get("primaryMetric");
+            Double ns = number(primary.get("score"));
+            if (!"ns/op".equals(primary.get("scoreUnit"))) {
+                throw new IllegalStateException(benchmark + ": expected ns/op, got " + primary.get("scoreUnit"));
+            }
+            Double alloc = null;
+            Map<?, ?> secondary = (Map<?, ?>) run.get("secondaryMetrics");
+            if (secondary != null) {
+                for (Map.Entry<?, ?> e : secondary.entrySet()) {
+                    // "gc.alloc.rate.norm", with or without JMH's "·" prefix
+                    if (((String) e.getKey()).endsWith("gc.alloc.rate.norm")) {
+                        alloc = number(((Map<?, ?>) e.getValue()).get("score"));
+                    }
+                }
+            }
+            put(new Row(where[0], where[1], size, threads, ns, alloc, jdk));
+        }
+    }
+
+    private void readRawC(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            notes.add("`raw-c.jsonl` is missing: the raw C benchmark did not run.");
+            return;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Map<?, ?> m = (Map<?, ?>) Json.parse(line);
+            int size = ((Number) m.get("size")).intValue();
+            List<?> samples = (List<?>) m.get("ns_per_op");
+            double sum = 0;
+            for (Object x : samples) {
+                sum += ((Number) x).doubleValue();
+            }
+            put(new Row(SEAL, "raw-c-libsodium", size, 1, samples.isEmpty() ? null : sum / samples.size(),
+                    null, "17"));
+        }
+    }
+
+    private void put(Row r) {
+        rows.put(r.key(), r);
+    }
+
+    /** Every row a run of this mode should have, as a missing row where no result came. */
+    private void addMissing() {
+        List<Row> expected = new ArrayList<>();
+        for (int size : sizes) {
+            for (String impl : SEAL_IMPLS) {
+                expected.add(new Row(SEAL, impl, size, 1, null, null, "17"));
+            }
+            if (jdk25) {
+                expected.add(new Row(SEAL, "jce", size, 1, null, null, "25"));
+            }
+            for (String impl : OPEN_IMPLS) {
+                expected.add(new Row(OPEN, impl, size, 1, null, null, "17"));
+            }
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            for (String impl : POOL_IMPLS) {
+                expected.add(new Row(POOL, impl, 0, threads, null, null, "17"));
+            }
+            for (String impl : E2E_IMPLS) {
+                expected.add(new Row(E2E, impl, E2E_SIZE, threads, null, null, "17"));
+            }
+        }
+        for (Row r : expected) {
+            rows.putIfAbsent(r.key(), r);
+        }
+    }
+
+    /** Lines a benchmark's setup threw with "UNAVAILABLE:", from the run's logs. */
+    private void readUnavailable() throws IOException {
+        if (!Files.isDirectory(results)) {
+            return;
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        try (Stream<Path> files = Files.list(results)) {
+            for (Path log : files.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    int at = line.indexOf("UNAVAILABLE:");
+                    if (at >= 0 && !line.contains("\tat ")) {
+                        seen.add(line.substring(at).trim() + " (" + log.getFileName() + ")");
+                    }
+                }
+            }
+        }
+        notes.addAll(seen);
+    }
+
+    private static Double number(Object o) {
+        if (o instanceof Number n) {
+            double d = n.doubleValue();
+            return Double.isFinite(d) ? d : null;
+        }
+        return null; // "NaN" and friends, written as strings by JMH
+    }
+
+    // ---- lookups --------------------------------------------------------------------------------
+
+    private Double ns(String group, String impl, int size, int threads, String jdk) {
+        Row r = rows.get(Row.key(group, impl, size, threads, jdk));
+        return r == null ? null : r.ns();
+    }
+
+    private Double ns(String group, String impl, int size, int threads) {
+        return ns(group, impl, size, threads, "17");
+    }
+
+    private static Double ratio(Double a, Double b) {
+        return a == null || b == null || b == 0 ? null : a / b;
+    }
+
+    // ---- summary.json ---------------------------------------------------------------------------
+
+    String json() {
+        StringBuilder sb = new StringBuilder("[\n");
+        int i = 0;
+        for (Row r : ordered()) {
+            sb.append(i++ == 0 ? "  " : ",\n  ");
+            sb.append("{\"group\": ").append(Json.quote(r.group()))
+                    .append(", \"impl\": ").append(Json.quote(r.impl()))
+                    .append(", \"size\": ").append(r.size())
+                    .append(", \"threads\": ").append(r.threads())
+                    .append(", \"ns_per_op\": ").append(Json.number(r.ns()))
+                    .append(", \"alloc_bytes_per_op\": ").append(Json.number(r.alloc()))
+                    .append(", \"jdk\": ").append(Json.quote(r.jdk()));
+            if (r.ns() == null) {
+                sb.append(", \"missing\": true");
+            }
+            sb.append('}');
+        }
+        return sb.append("\n]\n").toString();
+    }
+
+    /** Group, then size, then threads, then the impl order above, then JDK. */
+    List<Row> ordered() {
+        List<String> groups = List.of(SEAL, OPEN, POOL, E2E);
+        List<String> order = new ArrayList<>(SEAL_IMPLS);
+        order.addAll(POOL_IMPLS);
+        List<Row> out = new ArrayList<>(rows.values());
+        out.sort((a, b) -> {
+            int c = Integer.compare(groups.indexOf(a.group()), groups.indexOf(b.group()));
+            if (c == 0) {
+                c = Integer.compare(a.size(), b.size());
+            }
+            if (c == 0) {
+                c = Integer.compare(a.threads(), b.threads());
+            }
+            if (c == 0) {
+                c = Integer.compare(order.indexOf(a.impl()), order.indexOf(b.impl()));
+            }
+            if (c == 0) {
+                c = a.jdk().compareTo(b.jdk());
+            }
+            return c;
+        });
+        return out;
+    }
+
+    // ---- summary.md -----------------------------------------------------------------------------
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# netseal benchmarks\n\n");
+        if (mode.equals("smoke")) {
+            md.append("> **smoke run**: one 100 ms iteration per row, no warmup. It proves the pipeline; "
+                    + "its numbers are not measurements and its target results mean nothing.\n\n");
+        } else if (mode.equals("quick")) {
+            md.append("> quick run: 1 fork, 2 × 0.5 s warmup, 3 × 0.5 s measurement; sizes ")
+                    .append(sizes).append(" only.\n\n");
+        }
+        md.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
+                .append(cpuModel()).append('\n');
+        md.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                .replaceAll("\\.\\d+", "")).append('\n');
+        md.append("- JDK 17: ").append(jvms.getOrDefault("17", "no JMH results")).append('\n');
+        md.append("- JDK 25: ").append(jdk25 ? jvms.getOrDefault("25", "no JMH results")
+                : "not run (JDK absent)").append('\n');
+        md.append("- mode: ").append(mode).append("; JMH average time per op per thread (ns), allocation from "
+                + "`-prof gc` (`gc.alloc.rate.norm`, bytes per op)\n\n");
+
+        sealTable(md);
+        openTable(md);
+        poolTable(md);
+        e2eTable(md);
+        targets(md);
+
+        md.append("\n## Notes\n\n");
+        md.append("- seal/open `size` = payload bytes: one event of size − 4 bytes plus its 4-byte length "
+                + "prefix; the peers encrypt `size` bytes with a 56-byte AAD. Each netseal seal op is the whole "
+                + "user path: `acquire()`, `begin(...).event(e).seal()`, `release(b)` on a ThreadLocalPool.\n");
+        md.append("- raw-c-libsodium: `netseal_bench_raw` (no JVM), mean of its iterations; listed with the "
+                + "JDK 17 rows.\n");
+        md.append("- open: each op copies the sealed packet into a reused direct ByteBuffer (as a socket "
+                + "read would) and opens it in place; the replay window is reset every 1024 packets.\n");
+        md.append("- pool: acquire + release of a warm object, ns per op per thread; 2 threads share one "
+                + "pool. stormpot-tlt: `Pool.fromInline`, `Expiration.never()`, `getThreadLocalTap()`. "
+                + "netty-recycler: JMH threads are plain threads, so Netty's FastThreadLocal takes its "
+                + "slow path and (batchFastThreadLocalOnly=true by default) every recycle goes through "
+                + "the per-thread pool's MPSC queue. commons-pool2: GenericObjectPool, JMX off.\n");
+        md.append("- e2e: ").append(E2E_SIZE).append("-byte events, native backend, one pool shared by all "
+                + "threads; `size` is the event size; packets/s = threads × 1e9 / ns_per_op.\n");
+        for (String n : notes) {
+            md.append("- ").append(n).append('\n');
+        }
+        List<String> missing = new ArrayList<>();
+        for (Row r : ordered()) {
+            if (r.ns() == null) {
+                missing.add(r.group() + "/" + r.impl() + (r.size() > 0 ? " " + r.size() + " B" : "")
+                        + " t" + r.threads() + " JDK " + r.jdk());
+            }
+        }
+        if (!missing.isEmpty()) {
+            md.append("- **missing rows** (no result; see the logs in bench/results/): ")
+                    .append(String.join(", ", missing)).append('\n');
+        }
+        return md.toString();
+    }
+
+    private void sealTable(StringBuilder md) {
+        md.append("## seal (ns per packet)\n\n");
+        md.append("| size | impl | JDK | ns/op | alloc B/op | × raw-c-libsodium |\n");
+        md.append("|---:|---|---|---:|---:|---:|\n");
+        for (Row r : ordered()) {
+            if (!r.group().equals(SEAL)) {
+                continue;
+            }
+            Double raw = ns(SEAL, "raw-c-libsodium", r.size(), 1);
+            md.append("| ").append(r.size()).append(" | ").append(r.impl()).append(" | ").append(r.jdk())
+                    .append(" | ").append(fmtNs(r.ns())).append(" | ").append(fmtAlloc(r.alloc()))
+                    .append(" | ").append(fmtRatio(ratio(r.ns(), raw))).append(" |\n");
+        }
+        md.append("\nnetseal-java / bouncycastle: ");
+        List<String> parts = new ArrayList<>();
+        for (int size : sizes) {
+            parts.add(size + " B " + fmtRatio(ratio(ns(SEAL, "netseal-java", size, 1),
+                    ns(SEAL, "bouncycastle", size, 1))));
+        }
+        md.append(String.join(", ", parts)).append("\n\n");
+    }
+
+    private void openTable(StringBuilder md) {
+        md.append("## open (ns per packet, copy into the socket buffer included)\n\n");
+        md.append("| size | impl | ns/op | alloc B/op | open / seal (same backend) |\n");
+        md.append("|---:|---|---:|---:|---:|\n");
+        for (Row r : ordered()) {
+            if (!r.group().equals(OPEN)) {
+                continue;
+            }
+            md.append("| ").append(r.size()).append(" | ").append(r.impl()).append(" | ")
+                    .append(fmtNs(r.ns())).append(" | ").append(fmtAlloc(r.alloc())).append(" | ")
+                    .append(fmtRatio(ratio(r.ns(), ns(SEAL, r.impl(), r.size(), 1)))).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void poolTable(StringBuilder md) {
+        md.append("## pool (acquire + release of a warm object, ns per op per thread)\n\n");
+        md.append("| threads | impl | ns/op | alloc B/op | × stormpot-tlt |\n");
+        md.append("|---:|---|---:|---:|---:|\n");
+        for (Row r : ordered()) {
+            if (!r.group().equals(POOL)) {
+                continue;
+            }
+            md.append("| ").append(r.threads()).append(" | ").append(r.impl()).append(" | ")
+                    .append(fmtNs(r.ns())).append(" | ").append(fmtAlloc(r.alloc())).append(" | ")
+                    .append(fmtRatio(ratio(r.ns(), ns(POOL, "stormpot-tlt", 0, r.threads())))).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void e2eTable(StringBuilder md) {
+        md.append("## e2e (").append(E2E_SIZE).append("-byte events through one pool, native)\n\n");
+        md.append("| threads | impl | ns/op per packet per thread | packets/s (all threads) | alloc B/op |\n");
+        md.append("|---:|---|---:|---:|---:|\n");
+        for (Row r : ordered()) {
+            if (!r.group().equals(E2E)) {
+                continue;
+            }
+            md.append("| ").append(r.threads()).append(" | ").append(r.impl()).append(" | ")
+                    .append(fmtNs(r.ns())).append(" | ").append(fmtRate(throughput(r.ns(), r.threads())))
+                    .append(" | ").append(fmtAlloc(r.alloc())).append(" |\n");
+        }
+        Double tl2 = throughput(ns(E2E, "netseal-threadlocal", E2E_SIZE, 2), 2);
+        Double pp2 = throughput(ns(E2E, "netseal-shared", E2E_SIZE, 2), 2);
+        Double tl1 = throughput(ns(E2E, "netseal-threadlocal", E2E_SIZE, 1), 1);
+        md.append("\nThreadLocalPool / PacketPool throughput at 2 threads: ").append(fmtRatio(ratio(tl2, pp2)))
+                .append("; netseal-threadlocal 2 threads / 1 thread: ").append(fmtRatio(ratio(tl2, tl1)))
+                .append("\n\n");
+    }
+
+    private static Double throughput(Double nsPerOp, int threads) {
+        return nsPerOp == null || nsPerOp == 0 ? null : threads * 1e9 / nsPerOp;
+    }
+
+    // ---- targets --------------------------------------------------------------------------------
+
+    private void targets(StringBuilder md) {
+        md.append("## Targets\n\n");
+        md.append("| target | measured | result |\n|---|---:|---|\n");
+        for (int size : sizes) {
+            double limit = size == 64 ? 1.10 : 1.05;
+            if (size == 64 || size == 1024 || size == 8108) {
+                target(md, "netseal-native whole path ≤ " + fmtLimit(limit) + " × raw C at " + size + " B",
+                        ratio(ns(SEAL, "netseal-native", size, 1), ns(SEAL, "raw-c-libsodium", size, 1)),
+                        true, limit);
+            }
+        }
+        for (int size : sizes) {
+            target(md, "netseal-java ≤ 1.10 × bouncycastle at " + size + " B",
+                    ratio(ns(SEAL, "netseal-java", size, 1), ns(SEAL, "bouncycastle", size, 1)), true, 1.10);
+        }
+        for (String impl : OPEN_IMPLS) {
+            for (int size : sizes) {
+                target(md, impl + " open ≤ 1.15 × seal at " + size + " B",
+                        ratio(ns(OPEN, impl, size, 1), ns(SEAL, impl, size, 1)), true, 1.15);
+            }
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            target(md, "ThreadLocalPool acquire+release ≤ 1.0 × stormpot-tlt, " + threads + " thread(s)",
+                    ratio(ns(POOL, "netseal-threadlocal", 0, threads), ns(POOL, "stormpot-tlt", 0, threads)),
+                    true, 1.0);
+        }
+        target(md, "ThreadLocalPool e2e throughput at 2 threads ≥ 1.15 × PacketPool's",
+                ratio(throughput(ns(E2E, "netseal-threadlocal", E2E_SIZE, 2), 2),
+                        throughput(ns(E2E, "netseal-shared", E2E_SIZE, 2), 2)), false, 1.15);
+        target(md, "2-thread sealing throughput ≥ 1.85 × 1-thread (netseal-threadlocal e2e)",
+                ratio(throughput(ns(E2E, "netseal-threadlocal", E2E_SIZE, 2), 2),
+                        throughput(ns(E2E, "netseal-threadlocal", E2E_SIZE, 1), 1)), false, 1.85);
+        for (Row r : ordered()) {
+            if ((r.group().equals(SEAL) || r.group().equals(OPEN)) && r.impl().startsWith("netseal-")) {
+                String name = "alloc < 1 B/op: " + r.group() + " " + r.impl() + " " + r.size() + " B";
+                if (r.alloc() == null) {
+                    md.append("| ").append(name).append(" | n/a | MISS (no measurement) |\n");
+                } else {
+                    md.append("| ").append(name).append(" | ").append(fmtAlloc(r.alloc())).append(" B | ")
+                            .append(r.alloc() < 1.0 ? "PASS" : "MISS").append(" |\n");
+                }
+            }
+        }
+    }
+
+    private static void target(StringBuilder md, String name, Double measured, boolean atMost, double limit) {
+        md.append("| ").append(name).append(" | ").append(fmtRatio(measured)).append(" | ");
+        if (measured == null) {
+            md.append("MISS (no measurement)");
+        } else {
+            boolean pass = atMost ? measured <= limit : measured >= limit;
+            md.append(pass ? "PASS" : "MISS");
+        }
+        md.append(" |\n");
+    }
+
+    // ---- formatting -----------------------------------------------------------------------------
+
+    private static String fmtNs(Double ns) {
+        return ns == null ? "missing" : String.format(Locale.ROOT, ns < 100 ? "%.2f" : "%.1f", ns);
+    }
+
+    private static String fmtAlloc(Double b) {
+        return b == null ? "–" : String.format(Locale.ROOT, b < 10 ? "%.3f" : "%.0f", b);
+    }
+
+    private static String fmtRatio(Double r) {
+        return r == null ? "–" : String.format(Locale.ROOT, "%.3f×", r);
+    }
+
+    private static String fmtLimit(double l) {
+        return String.format(Locale.ROOT, "%.2f", l);
+    }
+
+    private static String fmtRate(Double r) {
+        return r == null ? "–" : String.format(Locale.ROOT, "%,.0f", r);
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return "CPU model unknown (" + e.getMessage() + ")";
+        }
+        return "CPU model unknown";
+    }
+
+    // ---- a tiny JSON reader/writer --------------------------------------------------------------
+
+    /**
+     * Just enough JSON for JMH's result files: objects (insertion-ordered maps), arrays (lists),
+     * strings, numbers (doubles), true/false/null, and the bare NaN / Infinity some writers emit.
+     */
+    static final class Json {
+        private final String s;
+        private int i;
+
+        private Json(String s) {
+            this.s = s;
+        }
+
+        static Object parse(String text) {
+            Json p = new Json(text);
+            Object v = p.value();
+            p.ws();
+            if (p.i != p.s.length()) {
+                throw p.error("trailing characters");
+            }
+            return v;
+        }
+
+        private Object value() {
+            ws();
+            if (i >= s.length()) {
+                throw error("unexpected end");
+            }
+            char c = s.charAt(i);
+            switch (c) {
+                case '{': return object();
+                case '[': return array();
+                case '"': return string();
+                default:
+                    if (s.startsWith("true", i)) {
+                        i += 4;
+                        return Boolean.TRUE;
+                    }
+                    if (s.startsWith("false", i)) {
+                        i += 5;
+                        return Boolean.FALSE;
+                    }
+                    if (s.startsWith("null", i)) {
+                        i += 4;
+                        return null;
+                    }
+                    return number();
+            }
+        }
+
+        private Map<String, Object> object() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            i++; // {
+            ws();
+            if (peek() == '}') {
+                i++;
+                return m;
+            }
+            while (true) {
+                ws();
+                String k = string();
+                ws();
+                expect(':');
+                m.put(k, value());
+                ws();
+                if (peek() == ',') {
+                    i++;
+                } else {
+                    expect('}');
+                    return m;
+                }
+            }
+        }
+
+        private List<Object> array() {
+            List<Object> l = new ArrayList<>();
+            i++; // [
+            ws();
+            if (peek() == ']') {
+                i++;
+                return l;
+            }
+            while (true) {
+                l.add(value());
+                ws();
+                if (peek() == ',') {
+                    i++;
+                } else {
+                    expect(']');
+                    return l;
+                }
+            }
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                if (i >= s.length()) {
+                    throw error("unterminated string");
+                }
+                char c = s.charAt(i++);
+                if (c == '"') {
+                    return sb.toString();
+                }
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                char e = s.charAt(i++);
+                switch (e) {
+                    case 'n' -> sb.append('\n');
+                    case 't' -> sb.append('\t');
+                    case 'r' -> sb.append('\r');
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'u' -> {
+                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        i += 4;
+                    }
+                    default -> sb.append(e); // \" \\ \/
+                }
+            }
+        }
+
+        private Double number() {
+            int start = i;
+            while (i < s.length() && "+-0123456789.eEaNInfity".indexOf(s.charAt(i)) >= 0) {
+                i++;
+            }
+            if (start == i) {
+                throw error("unexpected character '" + s.charAt(i) + "'");
+            }
+            String t = s.substring(start, i);
+            return switch (t) {
+                case "NaN" -> Double.NaN;
+                case "Infinity", "+Infinity" -> Double.POSITIVE_INFINITY;
+                case "-Infinity" -> Double.NEGATIVE_INFINITY;
+                default -> Double.parseDouble(t);
+            };
+        }
+
+        private void ws() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+
+        private char peek() {
+            if (i >= s.length()) {
+                throw error("unexpected end");
+            }
+            return s.charAt(i);
+        }
+
+        private void expect(char c) {
+            if (peek() != c) {
+                throw error("expected '" + c + "'");
+            }
+            i++;
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("JSON: " + what + " at offset " + i);
+        }
+
+        static String quote(String v) {
+            if (v == null) {
+                return "null";
+            }
+            StringBuilder sb = new StringBuilder("\"");
+            for (char c : v.toCharArray()) {
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    default -> {
+                        if (c < 0x20) {
+                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                        } else {
+                            sb.append(c);
+                        }
+                    }
+                }
+            }
+            return sb.append('"').toString();
+        }
+
+        static String number(Double d) {
+            if (d == null || !Double.isFinite(d)) {
+                return "null";
+            }
+            return String.format(Locale.ROOT, "%.3f", d);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.netseal.bench;
+
+import dev.netseal.PacketBuilder;
+import dev.netseal.ThreadLocalPool;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+/** Row pool / netseal-threadlocal: {@code ThreadLocalPool.acquire()} then {@code release(b)}. */
+public class ThreadLocalPoolBench extends AbstractPoolBench {
+
+    private ThreadLocalPool pool;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        System.out.println("[bench] netseal backend: " + dev.netseal.Netseal.backendDescription());
+        pool = ThreadLocalPool.create(POOL_SIZE, BenchSupport.key(), BenchSupport.SESSION_ID);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+    }
+
+    @Override
+    protected Object acquireRelease() {
+        PacketBuilder b = pool.acquire();
+        pool.release(b);
+        return b;
+    }
+}
