@@ -17,16 +17,36 @@ final class KeyEpoch {
     static final long COUNTER_LIMIT = 1L << 62;
 
     final AeadKey key;
+    /** This epoch's claim on (key, session) in {@link LiveKeys}. */
+    final String claim;
     final long sessionId;
     final int noncePrefix;
     final AtomicLong counter = new AtomicLong();
     /** Set before {@link #poison()}; read by a builder that drew a refused counter. */
     volatile boolean retired;
 
-    KeyEpoch(AeadKey key, long sessionId) {
+    private KeyEpoch(AeadKey key, String claim, long sessionId) {
         this.key = key;
+        this.claim = claim;
         this.sessionId = sessionId;
         this.noncePrefix = Wire.noncePrefix(sessionId);
+    }
+
+    /** Claims (key, session), then imports the key into {@code backend}. */
+    static KeyEpoch create(dev.netseal.internal.aead.AeadBackend backend, byte[] key, long sessionId) {
+        String claim = LiveKeys.claim(key, sessionId);
+        try {
+            return new KeyEpoch(backend.importKey(key), claim, sessionId);
+        } catch (RuntimeException | Error e) {
+            LiveKeys.release(claim);
+            throw e;
+        }
+    }
+
+    /** Wipes the key and gives up the claim; only once no seal can still use the key. */
+    void destroy() {
+        key.destroy();
+        LiveKeys.release(claim);
     }
 
     /**

@@ -250,7 +250,7 @@ public final class PacketBuilder implements AutoCloseable {
         while (true) {
             SEALING.set(this, epoch); // ordered before the draw by the draw's volatile write
             long counter = epoch.counter.getAndIncrement();
-            if (counter < KeyEpoch.COUNTER_LIMIT) {
+            if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
                 try {
                     buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
                     Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);

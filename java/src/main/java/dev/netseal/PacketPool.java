@@ -17,6 +17,7 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
     private PacketPool(AeadBackend backend, int size, byte[] key, long sessionId, long originHash) {
         this.core = new PoolCore(backend, size, key, sessionId, originHash);
         core.prefill();
+        core.closeWhenUnreachable(this); // a dropped pool wipes its key
     }
 
     /** A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}. */
@@ -49,7 +50,7 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
     public void release(PacketBuilder builder) {
         builder.checkIn(core);
         if (!core.isClosed()) {
-            core.shared.offer(builder); // a full queue drops it
+            core.offerShared(builder); // a full queue drops it
         }
     }
 

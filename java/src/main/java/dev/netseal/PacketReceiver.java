@@ -54,24 +54,19 @@ public final class PacketReceiver implements AutoCloseable {
     }
 
     private final AeadBackend backend;
-    private final AeadKey key;
+    private final KeyGuard guard;
     private final long sessionId;
     private final int noncePrefix;
     private final ReplayWindow window = new ReplayWindow();
     private final ThreadLocal<ThreadState> state;
-    /**
-     * Guarded by itself: every thread's state, so close() can wait out opens in flight. Weak, so
-     * the state of a thread that ended goes with it (a thread that is opening holds its own).
-     */
-    private final List<WeakReference<ThreadState>> states = new ArrayList<>();
-    private volatile boolean closed;
 
     private PacketReceiver(AeadBackend backend, byte[] key, long sessionId) {
         this.backend = backend;
-        this.key = backend.importKey(PoolCore.checkKey(key));
+        this.guard = new KeyGuard(backend.importKey(PoolCore.checkKey(key)));
         this.sessionId = sessionId;
         this.noncePrefix = Wire.noncePrefix(sessionId);
         this.state = ThreadLocal.withInitial(this::newThreadState);
+        PoolCore.CLEANER.register(this, guard::close); // a dropped receiver wipes its key
     }
 
     /** A receiver for packets sealed with {@code key} (32 bytes) under {@code sessionId}. */
@@ -95,10 +90,10 @@ public final class PacketReceiver implements AutoCloseable {
     public OpenedPacket open(ByteBuffer packet) throws PacketException {
         ThreadState st = state.get();
         // A volatile write then a volatile read: with close()'s write-then-read, one of the two
-        // sees the other (see close()).
+        // sees the other (see KeyGuard).
         OPENING.setVolatile(st, true);
         try {
-            if (closed) {
+            if (guard.closed) {
                 throw new IllegalStateException("receiver is closed");
             }
             return openChecked(st, packet);
@@ -181,7 +176,7 @@ public final class PacketReceiver implements AutoCloseable {
             work.put(0, packet, start, length);
         }
         Wire.writeAad(work, base, st.scratch, MAX_PACKET_SIZE);
-        if (!st.cipher.open(key, prefix, counter, st.scratch, MAX_PACKET_SIZE, AAD_SIZE,
+        if (!st.cipher.open(guard.key, prefix, counter, st.scratch, MAX_PACKET_SIZE, AAD_SIZE,
                 work, base + HEADER_SIZE, payloadLen)) {
             throw new PacketException(Reason.AUTH_FAILED, "tag did not verify");
         }
@@ -219,35 +214,58 @@ public final class PacketReceiver implements AutoCloseable {
         return out;
     }
 
-    /**
-     * Refuses further opens, waits for those in flight, then wipes the key. Idempotent.
-     *
-     * <p>Why no open can use a wiped key: open writes {@code opening = true} then reads
-     * {@code closed}; close writes {@code closed = true} then reads every {@code opening}. All four
-     * are volatile, so they fall in one total order: either the open sees {@code closed} and stops,
-     * or close sees {@code opening} and waits for its release write.
-     */
+    /** Refuses further opens, waits for those in flight, then wipes the key. Idempotent. */
     @Override
     public void close() {
-        closed = true;
-        synchronized (states) {
-            for (WeakReference<ThreadState> ref : states) {
-                ThreadState st = ref.get();
-                while (st != null && (boolean) OPENING.getVolatile(st)) {
-                    Thread.onSpinWait();
-                }
-            }
-        }
-        key.destroy();
+        guard.close();
     }
 
     private ThreadState newThreadState() {
         ThreadState st = new ThreadState(backend);
-        synchronized (states) {
-            states.removeIf(ref -> ref.get() == null);
-            states.add(new WeakReference<>(st));
-        }
+        guard.register(st);
         return st;
+    }
+
+    /**
+     * The key, and what closing it must wait for. Apart from the receiver so that the Cleaner of
+     * a dropped receiver can close it without holding the receiver.
+     *
+     * <p>Why no open can use a wiped key: open writes {@code opening = true} then reads
+     * {@code closed}; close writes {@code closed = true} then reads every {@code opening}. All four
+     * are volatile, so they fall in one total order: either the open sees {@code closed} and stops,
+     * or close sees {@code opening} and waits for its release write. A thread whose state is
+     * registered after close() went through the list registered under the same lock, after
+     * {@code closed} was set, so it sees it.
+     */
+    private static final class KeyGuard {
+        final AeadKey key;
+        volatile boolean closed;
+        /** Guarded by itself; weak, so the state of a thread that ended goes with it. */
+        private final List<WeakReference<ThreadState>> states = new ArrayList<>();
+
+        KeyGuard(AeadKey key) {
+            this.key = key;
+        }
+
+        void register(ThreadState st) {
+            synchronized (states) {
+                states.removeIf(ref -> ref.get() == null);
+                states.add(new WeakReference<>(st));
+            }
+        }
+
+        void close() {
+            closed = true;
+            synchronized (states) {
+                for (WeakReference<ThreadState> ref : states) {
+                    ThreadState st = ref.get();
+                    while (st != null && (boolean) OPENING.getVolatile(st)) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+            key.destroy();
+        }
     }
 
     /** What one thread opens with: its cipher, a buffer to copy into, the result it reuses. */

@@ -1,6 +1,7 @@
 package dev.netseal;
 
 import dev.netseal.internal.aead.AeadBackend;
+import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,6 +28,9 @@ import org.jctools.queues.MpmcArrayQueue;
  * lock, so its first draw comes after (a) too.
  */
 final class PoolCore {
+    /** One daemon thread for every netseal object that cleans up after being dropped. */
+    static final Cleaner CLEANER = Cleaner.create();
+
     final AeadBackend backend;
     final long originHash;
     final int capacity;
@@ -46,7 +50,7 @@ final class PoolCore {
         this.capacity = capacity;
         this.originHash = originHash;
         this.shared = new MpmcArrayQueue<>(Math.max(2, capacity));
-        this.current = new KeyEpoch(backend.importKey(checkKey(key)), sessionId);
+        this.current = KeyEpoch.create(backend, checkKey(key), sessionId);
     }
 
     static byte[] checkKey(byte[] key) {
@@ -64,6 +68,23 @@ final class PoolCore {
         for (int i = 0; i < capacity; i++) {
             shared.offer(newBuilder());
         }
+    }
+
+    /**
+     * Returns a builder to the shared queue unless it holds {@code capacity} already (the queue
+     * itself rounds up to a power of two); a builder that does not fit is dropped. Racing
+     * returners can overshoot by at most one each: the bound is for memory, not for safety.
+     */
+    boolean offerShared(PacketBuilder b) {
+        return shared.size() < capacity && shared.relaxedOffer(b);
+    }
+
+    /**
+     * Closes this core once {@code facade} is unreachable. The action holds only the core, which
+     * builders reference, never the facade, so thread caches cannot keep the facade alive.
+     */
+    void closeWhenUnreachable(Object facade) {
+        CLEANER.register(facade, this::close);
     }
 
     KeyEpoch current() {
@@ -98,7 +119,7 @@ final class PoolCore {
     /** Starts a new epoch; the old one's key is wiped once no seal can still use it. */
     synchronized void setKey(byte[] key, long sessionId) {
         checkOpen();
-        KeyEpoch next = new KeyEpoch(backend.importKey(checkKey(key)), sessionId);
+        KeyEpoch next = KeyEpoch.create(backend, checkKey(key), sessionId);
         KeyEpoch old = current;
         current = next;
         retire(old);
@@ -128,7 +149,7 @@ final class PoolCore {
                 Thread.onSpinWait();
             }
         }
-        epoch.key.destroy();
+        epoch.destroy();
     }
 
     /**

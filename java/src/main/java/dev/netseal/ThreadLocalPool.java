@@ -2,7 +2,6 @@ package dev.netseal;
 
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
-import java.lang.ref.Cleaner;
 import org.jctools.queues.MessagePassingQueue;
 
 /**
@@ -37,8 +36,6 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** Builders a thread refills at once; it keeps up to twice as many. */
     public static final int DEFAULT_LOCAL_CAPACITY = 8;
 
-    private static final Cleaner CLEANER = Cleaner.create();
-
     private final PoolCore core;
     private final int localCapacity;
     private final ThreadLocal<LocalCache> local;
@@ -54,8 +51,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         // The initial value must not capture this pool: see the class comment of PoolCore.
         this.local = ThreadLocal.withInitial(() -> new LocalCache(keep));
         core.prefill();
-        PoolCore c = core;
-        CLEANER.register(this, c::close);
+        core.closeWhenUnreachable(this);
     }
 
     /** A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}. */
@@ -127,7 +123,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     private void spill(LocalCache cache) {
         for (int i = 0; i < localCapacity; i++) {
             PacketBuilder b = cache.pop();
-            if (b == null || !core.shared.relaxedOffer(b)) {
+            if (b == null || !core.offerShared(b)) {
                 break; // a full shared queue drops the builder, as the size bound intends
             }
         }
@@ -161,10 +157,18 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         core.setKey(key, sessionId);
     }
 
-    /** Refuses new work and wipes the key once in-flight seals are done. Idempotent. */
+    /**
+     * Refuses new work and wipes the key once in-flight seals are done. Idempotent. The calling
+     * thread's cache is emptied now; other threads' caches are dropped with the pool.
+     */
     @Override
     public void close() {
         core.close();
+        LocalCache cache = local.get();
+        while (cache.pop() != null) {
+            // drop: a closed pool keeps nothing
+        }
+        local.remove();
     }
 
     PoolCore core() {

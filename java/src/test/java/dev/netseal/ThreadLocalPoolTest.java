@@ -592,13 +592,14 @@ class ThreadLocalPoolTest {
                 }
                 packets.add(copy(seal(h1, "new")));
                 packets.add(copy(seal(h2, "new")));
-                // Drain the shared queue from this thread (its cache was empty: both refills ran dry
-                // or were handed out above) and seal with every builder that was parked there.
+                // Take, on this thread, every builder that was parked in the shared queue at the
+                // rekey (this thread's cache was empty: h1 and h2 used up its one refill) and seal
+                // with each.
                 List<PacketBuilder> drained = new ArrayList<>();
-                while (pool.sharedAvailable() > 0) {
+                for (int i = 0; i < inShared; i++) {
                     drained.add(pool.acquire());
                 }
-                assertTrue(drained.size() >= inShared, "drained " + drained.size() + " of " + inShared);
+                assertEquals(0, pool.sharedAvailable(), "all of the shared queue was taken");
                 for (PacketBuilder b : drained) {
                     packets.add(copy(seal(b, "new")));
                 }

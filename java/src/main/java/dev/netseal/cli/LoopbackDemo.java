@@ -1,0 +1,417 @@
+package dev.netseal.cli;
+
+import dev.netseal.NetV1;
+import dev.netseal.Netseal;
+import dev.netseal.PacketBuilder;
+import dev.netseal.PacketException;
+import dev.netseal.PacketException.Reason;
+import dev.netseal.PacketReceiver;
+import dev.netseal.ThreadLocalPool;
+import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.Wire;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Seals and opens real UDP traffic on the loopback interface: N sender threads seal through one
+ * {@link ThreadLocalPool} and write each packet to a {@link DatagramChannel} straight from the
+ * builder's buffer; one receiver thread receives every datagram into one reused direct buffer and
+ * opens it with a {@link PacketReceiver}. It runs for a fixed time and stops by itself.
+ *
+ * <h2>Why the senders are paced</h2>
+ * UDP drops datagrams when the receive buffer is full, and the replay window refuses any counter
+ * more than 1024 ahead of the highest accepted: after a burst of more than 1024 lost packets, every
+ * later packet would be refused as TOO_FAR_AHEAD. So a sender waits while its last counter is more
+ * than {@link #MAX_IN_FLIGHT} (half the window) ahead of the highest counter the receiver opened,
+ * which also keeps the receive buffer from overflowing. If the receiver finds its socket empty
+ * while the sender waits, what was in flight was dropped: the sender goes on, and the next packet
+ * to arrive moves the window again. A receiver that is merely slow or descheduled is waited for,
+ * not guessed about. When the receiver keeps up, nobody waits.
+ */
+final class LoopbackDemo {
+    /** SO_RCVBUF the command asks for; Linux grants at most net.core.rmem_max (it is reported). */
+    static final int DEFAULT_RECEIVE_BUFFER = 8 << 20;
+    /** At most this many counters in flight: half the replay window, see the class comment. */
+    static final int MAX_IN_FLIGHT = 512;
+    /** The receiver stops this long after the last datagram, once the senders are done. */
+    static final long QUIET_NANOS = 300_000_000;
+    /** ...and at the latest this long after the senders are done, whatever still arrives. */
+    static final long DRAIN_LIMIT_NANOS = 2_000_000_000L;
+    /** Refusals the transport causes (reordering, loss), not a failed integrity check. */
+    static final Set<Reason> TRANSPORT_REFUSALS = EnumSet.of(Reason.TOO_OLD, Reason.TOO_FAR_AHEAD);
+    /** Refusals made after the tag verified: the packet's counter is authentic. */
+    private static final Set<Reason> AFTER_TAG = EnumSet.of(Reason.BAD_COUNTER, Reason.REPLAYED,
+            Reason.TOO_OLD, Reason.TOO_FAR_AHEAD, Reason.BAD_FRAMES);
+
+    /**
+     * What to run.
+     *
+     * @param threads   sender threads
+     * @param seconds   how long the senders send
+     * @param eventSize bytes of the one event each packet carries
+     * @param address   a loopback address the receiver binds
+     * @param port      the receiver's port; 0 for an ephemeral one
+     * @param receiveBuffer SO_RCVBUF to ask for (tests make it tiny to force drops)
+     */
+    record Config(int threads, double seconds, int eventSize, InetAddress address, int port,
+                  int receiveBuffer) {
+        /** Bytes of each packet on the wire. */
+        int packetSize() {
+            return NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE + eventSize + NetV1.TAG_SIZE;
+        }
+    }
+
+    /** Told about the run as it goes (the command prints it). */
+    interface Listener {
+        /** The receiver is bound (with the receive buffer granted) and the senders are about to start. */
+        void started(InetSocketAddress receiver, int receiveBuffer, int inFlightCap, String backend);
+
+        /** Once a second: the last second's rate and the drops so far. */
+        void tick(double elapsedSeconds, long packetsPerSecond, double megabytesPerSecond, long dropsSoFar);
+    }
+
+    /**
+     * What happened.
+     *
+     * @param sent         packets the senders wrote
+     * @param received     datagrams the receiver got
+     * @param opened       packets opened
+     * @param bytes        bytes received
+     * @param refused      refusals by reason
+     * @param repeated     nonce counters seen more than once among authentic packets
+     * @param untracked    counters too large to track (never in a bounded run)
+     * @param senderWaits  times a sender waited for the receiver
+     * @param resumed      waits ended because the receiver had emptied its socket: the packets
+     *                     the sender waited for had been dropped
+     * @param seconds      how long the senders sent
+     * @param backend      the backend in use
+     * @param errors       I/O or other errors of the threads (none in a sound run)
+     */
+    record Result(long sent, long received, long opened, long bytes, Map<Reason, Long> refused,
+                  long repeated, long untracked, long senderWaits, long resumed, double seconds,
+                  String backend, List<String> errors) {
+
+        /** Datagrams sent but never received. */
+        long lost() {
+            return sent - received;
+        }
+
+        /** Refusals other than those the transport causes (AUTH_FAILED, REPLAYED, ...). */
+        long integrityFailures() {
+            long n = 0;
+            for (Map.Entry<Reason, Long> e : refused.entrySet()) {
+                if (!TRANSPORT_REFUSALS.contains(e.getKey())) {
+                    n += e.getValue();
+                }
+            }
+            return n;
+        }
+
+        /** No repeated nonce, no integrity failure, no error, and something was opened. */
+        boolean ok() {
+            return repeated == 0 && opened > 0 && integrityFailures() == 0 && errors.isEmpty();
+        }
+    }
+
+    private final Config config;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+
+    // Written by the receiver thread only (lazySet: readers need a recent value, not a fence).
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong bytesReceived = new AtomicLong();
+    private final AtomicLong opened = new AtomicLong();
+    /** The highest counter opened, -1 before the first: what pacing senders wait on. */
+    private final AtomicLong highestOpened = new AtomicLong(-1);
+    /**
+     * Times the receiver found its socket empty. Two more than when a sender began to wait prove
+     * the socket was empty after that sender's last write (see {@link Sender#awaitReceiver}).
+     */
+    private final AtomicLong emptyPolls = new AtomicLong();
+    /** Set once every sender stopped: the receiver drains up to this many, then stops. */
+    private volatile long sentTotal = -1;
+
+    // Owned by the receiver thread; read by the main thread only after joining it.
+    private final Map<Reason, Long> refused = new EnumMap<>(Reason.class);
+    private final CounterTracker tracker = new CounterTracker();
+
+    private LoopbackDemo(Config config) {
+        this.config = config;
+    }
+
+    /** Runs {@code config}, telling {@code listener} as it goes, and returns what happened. */
+    static Result run(Config config, Listener listener) throws IOException, InterruptedException {
+        return new LoopbackDemo(config).run(listener);
+    }
+
+    private Result run(Listener listener) throws IOException, InterruptedException {
+        SecureRandom random = new SecureRandom();
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        long session = random.nextLong();
+        byte[] event = new byte[config.eventSize()];
+        random.nextBytes(event);
+        ProtocolFamily family = config.address() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+
+        try (DatagramChannel rx = DatagramChannel.open(family);
+             ThreadLocalPool pool = ThreadLocalPool.create(Math.max(64, 4 * config.threads()), key, session);
+             PacketReceiver receiver = PacketReceiver.create(key, session)) {
+            rx.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBuffer());
+            rx.bind(new InetSocketAddress(config.address(), config.port()));
+            InetSocketAddress target = (InetSocketAddress) rx.getLocalAddress();
+            int receiveBuffer = rx.getOption(StandardSocketOptions.SO_RCVBUF);
+            int cap = inFlightCap(receiveBuffer, config.packetSize());
+            listener.started(target, receiveBuffer, cap, Netseal.backendDescription());
+
+            Thread receiverThread = thread("netseal-receiver", () -> receive(rx, receiver));
+            Sender[] senders = new Sender[config.threads()];
+            Thread[] senderThreads = new Thread[config.threads()];
+            for (int t = 0; t < senders.length; t++) {
+                senders[t] = new Sender(t, pool, event, target, family, cap);
+                senderThreads[t] = thread("netseal-sender-" + t, senders[t]::run);
+            }
+            receiverThread.start();
+            long start = System.nanoTime();
+            for (Thread t : senderThreads) {
+                t.start();
+            }
+            long end = start + (long) (config.seconds() * 1e9);
+            report(listener, start, end, senders);
+            stop.set(true);
+            for (Thread t : senderThreads) {
+                t.join();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long sent = 0;
+            long waits = 0;
+            long resumed = 0;
+            for (Sender s : senders) {
+                sent += s.sent.get();
+                waits += s.waits;
+                resumed += s.resumed;
+            }
+            sentTotal = sent;
+            receiverThread.join();
+            return new Result(sent, received.get(), opened.get(), bytesReceived.get(), new EnumMap<>(refused),
+                    tracker.repeated(), tracker.untracked(), waits, resumed, seconds,
+                    Netseal.backendDescription(), List.copyOf(errors));
+        }
+    }
+
+    /** Tells the listener once a second until {@code end}, or until a thread failed. */
+    private void report(Listener listener, long start, long end, Sender[] senders) throws InterruptedException {
+        long nextTick = start + 1_000_000_000L;
+        long lastReceived = 0;
+        long lastBytes = 0;
+        long lastTick = start;
+        while (true) {
+            long now = System.nanoTime();
+            if (now >= nextTick) {
+                long r = received.get();
+                long b = bytesReceived.get();
+                double dt = (now - lastTick) / 1e9;
+                // Counters are dense from 0: every one below the highest opened that did not arrive
+                // was dropped (or is reordered past it, rarely).
+                long drops = Math.max(0, highestOpened.get() + 1 - r);
+                listener.tick((now - start) / 1e9, Math.round((r - lastReceived) / dt),
+                        (b - lastBytes) / dt / 1e6, drops);
+                lastReceived = r;
+                lastBytes = b;
+                lastTick = now;
+                nextTick += 1_000_000_000L;
+            }
+            if (now >= end || !errors.isEmpty()) {
+                return;
+            }
+            long sleep = Math.min(nextTick, end) - now;
+            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+        }
+    }
+
+    /** The receiver thread: every datagram into one direct buffer, opened in place. */
+    private void receive(DatagramChannel rx, PacketReceiver receiver) throws IOException {
+        // One byte more than the largest packet: a longer datagram is cut there and refused, not
+        // silently cut to a valid length.
+        ByteBuffer buf = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
+        long count = 0;
+        long bytes = 0;
+        long ok = 0;
+        long highest = -1;
+        long empties = 0;
+        rx.configureBlocking(false);
+        try (Selector selector = Selector.open()) {
+            rx.register(selector, SelectionKey.OP_READ);
+            long lastData = System.nanoTime();
+            long drainStart = 0;
+            boolean gotSinceEmpty = false;
+            while (true) {
+                buf.clear();
+                if (rx.receive(buf) != null) {
+                    buf.flip();
+                    count++;
+                    bytes += buf.remaining();
+                    long counter = buf.remaining() >= NetV1.HEADER_SIZE
+                            ? Wire.i64(buf, HeaderLayout.NONCE_COUNTER) : -1;
+                    try {
+                        receiver.open(buf);
+                        ok++;
+                        tracker.record(counter);
+                        if (counter > highest) {
+                            highest = counter;
+                            highestOpened.lazySet(highest);
+                        }
+                    } catch (PacketException e) {
+                        refused.merge(e.reason(), 1L, Long::sum);
+                        if (AFTER_TAG.contains(e.reason())) {
+                            tracker.record(counter); // an authentic counter: a repeat is a repeat
+                        }
+                    }
+                    received.lazySet(count);
+                    bytesReceived.lazySet(bytes);
+                    opened.lazySet(ok);
+                    gotSinceEmpty = true;
+                    continue;
+                }
+                emptyPolls.lazySet(++empties);
+                long now = System.nanoTime();
+                if (gotSinceEmpty) {
+                    // Poll once more before sleeping: two empty polls in a row let a waiting
+                    // sender conclude that what it waits for was dropped (Sender.awaitReceiver).
+                    lastData = now;
+                    gotSinceEmpty = false;
+                    continue;
+                }
+                long target = sentTotal;
+                if (target >= 0) {
+                    if (drainStart == 0) {
+                        drainStart = now;
+                    }
+                    if (count >= target || now - lastData > QUIET_NANOS || now - drainStart > DRAIN_LIMIT_NANOS) {
+                        return;
+                    }
+                }
+                selector.select(20);
+                selector.selectedKeys().clear();
+            }
+        }
+    }
+
+    /** One sender thread: its own channel, its own stream id, counters from the shared pool. */
+    private final class Sender {
+        final AtomicLong sent = new AtomicLong(); // written by this sender only
+        final int stream;
+        final ThreadLocalPool pool;
+        final byte[] event;
+        final InetSocketAddress target;
+        final ProtocolFamily family;
+        final int cap;
+        long waits; // read after join
+        long resumed;
+
+        Sender(int stream, ThreadLocalPool pool, byte[] event, InetSocketAddress target,
+               ProtocolFamily family, int cap) {
+            this.stream = stream;
+            this.pool = pool;
+            this.event = event;
+            this.target = target;
+            this.family = family;
+            this.cap = cap;
+        }
+
+        void run() throws IOException {
+            try (DatagramChannel ch = DatagramChannel.open(family)) {
+                ch.connect(target); // a connected channel skips the per-send address checks
+                long seq = 0;
+                long last = -1;
+                long n = 0;
+                while (!stop.get()) {
+                    if (last - highestOpened.get() > cap) {
+                        awaitReceiver(last);
+                    }
+                    try (PacketBuilder b = pool.get()) {
+                        ByteBuffer packet = b.begin(stream, seq++, 0).event(event).seal();
+                        last = Wire.i64(packet, HeaderLayout.NONCE_COUNTER);
+                        ch.write(packet); // straight from the builder's buffer, before it is released
+                    }
+                    sent.lazySet(++n);
+                }
+            }
+        }
+
+        /**
+         * Waits until the receiver opened up to {@code last - cap}, or emptied its socket, or the
+         * run ends. The receiver bumps {@code emptyPolls} after each receive that found nothing.
+         * Seeing it two above the value read here means a receive found nothing after the first
+         * bump, which came after that read, which came after this sender's last write: so the
+         * socket was empty after the write, and the packets not yet opened were dropped. Then
+         * waiting longer is pointless, and sending on is safe: at most {@code cap} plus a packet
+         * per sender are in flight, so the next counter is still inside the replay window.
+         */
+        private void awaitReceiver(long last) {
+            waits++;
+            long polls = emptyPolls.get();
+            for (int spins = 0; !stop.get(); spins++) {
+                if (last - highestOpened.get() <= cap) {
+                    return;
+                }
+                if (emptyPolls.get() >= polls + 2) {
+                    resumed++;
+                    return;
+                }
+                if (spins < 200) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(20_000);
+                }
+            }
+        }
+    }
+
+    /**
+     * Packets allowed in flight: what half the receive buffer holds (Linux charges each datagram
+     * its data plus roughly a kilobyte of bookkeeping), between 16 and {@link #MAX_IN_FLIGHT}.
+     */
+    static int inFlightCap(int receiveBuffer, int packetSize) {
+        long fit = (long) receiveBuffer / 2 / (packetSize + 1024L);
+        return (int) Math.max(16, Math.min(MAX_IN_FLIGHT, fit));
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private Thread thread(String name, Body body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) { // recorded and reported: a failed thread fails the run
+                errors.add(name + ": " + e);
+                stop.set(true);
+            }
+        }, name);
+        t.setDaemon(true); // never keeps the JVM alive if something goes wrong
+        return t;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.netseal;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netseal.internal.aead.AeadBackend;
+import java.util.Arrays;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Two live pools with one key and session would start both counters at 0: refused. */
+class SameKeyTwoPoolsTest {
+
+    private static byte[] key(int tag) {
+        byte[] k = new byte[32];
+        Arrays.fill(k, (byte) tag);
+        k[31] = 0x2B;
+        return k;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aSecondLivePoolWithTheSameKeyAndSessionIsNeverCreated(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool first = ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1));
+            assertTrue(e.getMessage().contains("this key and session id"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, key(1), 900L, 0L));
+            // another session, or another key, is a different nonce space: allowed
+            assertDoesNotThrow(() -> ThreadLocalPool.onBackend(backend, 1, key(1), 901L, 0L, 1).close());
+            assertDoesNotThrow(() -> PacketPool.onBackend(backend, 1, key(2), 900L, 0L).close());
+            assertNotEquals(0, first.capacity());
+        }
+        // closed: the claim is gone
+        assertDoesNotThrow(() -> ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1).close());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void rekeyNeverRestartsTheCounterOfAKeyInUse(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (PacketPool a = PacketPool.onBackend(backend, 1, key(3), 910L, 0L);
+             PacketPool b = PacketPool.onBackend(backend, 1, key(4), 911L, 0L)) {
+            // to the key and session it already has: the counter would restart at 0
+            assertThrows(IllegalStateException.class, () -> a.setKey(key(3), 910L));
+            // to another live pool's key and session
+            assertThrows(IllegalStateException.class, () -> a.setKey(key(4), 911L));
+            // the refused rekeys left the pool sealing under its old key
+            try (PacketBuilder builder = a.get()) {
+                assertTrue(builder.sessionId() == 910L);
+                builder.buildHeartbeat();
+            }
+            // after a real rekey, the old pair is free again
+            a.setKey(key(5), 912L);
+            assertDoesNotThrow(() -> PacketPool.onBackend(backend, 1, key(3), 910L, 0L).close());
+        }
+    }
+}
