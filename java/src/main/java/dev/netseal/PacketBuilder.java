@@ -61,8 +61,13 @@ public final class PacketBuilder implements AutoCloseable {
     @SuppressWarnings("unused") // accessed through SEALING
     private KeyEpoch sealing;
 
-    /** The pool this builder is checked out of; null while it sits in a pool. */
+    /**
+     * The pool this builder goes back to on {@link #close()}: set while it is checked out, and
+     * null wherever a reference to the pool could keep a dropped pool alive (see ThreadLocalPool).
+     */
     BuilderOwner owner;
+    /** True while checked out of its pool. */
+    private boolean checkedOut;
     /** The thread cache it was last taken from (ThreadLocalPool's fast release path). */
     ThreadLocalPool.LocalCache home;
 
@@ -215,24 +220,34 @@ public final class PacketBuilder implements AutoCloseable {
     /** Gives the builder back to the pool it came from (the try-with-resources form). */
     @Override
     public void close() {
-        BuilderOwner o = owner;
-        if (o == null) {
+        if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
-        o.release(this);
+        owner.release(this);
     }
 
     // ---- pool hooks ---------------------------------------------------------------------------
 
-    /** Marks the builder as in the pool again, checking it was out of this pool. */
+    /** Marks the builder as taken out of {@code pool}, which it will go back to. */
+    void checkOut(BuilderOwner pool) {
+        checkedOut = true;
+        if (owner != pool) {
+            owner = pool; // usually set already (see ThreadLocalPool): a read is cheaper than a store
+        }
+    }
+
+    /**
+     * Marks the builder as in its pool again, checking it was out of this pool. The pool decides
+     * whether it keeps {@link #owner}.
+     */
     void checkIn(PoolCore pool) {
         if (pool != core) {
             throw new IllegalArgumentException("builder belongs to another pool");
         }
-        if (owner == null) {
+        if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
-        owner = null;
+        checkedOut = false;
         writing = false;
         channelHash = 0;
     }
@@ -319,7 +334,7 @@ public final class PacketBuilder implements AutoCloseable {
     }
 
     private void checkedOut() {
-        if (owner == null) {
+        if (!checkedOut) {
             throw new IllegalStateException("builder was released to its pool; acquire another");
         }
     }

@@ -41,7 +41,7 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
         if (b == null) {
             b = core.newBuilder();
         }
-        b.owner = this;
+        b.checkOut(this);
         return b;
     }
 
@@ -49,6 +49,9 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
     @Override
     public void release(PacketBuilder builder) {
         builder.checkIn(core);
+        // The core (held by the Cleaner's action) holds the queue: a builder in it must not
+        // reference this pool, or a dropped pool would never be found unreachable.
+        builder.owner = null;
         if (!core.isClosed()) {
             core.offerShared(builder); // a full queue drops it
         }

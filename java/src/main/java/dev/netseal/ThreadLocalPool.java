@@ -2,6 +2,8 @@ package dev.netseal;
 
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.jctools.queues.MessagePassingQueue;
 
 /**
@@ -15,11 +17,25 @@ import org.jctools.queues.MessagePassingQueue;
  * to the shared queue.
  *
  * <h2>Why the warm path needs no atomic operation</h2>
- * A thread cache is reached only through this pool's {@link ThreadLocal}, so only its own thread
- * reads or writes it: plain fields are enough. A builder handed to another thread travels by the
- * caller's own hand-off (a queue, an executor), which already orders the writes; the builder
- * then goes into the releasing thread's cache. The shared queue (JCTools' MpmcArrayQueue) is
- * touched only to refill or spill a batch.
+ * A thread cache is used only by the thread that owns it, so plain fields are enough. A builder
+ * handed to another thread travels by the caller's own hand-off (a queue, an executor), which
+ * already orders the writes; the builder then goes into the releasing thread's cache. The shared
+ * queue (JCTools' MpmcArrayQueue) is touched only to refill or spill a batch.
+ *
+ * <h2>Where the caches live, and why a dropped pool is still collected</h2>
+ * The first thread that uses the pool keeps its cache in a plain field of the pool (found by
+ * comparing a field of the pool with the current thread, no ThreadLocal lookup: a pool often
+ * has one main sealing thread; which thread is first is settled by one CAS per pool);
+ * every other thread keeps its cache in this pool's {@link ThreadLocal}. A checked-out builder
+ * references its pool, so a pool is never collected under a builder in use. A builder must
+ * never reference the pool while it sits in a ThreadLocal-held cache: the thread's map holds
+ * that cache strongly, and a path from it to the pool (which holds the ThreadLocal, the map's
+ * key) would keep both alive for the thread's whole life. So a builder entering such a cache
+ * drops its pool reference, and one leaving it takes it again; nothing a ThreadLocal-held cache
+ * reaches (its builders' {@code home}, the shared queue through the core) may lead back to the
+ * first thread's cache either, so builders entering it or the shared queue are re-homed. The
+ * first thread's cache is held only by the pool: no such path, so its builders keep the
+ * reference, and its warm acquire/release store no reference at all.
  *
  * <h2>Security guarantees</h2>
  * All builders of this pool draw nonces from one counter per key, so a (key, nonce) pair never
@@ -36,9 +52,25 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** Builders a thread refills at once; it keeps up to twice as many. */
     public static final int DEFAULT_LOCAL_CAPACITY = 8;
 
+    private static final VarHandle FIRST_OWNER;
+
+    static {
+        try {
+            FIRST_OWNER = MethodHandles.lookup().findVarHandle(ThreadLocalPool.class, "firstOwner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final PoolCore core;
     private final int localCapacity;
     private final ThreadLocal<LocalCache> local;
+    private final int keep;
+    /** The first thread to use the pool; set once. See the class comment. */
+    @SuppressWarnings("unused") // also written through FIRST_OWNER
+    private volatile Thread firstOwner;
+    /** That thread's cache (not in the ThreadLocal); written and read only by that thread. */
+    private LocalCache firstCache;
 
     private ThreadLocalPool(AeadBackend backend, int size, byte[] key, long sessionId, long originHash,
                             int localCapacity) {
@@ -48,8 +80,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         this.core = new PoolCore(backend, size, key, sessionId, originHash);
         this.localCapacity = localCapacity;
         int keep = 2 * localCapacity;
-        // The initial value must not capture this pool: see the class comment of PoolCore.
-        this.local = ThreadLocal.withInitial(() -> new LocalCache(keep));
+        this.keep = keep;
+        // The initial value must not capture this pool: see the class comment.
+        this.local = ThreadLocal.withInitial(() -> new LocalCache(keep, true));
         core.prefill();
         core.closeWhenUnreachable(this);
     }
@@ -79,13 +112,15 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** Takes a builder; give it back with {@link #release} or {@link PacketBuilder#close()}. */
     public PacketBuilder acquire() {
         core.checkOpen();
-        LocalCache cache = local.get();
+        LocalCache cache = cacheOfThisThread();
         PacketBuilder b = cache.pop();
         if (b == null) {
             b = refill(cache);
         }
-        b.owner = this;
-        b.home = cache;
+        b.checkOut(this);
+        if (b.home != cache) {
+            b.home = cache; // usually unchanged: a read is cheaper than a barriered store
+        }
         return b;
     }
 
@@ -102,15 +137,42 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     public void release(PacketBuilder builder) {
         builder.checkIn(core);
         if (core.isClosed()) {
-            return; // dropped: a closed pool keeps nothing
+            builder.owner = null;
+            dropCacheOfThisThread(); // a closed pool keeps nothing, not even stale slots
+            return;
         }
         LocalCache cache = builder.home;
         if (cache == null || cache.owner != Thread.currentThread()) {
-            cache = local.get();
+            cache = cacheOfThisThread(); // released by another thread than took it
         }
         if (!cache.push(builder)) {
             spill(cache);
             cache.push(builder);
+        }
+    }
+
+    /** The calling thread's cache: the pool's field for the first thread, else the ThreadLocal. */
+    private LocalCache cacheOfThisThread() {
+        Thread me = Thread.currentThread();
+        // Compares with a field of this pool, which is never written again once set, so other
+        // threads do not touch the first thread's cache (its count changes on every call).
+        Thread first = firstOwner;
+        if (first == me) {
+            return firstCache; // only this thread writes it, once, after winning firstOwner
+        }
+        if (first == null && FIRST_OWNER.compareAndSet(this, null, me)) { // once per pool
+            firstCache = new LocalCache(keep, false);
+            return firstCache;
+        }
+        return local.get();
+    }
+
+    /** Empties the calling thread's cache, stale slots included (after close). */
+    private void dropCacheOfThisThread() {
+        LocalCache cache = cacheOfThisThread();
+        cache.clear();
+        if (cache.heldByThreadLocal) {
+            local.remove();
         }
     }
 
@@ -123,7 +185,12 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     private void spill(LocalCache cache) {
         for (int i = 0; i < localCapacity; i++) {
             PacketBuilder b = cache.pop();
-            if (b == null || !core.offerShared(b)) {
+            if (b == null) {
+                break;
+            }
+            b.owner = null; // the core holds the shared queue: no path to the pool from there
+            b.home = null;
+            if (!core.offerShared(b)) {
                 break; // a full shared queue drops the builder, as the size bound intends
             }
         }
@@ -159,16 +226,13 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
 
     /**
      * Refuses new work and wipes the key once in-flight seals are done. Idempotent. The calling
-     * thread's cache is emptied now; other threads' caches are dropped with the pool.
+     * thread's cache is emptied now, another thread's when it next releases a builder here; all
+     * of them go with the pool.
      */
     @Override
     public void close() {
         core.close();
-        LocalCache cache = local.get();
-        while (cache.pop() != null) {
-            // drop: a closed pool keeps nothing
-        }
-        local.remove();
+        dropCacheOfThisThread();
     }
 
     PoolCore core() {
@@ -181,11 +245,14 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      */
     static final class LocalCache implements MessagePassingQueue.Consumer<PacketBuilder> {
         final Thread owner = Thread.currentThread();
+        /** True when a ThreadLocal holds it: then its builders must not reference the pool. */
+        final boolean heldByThreadLocal;
         private final PacketBuilder[] items;
         private int count;
 
-        LocalCache(int keep) {
-            items = new PacketBuilder[keep];
+        LocalCache(int keep, boolean heldByThreadLocal) {
+            this.items = new PacketBuilder[keep];
+            this.heldByThreadLocal = heldByThreadLocal;
         }
 
         PacketBuilder pop() {
@@ -193,7 +260,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
                 return null;
             }
             PacketBuilder b = items[--count];
-            items[count] = null;
+            if (heldByThreadLocal) {
+                // A checked-out builder references the pool: a stale slot must not keep that path.
+                // The first thread's cache skips the store: the pool holds it anyway.
+                items[count] = null;
+            }
             return b;
         }
 
@@ -201,8 +272,19 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             if (count == items.length) {
                 return false;
             }
+            if (heldByThreadLocal) {
+                b.owner = null;
+            }
+            if (b.home != this) {
+                b.home = this; // only after a hand-off between threads or a refill
+            }
             items[count++] = b;
             return true;
+        }
+
+        void clear() {
+            java.util.Arrays.fill(items, null);
+            count = 0;
         }
 
         @Override
