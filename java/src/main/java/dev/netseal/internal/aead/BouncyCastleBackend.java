@@ -43,7 +43,11 @@ public final class BouncyCastleBackend implements AeadBackend {
         return new BouncyCastleCipher();
     }
 
-    /** The key lives in one KeyParameter shared by every cipher; destroy zeroes its array. */
+    /**
+     * The key lives in one KeyParameter shared by every cipher; destroy zeroes its array. (A
+     * cipher's ChaCha20 engine keeps the key's words in its state until it is re-keyed or
+     * collected: BouncyCastle offers no way to clear it.)
+     */
     static final class Key implements AeadKey {
         final KeyParameter parameter;
         private volatile boolean destroyed;
@@ -59,14 +63,18 @@ public final class BouncyCastleBackend implements AeadBackend {
             destroyed = true;
         }
 
+        /** True once destroyed and every key byte reads zero (what tests of wiping check). */
         @Override
         public boolean isDestroyed() {
-            return destroyed;
-        }
-
-        /** The array destroy() wipes, for tests that check it is zero. */
-        byte[] bytesForTest() {
-            return parameter.getKey();
+            if (!destroyed) {
+                return false;
+            }
+            for (byte b : parameter.getKey()) {
+                if (b != 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

@@ -43,8 +43,22 @@ public final class NativeBackend implements AeadBackend {
             throw new IllegalArgumentException("key must be 32 bytes, got " + key.length);
         }
         long handle = NativeSodium.keyCreate(key);
+        // Guarded memory is a few mappings per key, and keys of pools dropped without close()
+        // are freed only when the collector finds them: as the JDK does for direct memory, ask
+        // for a collection and give the Cleaner time to free them before giving up.
+        for (int attempt = 0; handle == 0 && attempt < 8; attempt++) {
+            System.gc();
+            try {
+                Thread.sleep(1L << attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            handle = NativeSodium.keyCreate(key);
+        }
         if (handle == 0) {
-            throw new OutOfMemoryError("libsodium could not allocate guarded key memory");
+            throw new OutOfMemoryError("libsodium could not allocate guarded key memory (" + liveKeyHandles()
+                    + " keys live): close() pools and receivers that are no longer used");
         }
         return new Key(handle);
     }

@@ -4,7 +4,11 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URL;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * Finds and loads {@code libnetseal.so}, in this order: an explicit file
@@ -63,6 +67,9 @@ final class NativeLoader {
         }
         boolean extracted = !"file".equals(url.getProtocol());
         try {
+            if (extracted) {
+                requireSameBytes(url, file);
+            }
             System.load(file.getAbsolutePath());
         } catch (UnsatisfiedLinkError e) {
             UnsatisfiedLinkError wrapped = new UnsatisfiedLinkError("could not load " + file
@@ -77,6 +84,31 @@ final class NativeLoader {
             }
         }
         return url.toString();
+    }
+
+    /**
+     * The extracted copy must be byte for byte the resource: a temp directory others can write to
+     * must not get a library of theirs loaded in our place.
+     */
+    private static void requireSameBytes(URL resource, File copy) throws IOException {
+        byte[] expected;
+        try (InputStream in = resource.openStream()) {
+            expected = sha256(in.readAllBytes());
+        }
+        byte[] actual = sha256(Files.readAllBytes(copy.toPath()));
+        if (!MessageDigest.isEqual(expected, actual)) {
+            copy.delete();
+            throw new IOException("the copy of " + resource + " extracted to " + copy
+                    + " differs from the resource: refusing to load it (set -Djna.tmpdir to a private directory)");
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     private static String initialise(String from) {
