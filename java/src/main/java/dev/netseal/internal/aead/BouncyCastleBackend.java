@@ -22,10 +22,13 @@ public final class BouncyCastleBackend implements AeadBackend {
 
     @Override
     public String description() {
-        String version = org.bouncycastle.jce.provider.BouncyCastleProvider.class.getPackage()
-                .getImplementationVersion();
-        return "java (BouncyCastle " + (version == null ? "bcprov" : version) + ")"
+        return "java (BouncyCastle " + Version.OF_BCPROV + ")"
                 + (fallbackReason == null ? "" : "; native unavailable: " + fallbackReason);
+    }
+
+    /** bcprov's version, looked up once (its jar manifest names no implementation version). */
+    private static final class Version {
+        static final String OF_BCPROV = new org.bouncycastle.jce.provider.BouncyCastleProvider().getVersionStr();
     }
 
     @Override
