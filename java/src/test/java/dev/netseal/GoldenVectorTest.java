@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,7 +82,7 @@ class GoldenVectorTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-        Object root = new MiniJson(json).parseDocument();
+        Object root = TestJson.parse(json);
         List<?> list = root instanceof Map ? (List<?>) ((Map<?, ?>) root).get("vectors") : (List<?>) root;
         List<Vector> out = new ArrayList<>();
         for (Object o : list) {
@@ -124,8 +123,7 @@ class GoldenVectorTest {
 
     @org.junit.jupiter.api.Test
     void miniJsonNeverMisreadsEscapesOrNumbers() {
-        Object o = new MiniJson("{\"a\": [1, -2.5e1, true, false, null, \"x\\\"\\\\\\/\\n\\u0041\"], \"b\": {}}")
-                .parseDocument();
+        Object o = TestJson.parse("{\"a\": [1, -2.5e1, true, false, null, \"x\\\"\\\\\\/\\n\\u0041\"], \"b\": {}}");
         Map<?, ?> m = (Map<?, ?>) o;
         List<?> a = (List<?>) m.get("a");
         assertEquals(1L, ((Number) a.get(0)).longValue());
@@ -135,8 +133,8 @@ class GoldenVectorTest {
         assertEquals(null, a.get(4));
         assertEquals("x\"\\/\nA", a.get(5));
         assertEquals(Map.of(), m.get("b"));
-        assertThrows(IllegalArgumentException.class, () -> new MiniJson("[1,]").parseDocument());
-        assertThrows(IllegalArgumentException.class, () -> new MiniJson("{} x").parseDocument());
+        assertThrows(IllegalArgumentException.class, () -> TestJson.parse("[1,]"));
+        assertThrows(IllegalArgumentException.class, () -> TestJson.parse("{} x"));
     }
 
     // ---- reproduce with the codec -------------------------------------------------------------
@@ -355,204 +353,5 @@ class GoldenVectorTest {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
         return out;
-    }
-
-    /**
-     * Just enough JSON for the vector file: objects, arrays, strings (with escapes), numbers,
-     * true, false, null. Integral numbers come back as Long, others as Double.
-     */
-    static final class MiniJson {
-        private final String s;
-        private int i;
-
-        MiniJson(String s) {
-            this.s = s;
-        }
-
-        Object parseDocument() {
-            Object v = value();
-            skipSpace();
-            if (i != s.length()) {
-                throw error("trailing characters");
-            }
-            return v;
-        }
-
-        private Object value() {
-            skipSpace();
-            if (i >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(i);
-            switch (c) {
-                case '{':
-                    return object();
-                case '[':
-                    return array();
-                case '"':
-                    return string();
-                case 't':
-                    return literal("true", Boolean.TRUE);
-                case 'f':
-                    return literal("false", Boolean.FALSE);
-                case 'n':
-                    return literal("null", null);
-                default:
-                    if (c == '-' || (c >= '0' && c <= '9')) {
-                        return number();
-                    }
-                    throw error("unexpected '" + c + "'");
-            }
-        }
-
-        private Map<String, Object> object() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            i++; // {
-            skipSpace();
-            if (peek() == '}') {
-                i++;
-                return m;
-            }
-            while (true) {
-                skipSpace();
-                if (peek() != '"') {
-                    throw error("expected a key");
-                }
-                String k = string();
-                skipSpace();
-                expect(':');
-                m.put(k, value());
-                skipSpace();
-                char c = next();
-                if (c == '}') {
-                    return m;
-                }
-                if (c != ',') {
-                    throw error("expected , or }");
-                }
-            }
-        }
-
-        private List<Object> array() {
-            List<Object> a = new ArrayList<>();
-            i++; // [
-            skipSpace();
-            if (peek() == ']') {
-                i++;
-                return a;
-            }
-            while (true) {
-                skipSpace();
-                if (peek() == ']') {
-                    throw error("trailing comma");
-                }
-                a.add(value());
-                skipSpace();
-                char c = next();
-                if (c == ']') {
-                    return a;
-                }
-                if (c != ',') {
-                    throw error("expected , or ]");
-                }
-            }
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                char c = next();
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                char e = next();
-                switch (e) {
-                    case '"': sb.append('"'); break;
-                    case '\\': sb.append('\\'); break;
-                    case '/': sb.append('/'); break;
-                    case 'b': sb.append('\b'); break;
-                    case 'f': sb.append('\f'); break;
-                    case 'n': sb.append('\n'); break;
-                    case 'r': sb.append('\r'); break;
-                    case 't': sb.append('\t'); break;
-                    case 'u':
-                        if (i + 4 > s.length()) {
-                            throw error("short \\u escape");
-                        }
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                        break;
-                    default:
-                        throw error("bad escape \\" + e);
-                }
-            }
-        }
-
-        private Number number() {
-            int start = i;
-            if (peek() == '-') {
-                i++;
-            }
-            boolean integral = true;
-            while (i < s.length()) {
-                char c = s.charAt(i);
-                if (c >= '0' && c <= '9') {
-                    i++;
-                } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                    integral = false;
-                    i++;
-                } else {
-                    break;
-                }
-            }
-            String t = s.substring(start, i);
-            try {
-                return integral ? (Number) Long.parseLong(t) : (Number) Double.parseDouble(t);
-            } catch (NumberFormatException e) {
-                throw error("bad number " + t);
-            }
-        }
-
-        private Object literal(String word, Object v) {
-            if (!s.startsWith(word, i)) {
-                throw error("expected " + word);
-            }
-            i += word.length();
-            return v;
-        }
-
-        private void skipSpace() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
-
-        private char peek() {
-            if (i >= s.length()) {
-                throw error("unexpected end");
-            }
-            return s.charAt(i);
-        }
-
-        private char next() {
-            char c = peek();
-            i++;
-            return c;
-        }
-
-        private void expect(char c) {
-            if (next() != c) {
-                throw error("expected '" + c + "'");
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException(what + " at " + i);
-        }
     }
 }

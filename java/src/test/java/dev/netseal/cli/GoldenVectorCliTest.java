@@ -1,5 +1,7 @@
 package dev.netseal.cli;
 
+import dev.netseal.TestJson;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +29,7 @@ class GoldenVectorCliTest {
     @SuppressWarnings("unchecked")
     static void load() throws IOException {
         try (InputStream in = GoldenVectorCliTest.class.getResourceAsStream("/net-v1-golden.json")) {
-            List<Object> all = (List<Object>) MiniJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            List<Object> all = (List<Object>) TestJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             vectors = new ArrayList<>();
             for (Object v : all) {
                 vectors.add((Map<String, Object>) v);
@@ -101,7 +103,7 @@ class GoldenVectorCliTest {
             String session = kind.equals("handshake") ? "7" : num(i, v.get("session_id"));
             Cli.Result r = Cli.run("open", "--key", key, "--session", session, str(v, "packet"));
             assertEquals(0, r.code(), "vector " + i + ": " + r);
-            Map<String, Object> json = MiniJson.object(r.out());
+            Map<String, Object> json = TestJson.object(r.out());
             Map<String, Object> h = (Map<String, Object>) json.get("header");
             assertEquals(0x4E45L, h.get("magic"));
             assertEquals(1L, h.get("version"));
@@ -138,7 +140,7 @@ class GoldenVectorCliTest {
         for (int i = 0; i < vectors.size(); i++) {
             Cli.Result r = Cli.run("inspect", str(vectors.get(i), "packet"));
             assertEquals(0, r.code(), "vector " + i + ": " + r);
-            assertEquals(List.of(), MiniJson.object(r.out()).get("problems"), "vector " + i);
+            assertEquals(List.of(), TestJson.object(r.out()).get("problems"), "vector " + i);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.netseal.cli;
 
+import dev.netseal.TestJson;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +35,7 @@ class OpenInspectCliTest {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> header(Cli.Result r) {
-        return (Map<String, Object>) MiniJson.object(r.out()).get("header");
+        return (Map<String, Object>) TestJson.object(r.out()).get("header");
     }
 
     @Test
@@ -42,7 +44,7 @@ class OpenInspectCliTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals("", r.err());
         assertEquals(1, r.out().lines().count(), "one JSON object on one line");
-        Map<String, Object> json = MiniJson.object(r.out());
+        Map<String, Object> json = TestJson.object(r.out());
         assertEquals(List.of("header", "events"), List.copyOf(json.keySet()));
         assertEquals(List.of("68656c6c6f", ""), json.get("events"));
         Map<String, Object> h = header(r);
@@ -109,7 +111,7 @@ class OpenInspectCliTest {
         String hs = Cli.run("handshake", "0102").out().trim();
         Cli.Result r = Cli.run("open", "--key", KEY, "--session", SESSION, hs);
         assertEquals(0, r.code(), r.toString());
-        assertEquals("0102", MiniJson.object(r.out()).get("payload"));
+        assertEquals("0102", TestJson.object(r.out()).get("payload"));
         assertEquals(2L, header(r).get("payload_len"));
 
         r = Cli.run("open", "--key", KEY, "--session", SESSION, hs + "03");
@@ -124,7 +126,7 @@ class OpenInspectCliTest {
     private static List<Object> assertProblem(byte[] packet, String expected) {
         Cli.Result r = Cli.run("inspect", HEX.formatHex(packet));
         assertEquals(NetsealCli.FAILED, r.code(), r.toString());
-        List<Object> problems = (List<Object>) MiniJson.object(r.out()).get("problems");
+        List<Object> problems = (List<Object>) TestJson.object(r.out()).get("problems");
         assertTrue(problems.stream().anyMatch(p -> ((String) p).contains(expected)),
                 "'" + expected + "' not in " + problems);
         assertTrue(r.err().contains("problem(s) found"), r.err());
@@ -141,7 +143,7 @@ class OpenInspectCliTest {
     void inspectShowsAGoodPacketWithNoProblem() {
         Cli.Result r = Cli.run("inspect", HEX.formatHex(packet()));
         assertEquals(0, r.code(), r.toString());
-        Map<String, Object> json = MiniJson.object(r.out());
+        Map<String, Object> json = TestJson.object(r.out());
         assertEquals(List.of(), json.get("problems"));
         assertEquals((long) packet().length, json.get("length"));
         assertEquals("7", header(r).get("stream_id"));
@@ -151,7 +153,7 @@ class OpenInspectCliTest {
     void inspectFindsEachProblem() {
         Cli.Result shortOne = Cli.run("inspect", "454e01");
         assertEquals(NetsealCli.FAILED, shortOne.code());
-        Map<String, Object> json = MiniJson.object(shortOne.out());
+        Map<String, Object> json = TestJson.object(shortOne.out());
         assertNull(json.get("header"));
         assertEquals(List.of("too short for a header: 3 bytes, a header is 68"), json.get("problems"));
 

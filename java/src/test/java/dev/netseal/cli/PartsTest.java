@@ -1,5 +1,7 @@
 package dev.netseal.cli;
 
+import dev.netseal.TestJson;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,7 +52,7 @@ class PartsTest {
                 .name("d").nullValue()
                 .endObject().toString();
         assertEquals("{\"a\":1,\"b\":[\"x\",-2,{},[]],\"c\\\"\":\"q\\\"\\\\\\n\\t\\u0001é\",\"d\":null}", json);
-        assertEquals("q\"\\\n\t\u0001é", MiniJson.object(json).get("c\""));
+        assertEquals("q\"\\\n\t\u0001é", TestJson.object(json).get("c\""));
         StringBuilder deep = new StringBuilder();
         JsonWriter w = new JsonWriter();
         for (int i = 0; i < 20; i++) {

@@ -1,4 +1,4 @@
-package dev.netseal.cli;
+package dev.netseal;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -7,22 +7,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A minimal JSON reader for the tests (the project takes no JSON dependency): objects become
+ * A minimal JSON reader for the tests, shared by the golden-vector and CLI tests (the project
+ * takes no JSON dependency): objects become
  * {@link LinkedHashMap}s, arrays {@link ArrayList}s, strings {@link String}s, integers
  * {@link Long}s, other numbers {@link BigDecimal}s, plus booleans and null. Strict enough to
  * reject what the CLI must never print (trailing commas, bare words, trailing garbage).
  */
-final class MiniJson {
+public final class TestJson {
     private final String s;
     private int pos;
 
-    private MiniJson(String s) {
+    private TestJson(String s) {
         this.s = s;
     }
 
     /** Parses one JSON value that must fill {@code text} (surrounding whitespace allowed). */
-    static Object parse(String text) {
-        MiniJson p = new MiniJson(text);
+    public static Object parse(String text) {
+        TestJson p = new TestJson(text);
         Object v = p.value();
         p.ws();
         if (p.pos != text.length()) {
@@ -33,7 +34,7 @@ final class MiniJson {
 
     /** Parses an object. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(String text) {
+    public static Map<String, Object> object(String text) {
         Object v = parse(text);
         if (!(v instanceof Map)) {
             throw new IllegalArgumentException("not an object: " + text);
