@@ -13,8 +13,9 @@ import java.security.NoSuchAlgorithmException;
 /**
  * Finds and loads {@code libnetseal.so}, in this order: an explicit file
  * ({@code -Dnetseal.native.path}), the classifier jar's resource at JNA's platform path
- * ({@code linux-x86-64/libnetseal.so}, extracted by JNA into its private cache directory), then
- * {@code java.library.path}. Every failed attempt rides along as a suppressed exception of the
+ * ({@code linux-x86-64/libnetseal.so}, extracted by JNA into its private cache directory and
+ * checked against the resource by SHA-256 before it is loaded), then the directories of
+ * {@code jna.library.path}, then {@code java.library.path}. Every failed attempt rides along as a suppressed exception of the
  * one that is thrown, and the message says what to do.
  */
 final class NativeLoader {
@@ -41,6 +42,21 @@ final class NativeLoader {
             return initialise(loadFromResource());
         } catch (IOException | UnsatisfiedLinkError e) {
             failure.addSuppressed(e);
+        }
+        String jnaPath = System.getProperty("jna.library.path");
+        if (jnaPath != null) {
+            for (String dir : jnaPath.split(File.pathSeparator)) {
+                File file = new File(dir, "lib" + LIBRARY + ".so");
+                if (file.isFile()) {
+                    try {
+                        System.load(file.getAbsolutePath());
+                        return initialise(file.getAbsolutePath());
+                    } catch (UnsatisfiedLinkError e) {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            failure.addSuppressed(new IOException("no usable lib" + LIBRARY + ".so in jna.library.path=" + jnaPath));
         }
         try {
             System.loadLibrary(LIBRARY);

@@ -107,9 +107,11 @@ class BackendSelectionTest {
         String out = probe(true);
         assertTrue(out.contains("active=NATIVE"), out);
         assertTrue(out.contains("libsodium 1."), out);
-        String explicit = probe(false, "-Dnetseal.native.path=" + Path.of(System.getProperty("user.dir"),
-                "target", "native-classes", "linux-x86-64", "libnetseal.so"));
+        Path built = Path.of(System.getProperty("user.dir"), "target", "native-classes", "linux-x86-64");
+        String explicit = probe(false, "-Dnetseal.native.path=" + built.resolve("libnetseal.so"));
         assertTrue(explicit.contains("active=NATIVE"), explicit);
+        String searched = probe(false, "-Djna.library.path=/nonexistent" + File.pathSeparator + built);
+        assertTrue(searched.contains("active=NATIVE") && searched.contains(built.toString()), searched);
     }
 
     @Test
