@@ -17,7 +17,7 @@ final class KeyEpoch {
     static final long COUNTER_LIMIT = 1L << 62;
 
     final AeadKey key;
-    /** This epoch's claim on (key, session) in {@link LiveKeys}. */
+    /** This epoch's claim on (key, nonce prefix) in {@link LiveKeys}. */
     final String claim;
     final long sessionId;
     final int noncePrefix;
@@ -32,9 +32,11 @@ final class KeyEpoch {
         this.noncePrefix = Wire.noncePrefix(sessionId);
     }
 
-    /** Claims (key, session), then imports the key into {@code backend}. */
-    static KeyEpoch create(dev.netseal.internal.aead.AeadBackend backend, byte[] key, long sessionId) {
-        String claim = LiveKeys.claim(key, sessionId);
+    /** Claims {@code fingerprint} (see {@link LiveKeys}), then imports the key into {@code backend}. */
+    static KeyEpoch create(dev.netseal.internal.aead.AeadBackend backend, byte[] key, long sessionId,
+                           String fingerprint) {
+        LiveKeys.claim(fingerprint);
+        String claim = fingerprint;
         try {
             return new KeyEpoch(backend.importKey(key), claim, sessionId);
         } catch (RuntimeException | Error e) {

@@ -10,17 +10,19 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The (key, session id) pairs that some live pool epoch seals under, in this JVM. Two pools
- * sealing with the same key and session would both start their counters at 0 and repeat every
- * nonce, so the second claim is refused.
+ * The (key, nonce prefix) pairs that some live pool epoch seals under, in this JVM. The nonce is
+ * the prefix and a counter from 0, and the prefix is the session id's two halves XORed: two
+ * pools with one key and one prefix (the same session id, or another that folds to the same
+ * prefix) would repeat every nonce, so the second claim is refused.
  *
  * <p>Only a salted SHA-256 fingerprint is kept (the salt is random per JVM), never the key. A
  * claim ends when its epoch is retired: by {@code setKey}, {@code close()}, or, for a pool
  * dropped without {@code close()}, when the garbage collector has found it unreachable.
  *
- * <p>What this cannot see: another JVM or machine sealing with the same key and session, and a
- * key reused after its pool is gone (its counters restart at 0 just the same). A key and session
- * id must never be reused across pool lifetimes; derive a fresh one per pool or per rekey.
+ * <p>A pool also remembers the fingerprints of its own retired epochs and refuses to rekey onto
+ * one (see PoolCore). What this cannot see: another JVM or machine sealing with the same key and
+ * prefix, and a key reused after its pool is gone (its counters restart at 0 just the same). A
+ * key must never be reused across pool lifetimes; derive a fresh one per pool and per rekey.
  */
 final class LiveKeys {
     private static final byte[] SALT = new byte[32];
@@ -32,15 +34,19 @@ final class LiveKeys {
 
     private LiveKeys() {}
 
-    /** Claims (key, session) for a new epoch; throws if a live epoch already holds it. */
-    static String claim(byte[] key, long sessionId) {
-        String fingerprint = fingerprint(key, sessionId);
+    /** The fingerprint of (key, nonce prefix): what a claim is made on. */
+    static String fingerprint(byte[] key, long sessionId) {
+        return fingerprint(key, dev.netseal.internal.wire.Wire.noncePrefix(sessionId));
+    }
+
+    /** Claims a fingerprint for a new epoch; throws if a live epoch already holds it. */
+    static void claim(String fingerprint) {
         if (!LIVE.add(fingerprint)) {
-            throw new IllegalStateException("another live pool already seals with this key and session id:"
-                    + " both would repeat the same nonces. close() that pool first (one dropped without"
-                    + " close() holds its key until it is garbage-collected), or use a fresh key or session id");
+            throw new IllegalStateException("another live pool already seals with this key and nonce prefix"
+                    + " (this session id, or one whose halves XOR to the same prefix): both would repeat"
+                    + " the same nonces. close() that pool first (one dropped without close() holds its key"
+                    + " until it is garbage-collected), or use a fresh key or session id");
         }
-        return fingerprint;
     }
 
     /** Ends a claim made by {@link #claim}. */
@@ -48,12 +54,12 @@ final class LiveKeys {
         LIVE.remove(fingerprint);
     }
 
-    private static String fingerprint(byte[] key, long sessionId) {
+    private static String fingerprint(byte[] key, int noncePrefix) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(SALT);
             sha.update(key);
-            sha.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, sessionId).array());
+            sha.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, noncePrefix).array());
             return HexFormat.of().formatHex(sha.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);

@@ -35,7 +35,11 @@ public final class OpenedPacket {
         eventCount++;
     }
 
-    /** The buffer the header and the plaintext events are in (little-endian). */
+    /**
+     * The buffer the header and the plaintext events are in: the packet's own buffer (in its own
+     * byte order) or a thread's copy. Multi-byte fields are little-endian on the wire: read them
+     * through this class's accessors.
+     */
     public ByteBuffer buffer() {
         return buffer;
     }

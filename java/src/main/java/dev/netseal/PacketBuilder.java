@@ -207,6 +207,7 @@ public final class PacketBuilder implements AutoCloseable {
 
     /** The channel hash (u16) of the next data packets; reset to 0 when the builder is released. */
     public PacketBuilder setChannelHash(int channelHash) {
+        checkedOut();
         checkU16("channelHash", channelHash);
         this.channelHash = channelHash;
         return this;
@@ -262,22 +263,31 @@ public final class PacketBuilder implements AutoCloseable {
         buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
         buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
         KeyEpoch epoch = core.current();
+        if (SEALING.getOpaque(this) != null) {
+            // Two threads sealing on one builder would share this slot and could hide a seal in
+            // flight from a rekey or close; a plain check catches that misuse in all but the
+            // closest races (a CAS would cost every seal an atomic operation).
+            throw new IllegalStateException("builder is being sealed by another thread: a builder belongs"
+                    + " to one thread at a time");
+        }
         while (true) {
-            SEALING.set(this, epoch); // ordered before the draw by the draw's volatile write
-            long counter = epoch.counter.getAndIncrement();
-            if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
-                try {
+            try {
+                // A release store: whatever retire() reads here, later or not, orders after this
+                // thread's earlier "done" store (see PoolCore). The draw's volatile write orders it
+                // before the draw.
+                SEALING.setRelease(this, epoch);
+                long counter = epoch.counter.getAndIncrement();
+                if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
                     buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
                     Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
                     Wire.writeAad(buf, 0, buf, AAD_OFFSET);
                     cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, AAD_OFFSET, AAD_SIZE,
                             buf, HEADER_SIZE, payloadLen);
-                } finally {
-                    SEALING.setRelease(this, null); // publishes "done with the key" to retire()
+                    return view(Wire.sealedLength(payloadLen));
                 }
-                return view(Wire.sealedLength(payloadLen));
+            } finally {
+                SEALING.setRelease(this, null); // publishes "done with the key" to retire()
             }
-            SEALING.setRelease(this, null);
             epoch = core.afterRefusedDraw(epoch);
         }
     }
@@ -294,7 +304,7 @@ public final class PacketBuilder implements AutoCloseable {
             throw new IllegalArgumentException("too many events: a packet holds at most "
                     + MAX_EVENTS_PER_PACKET);
         }
-        int payloadAfter = writePos - HEADER_SIZE + EVENT_PREFIX_SIZE + length;
+        long payloadAfter = (long) writePos - HEADER_SIZE + EVENT_PREFIX_SIZE + length; // no int overflow
         if (payloadAfter > MAX_PAYLOAD_SIZE) {
             throw new IllegalArgumentException("payload too large: " + payloadAfter + " bytes > "
                     + MAX_PAYLOAD_SIZE + " (event of " + length + " bytes)");

@@ -37,7 +37,10 @@ import java.util.List;
  * When the backend can work in the packet's buffer (direct for native, a writable array for
  * Java) it decrypts in place and the events are views of the packet; otherwise it copies the
  * packet into a buffer of the calling thread and the views point there. Either way the returned
- * {@link OpenedPacket} is reused by the same thread's next {@code open} on this receiver.
+ * {@link OpenedPacket} is reused by the same thread's next {@code open} on this receiver. A
+ * packet refused after its tag verified (REPLAYED, TOO_OLD, TOO_FAR_AHEAD, BAD_COUNTER,
+ * BAD_FRAMES) may have been decrypted in place already: after a refusal, the buffer's contents
+ * are unspecified; keep a copy if you mean to retry it.
  *
  * <p>Thread-safe: any number of threads may open at once.
  */

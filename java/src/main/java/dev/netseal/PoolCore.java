@@ -17,15 +17,16 @@ import org.jctools.queues.MpmcArrayQueue;
  * caches never keep a dropped pool reachable.
  *
  * <h2>Why wiping a key never races a seal</h2>
- * A seal does (1) a plain write {@code builder.sealing = epoch}, (2) {@code counter.getAndIncrement()},
+ * A seal does (1) a release write {@code builder.sealing = epoch}, (2) {@code counter.getAndIncrement()},
  * and, only if the counter is below the limit, (3) seals with the key and (4) a release write
  * {@code sealing = null}. Retiring does (a) {@code retired = true} and an atomic jump of the
  * counter to the limit, (b) for every builder, spins until an acquire read of {@code sealing} is
  * not this epoch, then (c) destroys the key. The counter's updates are totally ordered. If (2)
  * comes before (a), (2) happens-before (a), so (1) happens-before (b): (b) sees the epoch (or a
  * later value) and waits for (4), which happens-before (c). If (2) comes after (a), it draws a
- * refused counter and never touches the key. A builder made after (a) registers under the same
- * lock, so its first draw comes after (a) too.
+ * refused counter and never touches the key. If (b) reads a later (1) of another epoch instead,
+ * that write is a release store after (4) in the same thread, so (4) still happens-before (c). A
+ * builder made after (a) registers under the same lock, so its first draw comes after (a) too.
  */
 final class PoolCore {
     /** One daemon thread for every netseal object that cleans up after being dropped. */
@@ -40,6 +41,8 @@ final class PoolCore {
     private volatile boolean closed;
     /** Guarded by this. */
     private final List<WeakReference<PacketBuilder>> builders = new ArrayList<>();
+    /** Guarded by this: the (key, prefix) fingerprints of this pool's retired epochs. */
+    private final java.util.Set<String> retiredFingerprints = new java.util.HashSet<>();
     private int pruneAt = 64;
 
     PoolCore(AeadBackend backend, int capacity, byte[] key, long sessionId, long originHash) {
@@ -50,7 +53,8 @@ final class PoolCore {
         this.capacity = capacity;
         this.originHash = originHash;
         this.shared = new MpmcArrayQueue<>(Math.max(2, capacity));
-        this.current = KeyEpoch.create(backend, checkKey(key), sessionId);
+        String fingerprint = LiveKeys.fingerprint(checkKey(key), sessionId);
+        this.current = KeyEpoch.create(backend, key, sessionId, fingerprint);
     }
 
     static byte[] checkKey(byte[] key) {
@@ -63,10 +67,18 @@ final class PoolCore {
         return key;
     }
 
-    /** Fills the shared queue with {@code capacity} fresh builders. */
+    /**
+     * Fills the shared queue with {@code capacity} fresh builders. If that fails (direct memory
+     * runs out), the core closes itself, so its key is wiped and its claim released at once.
+     */
     void prefill() {
-        for (int i = 0; i < capacity; i++) {
-            shared.offer(newBuilder());
+        try {
+            for (int i = 0; i < capacity; i++) {
+                shared.offer(newBuilder());
+            }
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
         }
     }
 
@@ -116,13 +128,22 @@ final class PoolCore {
         return b;
     }
 
-    /** Starts a new epoch; the old one's key is wiped once no seal can still use it. */
+    /**
+     * Starts a new epoch; the old one's key is wiped once no seal can still use it. Refuses a
+     * (key, nonce prefix) this pool sealed under before: its counter would start at 0 again.
+     */
     synchronized void setKey(byte[] key, long sessionId) {
         checkOpen();
-        KeyEpoch next = KeyEpoch.create(backend, checkKey(key), sessionId);
+        String fingerprint = LiveKeys.fingerprint(checkKey(key), sessionId);
+        if (retiredFingerprints.contains(fingerprint)) {
+            throw new IllegalStateException("this pool already sealed under this key and nonce prefix:"
+                    + " its counter would restart at 0 and repeat nonces; rekey to a fresh key");
+        }
+        KeyEpoch next = KeyEpoch.create(backend, key, sessionId, fingerprint);
         KeyEpoch old = current;
         current = next;
         retire(old);
+        retiredFingerprints.add(old.claim);
     }
 
     /** Refuses new work, then wipes the key once the in-flight seals are done. Idempotent. */

@@ -27,7 +27,7 @@ class SameKeyTwoPoolsTest {
         try (ThreadLocalPool first = ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1)) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1));
-            assertTrue(e.getMessage().contains("this key and session id"), e.getMessage());
+            assertTrue(e.getMessage().contains("this key and nonce prefix"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, key(1), 900L, 0L));
             // another session, or another key, is a different nonce space: allowed
             assertDoesNotThrow(() -> ThreadLocalPool.onBackend(backend, 1, key(1), 901L, 0L, 1).close());
@@ -36,6 +36,39 @@ class SameKeyTwoPoolsTest {
         }
         // closed: the claim is gone
         assertDoesNotThrow(() -> ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1).close());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void anotherSessionIdWithTheSameNoncePrefixIsNeverAllowed(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        long session = 900L;
+        long twin = session ^ 0x0000_0001_0000_0001L; // other halves, same XOR: the same nonce prefix
+        assertTrue(dev.netseal.internal.wire.Wire.noncePrefix(session) == dev.netseal.internal.wire.Wire.noncePrefix(twin));
+        try (ThreadLocalPool first = ThreadLocalPool.onBackend(backend, 1, key(6), session, 0L, 1);
+             PacketPool other = PacketPool.onBackend(backend, 1, key(7), 920L, 0L)) {
+            assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, key(6), twin, 0L));
+            assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, key(6),
+                    0x1_0000_0385L, 0L, 1)); // 0x384 = 900, the same prefix again
+            assertThrows(IllegalStateException.class, () -> other.setKey(key(6), twin));
+            assertNotEquals(0, first.capacity());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void rekeyNeverReturnsToAKeyThePoolSealedUnder(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (PacketPool pool = PacketPool.onBackend(backend, 1, key(8), 930L, 0L)) {
+            try (PacketBuilder b = pool.get()) {
+                b.buildHeartbeat(); // counter 0 under (key 8, 930)
+            }
+            pool.setKey(key(9), 931L);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.setKey(key(8), 930L));
+            assertTrue(e.getMessage().contains("already sealed under this key"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> pool.setKey(key(8), 930L ^ 0x0000_0002_0000_0002L));
+            pool.setKey(key(10), 930L); // the same session with a fresh key is a fresh nonce space
+        }
     }
 
     @ParameterizedTest

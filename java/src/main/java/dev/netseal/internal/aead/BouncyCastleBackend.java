@@ -53,7 +53,7 @@ public final class BouncyCastleBackend implements AeadBackend {
      */
     static final class Key implements AeadKey {
         final KeyParameter parameter;
-        private volatile boolean destroyed;
+        volatile boolean destroyed;
 
         Key(byte[] key) {
             this.parameter = new KeyParameter(key); // copies

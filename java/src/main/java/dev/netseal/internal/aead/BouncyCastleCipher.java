@@ -81,6 +81,11 @@ final class BouncyCastleCipher implements AeadCipher {
     /** Sets key and nonce, derives the one-time Poly1305 key; the stream is then at block 1. */
     private void start(AeadKey key, int prefix, long counter) {
         BouncyCastleBackend.Key k = (BouncyCastleBackend.Key) key;
+        if (k.destroyed) {
+            // Unreachable through the pools (they wipe only after the last seal); sealing with a
+            // zeroed key would be silent, so refuse like the native cipher does.
+            throw new IllegalStateException("key was destroyed");
+        }
         if (k != paramsKey) {
             params = new ParametersWithIV(k.parameter, new byte[NONCE_SIZE]);
             nonce = params.getIV();
