@@ -2,15 +2,14 @@ package dev.netseal;
 
 import static dev.netseal.NetV1.AAD_SIZE;
 import static dev.netseal.NetV1.HEADER_SIZE;
-import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
 import static dev.netseal.NetV1.MAX_PACKET_SIZE;
-import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.Backends;
 import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -43,22 +42,14 @@ public final class InsecureExplicitNonceCodec {
     public byte[] sealData(byte[] key, long sessionId, long counter, long streamId, long sequence,
                            int flags, long originHash, int channelHash, int subprotocolId,
                            List<byte[]> events) {
-        if (events.size() > MAX_EVENTS_PER_PACKET) {
-            throw new IllegalArgumentException("too many events: " + events.size() + " > " + MAX_EVENTS_PER_PACKET);
-        }
         long payload = 0;
         for (byte[] e : events) {
             payload += NetV1.EVENT_PREFIX_SIZE + e.length;
         }
-        if (payload > MAX_PAYLOAD_SIZE) {
-            throw new IllegalArgumentException("payload too large: " + payload + " bytes > " + MAX_PAYLOAD_SIZE);
-        }
-        checkField("flags", flags, 0xFF);
-        if ((flags & NetV1.FLAG_HANDSHAKE) != 0) {
-            throw new IllegalArgumentException("FLAG_HANDSHAKE packets are not sealed: use handshake()");
-        }
-        checkField("channelHash", channelHash, 0xFFFF);
-        checkField("subprotocolId", subprotocolId, 0xFFFF);
+        Limits.checkFits(events.size(), payload);
+        Limits.checkSealedFlags(flags);
+        Limits.checkU16("channelHash", channelHash);
+        Limits.checkU16("subprotocolId", subprotocolId);
         ByteBuffer buf = backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);
         Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, sessionId, streamId, sequence, originHash);
         int pos = HEADER_SIZE;
@@ -79,14 +70,9 @@ public final class InsecureExplicitNonceCodec {
 
     /** A handshake packet (not sealed: no key, no counter). */
     public static byte[] handshake(byte[] payload) {
-        int max = MAX_PACKET_SIZE - HEADER_SIZE;
-        if (payload.length > max) {
-            throw new IllegalArgumentException("handshake payload too large: " + payload.length + " bytes > " + max);
-        }
+        Limits.checkHandshakePayload(payload.length);
         ByteBuffer buf = ByteBuffer.allocate(HEADER_SIZE + payload.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HANDSHAKE, 0, 0, 0L, 0L, 0L, 0L);
-        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payload.length);
-        buf.put(HEADER_SIZE, payload);
+        Wire.writeHandshake(buf, 0, payload);
         return buf.array();
     }
 
@@ -122,11 +108,5 @@ public final class InsecureExplicitNonceCodec {
         byte[] out = new byte[Wire.sealedLength(payloadLen)];
         buf.get(0, out);
         return out;
-    }
-
-    private static void checkField(String name, int value, int mask) {
-        if ((value & ~mask) != 0) {
-            throw new IllegalArgumentException(name + " out of range: " + value);
-        }
     }
 }

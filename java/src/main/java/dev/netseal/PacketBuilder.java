@@ -9,6 +9,7 @@ import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 
 import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -93,11 +94,8 @@ public final class PacketBuilder implements AutoCloseable {
     /** Starts a subprotocol packet (subprotocol_id is authenticated). */
     public PacketBuilder begin(long streamId, long sequence, int flags, int subprotocolId) {
         checkedOut();
-        checkU8("flags", flags);
-        if ((flags & NetV1.FLAG_HANDSHAKE) != 0) {
-            throw new IllegalArgumentException("FLAG_HANDSHAKE packets are not sealed: use buildHandshake");
-        }
-        checkU16("subprotocolId", subprotocolId);
+        Limits.checkSealedFlags(flags);
+        Limits.checkU16("subprotocolId", subprotocolId);
         Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, 0L, streamId, sequence,
                 core.originHash);
         writing = true;
@@ -150,7 +148,7 @@ public final class PacketBuilder implements AutoCloseable {
     /** Builds and seals a subprotocol packet. */
     public ByteBuffer buildSubprotocol(long streamId, long sequence, List<? extends ByteBuffer> events,
                                        int flags, int subprotocolId) {
-        checkFits(events);
+        Limits.checkFits(events.size(), payloadSize(events));
         begin(streamId, sequence, flags, subprotocolId);
         for (int i = 0, n = events.size(); i < n; i++) {
             event(events.get(i));
@@ -169,17 +167,9 @@ public final class PacketBuilder implements AutoCloseable {
     /** A handshake packet: header then {@code payload} in clear, session id and nonce zero. */
     public ByteBuffer buildHandshake(byte[] payload) {
         checkedOut();
-        int max = MAX_PACKET_SIZE - HEADER_SIZE;
-        if (payload.length > max) {
-            throw new IllegalArgumentException("handshake payload too large: " + payload.length
-                    + " bytes > " + max);
-        }
+        Limits.checkHandshakePayload(payload.length);
         writing = false;
-        Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HANDSHAKE, 0, 0, 0L, 0L, 0L, 0L);
-        Wire.writeNonce(buf, 0, 0, 0L);
-        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payload.length);
-        buf.putShort(HeaderLayout.EVENT_COUNT, (short) 0);
-        buf.put(HEADER_SIZE, payload);
+        Wire.writeHandshake(buf, 0, payload);
         return view(HEADER_SIZE + payload.length);
     }
 
@@ -208,7 +198,7 @@ public final class PacketBuilder implements AutoCloseable {
     /** The channel hash (u16) of the next data packets; reset to 0 when the builder is released. */
     public PacketBuilder setChannelHash(int channelHash) {
         checkedOut();
-        checkU16("channelHash", channelHash);
+        Limits.checkU16("channelHash", channelHash);
         this.channelHash = channelHash;
         return this;
     }
@@ -316,18 +306,6 @@ public final class PacketBuilder implements AutoCloseable {
         return at;
     }
 
-    private void checkFits(List<? extends ByteBuffer> events) {
-        if (events.size() > MAX_EVENTS_PER_PACKET) {
-            throw new IllegalArgumentException("too many events: " + events.size() + " > "
-                    + MAX_EVENTS_PER_PACKET);
-        }
-        long size = payloadSize(events);
-        if (size > MAX_PAYLOAD_SIZE) {
-            throw new IllegalArgumentException("payload too large: " + size + " bytes > "
-                    + MAX_PAYLOAD_SIZE);
-        }
-    }
-
     private static long payloadSize(List<? extends ByteBuffer> events) {
         long size = 0;
         for (int i = 0, n = events.size(); i < n; i++) {
@@ -346,18 +324,6 @@ public final class PacketBuilder implements AutoCloseable {
     private void checkedOut() {
         if (!checkedOut) {
             throw new IllegalStateException("builder was released to its pool; acquire another");
-        }
-    }
-
-    private static void checkU8(String name, int value) {
-        if ((value & ~0xFF) != 0) {
-            throw new IllegalArgumentException(name + " must fit in 8 bits, got " + value);
-        }
-    }
-
-    private static void checkU16(String name, int value) {
-        if ((value & ~0xFFFF) != 0) {
-            throw new IllegalArgumentException(name + " must fit in 16 bits, got " + value);
         }
     }
 }

@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,25 +32,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Pools end cleanly: nothing keeps a dropped pool alive, nothing seals after close, nothing leaks. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class LifecycleTest {
-
-    // ---- GC helpers ---------------------------------------------------------------------------
-
-    /** Runs the collector until {@code done} holds or {@code timeoutMillis} pass. */
-    static boolean gcUntil(BooleanSupplier done, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            System.gc();
-            Thread.sleep(20);
-        }
-        return true;
-    }
-
-    static boolean clearsWithin(Reference<?> ref, long timeoutMillis) throws InterruptedException {
-        return gcUntil(() -> ref.get() == null, timeoutMillis);
-    }
 
     // ---- dropped pools ------------------------------------------------------------------------
 
@@ -88,12 +68,12 @@ class LifecycleTest {
                 }
             }
             assertEquals(threads * lifetimesPerThread, pools.size());
-            boolean cleared = gcUntil(() -> pools.stream().allMatch(r -> r.get() == null), 20_000);
+            boolean cleared = TestGc.until(() -> pools.stream().allMatch(r -> r.get() == null), 20_000);
             long alive = pools.stream().filter(r -> r.get() != null).count();
             assertTrue(cleared, alive + " of " + pools.size() + " dropped pools are still reachable");
             // The Cleaner then closes what the dropped pools left: the key is wiped.
             assertFalse(sampledCores.isEmpty());
-            assertTrue(gcUntil(() -> sampledCores.stream().allMatch(
+            assertTrue(TestGc.until(() -> sampledCores.stream().allMatch(
                     c -> c.isClosed() && c.current().key.isDestroyed()), 20_000),
                     "a collected pool's key was not wiped by its Cleaner");
         } finally {
@@ -319,19 +299,9 @@ class LifecycleTest {
 
     // ---- native key handles -------------------------------------------------------------------
 
-    /** Waits until the live handle count stops moving (Cleaners of earlier tests' pools). */
+    /** The live handle count once it stops moving (Cleaners of earlier tests' pools). */
     private static int settledKeyHandles() throws InterruptedException {
-        int last = NativeBackend.liveKeyHandles();
-        int stable = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (stable < 3 && System.nanoTime() < deadline) {
-            System.gc();
-            Thread.sleep(50);
-            int now = NativeBackend.liveKeyHandles();
-            stable = now == last ? stable + 1 : 0;
-            last = now;
-        }
-        return last;
+        return (int) TestGc.settled(NativeBackend::liveKeyHandles);
     }
 
     @Test
@@ -363,7 +333,7 @@ class LifecycleTest {
         int before = settledKeyHandles();
         int whileAlive = dropThreadLocalPools(backend, 1000);
         assertTrue(whileAlive > before, "the pools held handles while alive");
-        assertTrue(gcUntil(() -> NativeBackend.liveKeyHandles() <= before, 10_000),
+        assertTrue(TestGc.until(() -> NativeBackend.liveKeyHandles() <= before, 10_000),
                 "dropped ThreadLocalPools still hold " + (NativeBackend.liveKeyHandles() - before)
                         + " native key handles after GC");
     }
@@ -374,7 +344,7 @@ class LifecycleTest {
         int before = settledKeyHandles();
         int whileAlive = dropPacketPools(backend, 1000);
         assertTrue(whileAlive > before, "the pools held handles while alive");
-        assertTrue(gcUntil(() -> NativeBackend.liveKeyHandles() <= before, 10_000),
+        assertTrue(TestGc.until(() -> NativeBackend.liveKeyHandles() <= before, 10_000),
                 "dropped PacketPools still hold " + (NativeBackend.liveKeyHandles() - before)
                         + " native key handles after GC");
     }

@@ -239,7 +239,7 @@ class PacketPoolTest {
         AeadBackend backend = TestBackends.get(backendName);
         PacketPool pool = pool(backend, 4, key(40), SESSION);
         WeakReference<PacketBuilder> released = closeThenRelease(pool);
-        assertTrue(LifecycleTest.clearsWithin(released, 10_000), "a builder released after close is still referenced");
+        assertTrue(TestGc.clears(released, 10_000), "a builder released after close is still referenced");
         assertEquals(0, pool.available());
     }
 

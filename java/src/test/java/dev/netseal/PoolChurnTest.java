@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,8 +33,8 @@ class PoolChurnTest {
     void poolChurnNeverLeaksPoolsNorMemory(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
         boolean nativeBackend = backend.kind() == BackendKind.NATIVE;
-        long directBefore = settled(PoolChurnTest::directBytes);
-        long handlesBefore = nativeBackend ? settled(NativeBackend::liveKeyHandles) : 0;
+        long directBefore = TestGc.settled(PoolChurnTest::directBytes);
+        long handlesBefore = nativeBackend ? TestGc.settled(NativeBackend::liveKeyHandles) : 0;
         long sessionBase = (nativeBackend ? 2L : 1L) << 48;
 
         ExecutorService exec = Executors.newFixedThreadPool(THREADS); // live on, with their caches
@@ -63,15 +62,15 @@ class PoolChurnTest {
             for (Future<List<WeakReference<Object>>> f : futures) {
                 sample.addAll(f.get(240, TimeUnit.SECONDS));
             }
-            assertTrue(gcUntil(() -> sample.stream().allMatch(r -> r.get() == null), 30_000),
+            assertTrue(TestGc.until(() -> sample.stream().allMatch(r -> r.get() == null), 30_000),
                     sample.stream().filter(r -> r.get() != null).count() + " of " + sample.size()
                             + " sampled pools are still reachable");
             // one builder's buffer is 8 KiB: a leak of even 1% of 100 000 pools would show as 8 MiB
             long slack = 2L << 20;
-            assertTrue(gcUntil(() -> directBytes() <= directBefore + slack, 30_000),
+            assertTrue(TestGc.until(() -> directBytes() <= directBefore + slack, 30_000),
                     "direct memory grew by " + (directBytes() - directBefore) + " bytes");
             if (nativeBackend) {
-                assertTrue(gcUntil(() -> NativeBackend.liveKeyHandles() <= handlesBefore, 30_000),
+                assertTrue(TestGc.until(() -> NativeBackend.liveKeyHandles() <= handlesBefore, 30_000),
                         (NativeBackend.liveKeyHandles() - handlesBefore) + " native key handles leaked");
             }
         } finally {
@@ -107,31 +106,5 @@ class PoolChurnTest {
             }
         }
         throw new AssertionError("no direct buffer pool bean");
-    }
-
-    private static long settled(LongSupplier value) throws InterruptedException {
-        long last = Long.MIN_VALUE;
-        for (int i = 0; i < 50; i++) {
-            System.gc();
-            Thread.sleep(20);
-            long now = value.getAsLong();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-        return last;
-    }
-
-    private static boolean gcUntil(java.util.function.BooleanSupplier done, long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (System.nanoTime() < deadline) {
-            System.gc();
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return done.getAsBoolean();
     }
 }

@@ -42,7 +42,7 @@ class ThreadCacheReachabilityTest {
                 long session = ("native".equals(backendName) ? 8_000_000L : 7_000_000L) + i;
                 refs.add(new WeakReference<>(exerciseAndDrop(backend, other, i, session)));
             }
-            assertTrue(gcUntil(() -> refs.stream().allMatch(r -> r.get() == null), 20_000),
+            assertTrue(TestGc.until(() -> refs.stream().allMatch(r -> r.get() == null), 20_000),
                     refs.stream().filter(r -> r.get() != null).count() + " of " + refs.size()
                             + " dropped pools are still reachable");
         } finally {
@@ -81,17 +81,5 @@ class ThreadCacheReachabilityTest {
             pool.acquire(); // checked out and never given back: its old slot must not keep the pool
         }).get(10, TimeUnit.SECONDS);
         return pool;
-    }
-
-    private static boolean gcUntil(java.util.function.BooleanSupplier done, long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (System.nanoTime() < deadline) {
-            System.gc();
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return done.getAsBoolean();
     }
 }

@@ -454,7 +454,7 @@ class ThreadLocalPoolTest {
         WeakReference<PacketBuilder> released = closeThenRelease(pool);
         // Dropped means not even this thread's cache keeps it: with the pool (and so its
         // ThreadLocal) still strongly reachable, the builder must be collectable.
-        assertTrue(LifecycleTest.clearsWithin(released, 10_000),
+        assertTrue(TestGc.clears(released, 10_000),
                 "a builder released after close is still referenced (thread cache?)");
         assertEquals(0, pool.sharedAvailable());
         assertThrows(IllegalStateException.class, pool::acquire);

@@ -43,6 +43,19 @@ public final class Wire {
         b.putLong(base + HeaderLayout.SUBNET_ID, 0L); // subnet_id, fragment_id, fragment_offset
     }
 
+    /**
+     * Writes a whole handshake packet at {@code base}: the header (flags HANDSHAKE, session id and
+     * nonce zero, payload_len the payload's length) and the payload in clear. The caller has
+     * checked the payload with {@link Limits#checkHandshakePayload}.
+     */
+    public static void writeHandshake(ByteBuffer b, int base, byte[] payload) {
+        writeHeaderStart(b, base, dev.netseal.NetV1.FLAG_HANDSHAKE, 0, 0, 0L, 0L, 0L, 0L);
+        writeNonce(b, base, 0, 0L);
+        b.putShort(base + HeaderLayout.PAYLOAD_LEN, (short) payload.length);
+        b.putShort(base + HeaderLayout.EVENT_COUNT, (short) 0);
+        b.put(base + HEADER_SIZE, payload);
+    }
+
     /** Writes the 12-byte nonce: prefix, then the counter, both little-endian. */
     public static void writeNonce(ByteBuffer b, int base, int prefix, long counter) {
         b.putInt(base + HeaderLayout.NONCE_PREFIX, prefix);
