@@ -1,7 +1,7 @@
 package dev.netseal;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +20,10 @@ class SameKeyTwoPoolsTest {
         return k;
     }
 
+    private static long sessionOf(java.nio.ByteBuffer packet) {
+        return packet.order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(24);
+    }
+
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void aSecondLivePoolWithTheSameKeyAndSessionIsNeverCreated(String backendName) {
@@ -32,7 +36,10 @@ class SameKeyTwoPoolsTest {
             // another session, or another key, is a different nonce space: allowed
             assertDoesNotThrow(() -> ThreadLocalPool.onBackend(backend, 1, key(1), 901L, 0L, 1).close());
             assertDoesNotThrow(() -> PacketPool.onBackend(backend, 1, key(2), 900L, 0L).close());
-            assertNotEquals(0, first.capacity());
+            // the refusals left the first pool sealing under its own key and session
+            try (PacketBuilder b = first.acquire()) {
+                assertEquals(900L, sessionOf(b.buildHeartbeat()));
+            }
         }
         // closed: the claim is gone
         assertDoesNotThrow(() -> ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1).close());
@@ -51,7 +58,10 @@ class SameKeyTwoPoolsTest {
             assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, key(6),
                     0x1_0000_0385L, 0L, 1)); // 0x384 = 900, the same prefix again
             assertThrows(IllegalStateException.class, () -> other.setKey(key(6), twin));
-            assertNotEquals(0, first.capacity());
+            assertEquals(920L, other.sessionId(), "a refused rekey leaves the pool on its old session");
+            try (PacketBuilder b = first.acquire()) {
+                assertEquals(session, sessionOf(b.buildHeartbeat()));
+            }
         }
     }
 
