@@ -89,8 +89,11 @@ class SameKeyTwoPoolsTest {
              PacketPool b = PacketPool.onBackend(backend, 1, key(4), 911L, 0L)) {
             // to the key and session it already has: the counter would restart at 0
             assertThrows(IllegalStateException.class, () -> a.setKey(key(3), 910L));
-            // to another live pool's key and session
+            // to another live pool's key and session, which goes on sealing under it
             assertThrows(IllegalStateException.class, () -> a.setKey(key(4), 911L));
+            try (PacketBuilder other = b.get()) {
+                assertEquals(911L, sessionOf(other.buildHeartbeat()));
+            }
             // the refused rekeys left the pool sealing under its old key
             try (PacketBuilder builder = a.get()) {
                 assertTrue(builder.sessionId() == 910L);
