@@ -32,6 +32,12 @@ class BackendSelectionTest {
                 System.out.println("nativeAvailable=" + Netseal.isNativeAvailable());
                 Throwable cause = Netseal.unavailabilityCause();
                 System.out.println("cause=" + (cause == null ? "" : cause.getMessage()));
+                try {
+                    Netseal.ensureNativeAvailable();
+                    System.out.println("ensure=ok");
+                } catch (IllegalStateException e) {
+                    System.out.println("ensure=" + e.getMessage());
+                }
             } catch (Throwable t) {
                 System.out.println("error=" + t);
             }
@@ -73,6 +79,7 @@ class BackendSelectionTest {
         assertTrue(out.contains("nativeAvailable=false"), out);
         assertTrue(out.contains("linux-x86_64 (classifier jar)"), "the cause names the fix: " + out);
         assertTrue(out.contains("native unavailable:"), "the description says why: " + out);
+        assertTrue(out.contains("ensure=netseal native library unavailable: libnetseal.so was not found"), out);
     }
 
     @Test
@@ -107,6 +114,7 @@ class BackendSelectionTest {
         String out = probe(true);
         assertTrue(out.contains("active=NATIVE"), out);
         assertTrue(out.contains("libsodium 1."), out);
+        assertTrue(out.contains("ensure=ok"), out);
         Path built = Path.of(System.getProperty("user.dir"), "target", "native-classes", "linux-x86-64");
         String explicit = probe(false, "-Dnetseal.native.path=" + built.resolve("libnetseal.so"));
         assertTrue(explicit.contains("active=NATIVE"), explicit);
