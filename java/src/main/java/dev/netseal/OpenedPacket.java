@@ -1,88 +1,162 @@
 package dev.netseal;
 
+import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * An opened packet: its header fields and its events, read in place from {@link #buffer()}.
+ * The outcome of one open: either the packet's header fields and events, read in place, or the
+ * reason it was refused. Reusable: a server keeps one per worker (thread, event loop, task) and
+ * passes it to {@link PacketReceiver#tryOpen} or {@link SessionTable#tryOpen} for every packet, so
+ * that opening and refusing allocate nothing.
  *
- * <p>A receiver reuses one instance per thread: it, and the bytes it points at, are valid until
- * the same thread opens the next packet on the same receiver. The primitive accessors
- * ({@link #eventOffset}, {@link #eventLength}) allocate nothing; {@link #event} and
- * {@link #events} make views (small allocations) for convenience.
+ * <h2>Where the bytes are</h2>
+ * After a successful open the events are plaintext in the packet's own buffer, whatever the backend
+ * and the buffer's kind (the library decrypts in place, or decrypts in its own memory and writes
+ * the plaintext back); only a read-only packet buffer is copied, once, into memory this object
+ * owns. {@link #buffer()} is a read-only <em>little-endian</em> view of wherever the packet is, so
+ * {@code buffer().getLong(eventOffset(i))} reads the same value on every backend and for heap,
+ * direct and read-only buffers alike. Offsets are absolute indexes into that view.
+ *
+ * <p>Everything here is valid until this object is used for the next open, and for as long as the
+ * caller leaves the packet's buffer alone. Not thread-safe: one per worker.
+ *
+ * <h2>Refusals</h2>
+ * A refused open records only its {@link #refusal() reason} and two numbers; the text of
+ * {@link #refusalDetail()} is built only when asked, so a flood of bad packets costs no
+ * allocation. On refusal the packet's buffer is left as it was (see {@link PacketReceiver}).
  */
 public final class OpenedPacket {
-    private final int[] offsets = new int[NetV1.MAX_EVENTS_PER_PACKET];
-    private final int[] lengths = new int[NetV1.MAX_EVENTS_PER_PACKET];
-    private ByteBuffer buffer;
-    private int base;
+    private static final int INITIAL_EVENTS = 16;
+
+    private int[] offsets = new int[INITIAL_EVENTS];
+    private int[] lengths = new int[INITIAL_EVENTS];
     private int eventCount;
 
-    OpenedPacket() {}
+    /** The buffer the packet is in (the caller's or {@link #copy}), or null when refused. */
+    private ByteBuffer source;
+    private int base;
+    private int length;
+    /** Read-only little-endian view of {@link #source}, made on first use. */
+    private ByteBuffer view;
+    private ByteBuffer viewOf;
+    /** Where a read-only packet is copied; made on first need. */
+    private ByteBuffer copy;
 
-    void reset(ByteBuffer buffer, int base) {
-        this.buffer = buffer;
-        this.base = base;
-        this.eventCount = 0;
+    private Reason refusal;
+    private long detailA;
+    private long detailB;
+
+    /** An empty result, to pass to {@code tryOpen}. */
+    public OpenedPacket() {}
+
+    // ---- outcome --------------------------------------------------------------------------------
+
+    /** True when the last open succeeded. */
+    public boolean isOpened() {
+        return source != null;
     }
 
-    void addEvent(int offset, int length) {
-        offsets[eventCount] = offset;
-        lengths[eventCount] = length;
-        eventCount++;
+    /** Why the last open was refused, or null if it succeeded (or nothing was opened yet). */
+    public Reason refusal() {
+        return refusal;
     }
 
     /**
-     * The buffer the header and the plaintext events are in: the packet's own buffer (in its own
-     * byte order) or a thread's copy. Multi-byte fields are little-endian on the wire: read them
-     * through this class's accessors.
+     * A sentence on the last refusal (for logs, not for every packet: it allocates), or null if the
+     * last open succeeded.
+     */
+    public String refusalDetail() {
+        return refusal == null ? null : RefusalText.of(refusal, detailA, detailB);
+    }
+
+    /** The last refusal as an exception (for callers that throw), or null if it succeeded. */
+    public PacketException refusalException() {
+        return refusal == null ? null : new PacketException(refusal, refusalDetail());
+    }
+
+    // ---- the packet -----------------------------------------------------------------------------
+
+    /**
+     * A read-only little-endian view of the buffer the packet is in, positioned at the packet's
+     * first byte and limited at its last. Event offsets index it.
      */
     public ByteBuffer buffer() {
-        return buffer;
+        requireOpened();
+        if (viewOf != source) {
+            view = source.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            viewOf = source;
+        }
+        view.limit(base + length).position(base);
+        return view;
+    }
+
+    /** Index of the packet's first byte (its header) in {@link #buffer()}. */
+    public int packetOffset() {
+        requireOpened();
+        return base;
+    }
+
+    /** Bytes of the packet: header, ciphertext and tag. */
+    public int packetLength() {
+        requireOpened();
+        return length;
     }
 
     /** Number of events. */
     public int eventCount() {
+        requireOpened();
         return eventCount;
     }
 
     /** Absolute offset of event {@code i} in {@link #buffer()}. */
     public int eventOffset(int i) {
-        return offsets[java.util.Objects.checkIndex(i, eventCount)];
+        requireOpened();
+        return offsets[Objects.checkIndex(i, eventCount)];
     }
 
     /** Length of event {@code i}. */
     public int eventLength(int i) {
-        return lengths[java.util.Objects.checkIndex(i, eventCount)];
+        requireOpened();
+        return lengths[Objects.checkIndex(i, eventCount)];
     }
 
-    /** A read-only view of event {@code i}. */
+    /** A read-only view of event {@code i} (allocates the view). */
     public ByteBuffer event(int i) {
-        return buffer.slice(eventOffset(i), eventLength(i)).asReadOnlyBuffer();
+        int offset = eventOffset(i);
+        return buffer().slice(offset, lengths[i]).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Copies of every event's bytes. */
+    /** Copies of every event's bytes (allocates). */
     public List<byte[]> events() {
+        requireOpened();
         List<byte[]> out = new ArrayList<>(eventCount);
         for (int i = 0; i < eventCount; i++) {
             byte[] e = new byte[lengths[i]];
-            buffer.get(offsets[i], e);
+            source.get(offsets[i], e);
             out.add(e);
         }
         return out;
     }
 
+    // ---- header fields --------------------------------------------------------------------------
+
+    /** flags (the {@code NetV1.FLAG_*} bits). */
     public int flags() {
         return u8(HeaderLayout.FLAGS);
     }
 
+    /** priority. */
     public int priority() {
         return u8(HeaderLayout.PRIORITY);
     }
 
+    /** hop_ttl. */
     public int hopTtl() {
         return u8(HeaderLayout.HOP_TTL);
     }
@@ -92,67 +166,139 @@ public final class OpenedPacket {
         return u8(HeaderLayout.HOP_COUNT);
     }
 
+    /** frag_flags. */
     public int fragFlags() {
         return u8(HeaderLayout.FRAG_FLAGS);
     }
 
+    /** subprotocol_id (u16). */
     public int subprotocolId() {
         return u16(HeaderLayout.SUBPROTOCOL_ID);
     }
 
+    /** channel_hash (u16). */
     public int channelHash() {
         return u16(HeaderLayout.CHANNEL_HASH);
     }
 
     /** The nonce's 4-byte prefix (as a little-endian int). */
     public int noncePrefix() {
-        return Wire.i32(buffer, base + HeaderLayout.NONCE_PREFIX);
+        requireOpened();
+        return Wire.i32(source, base + HeaderLayout.NONCE_PREFIX);
     }
 
     /** The nonce's counter (unsigned 64-bit). */
     public long counter() {
-        return Wire.i64(buffer, base + HeaderLayout.NONCE_COUNTER);
+        requireOpened();
+        return Wire.i64(source, base + HeaderLayout.NONCE_COUNTER);
     }
 
+    /** session_id: which key opened it (after a rekey, the previous session's id is possible). */
     public long sessionId() {
-        return Wire.i64(buffer, base + HeaderLayout.SESSION_ID);
+        requireOpened();
+        return Wire.i64(source, base + HeaderLayout.SESSION_ID);
     }
 
+    /** stream_id. */
     public long streamId() {
-        return Wire.i64(buffer, base + HeaderLayout.STREAM_ID);
+        requireOpened();
+        return Wire.i64(source, base + HeaderLayout.STREAM_ID);
     }
 
+    /** sequence. */
     public long sequence() {
-        return Wire.i64(buffer, base + HeaderLayout.SEQUENCE);
+        requireOpened();
+        return Wire.i64(source, base + HeaderLayout.SEQUENCE);
     }
 
+    /** origin_hash. */
     public long originHash() {
-        return Wire.i64(buffer, base + HeaderLayout.ORIGIN_HASH);
+        requireOpened();
+        return Wire.i64(source, base + HeaderLayout.ORIGIN_HASH);
     }
 
     /** subnet_id (unsigned 32-bit, as an int). */
     public int subnetId() {
-        return Wire.i32(buffer, base + HeaderLayout.SUBNET_ID);
+        requireOpened();
+        return Wire.i32(source, base + HeaderLayout.SUBNET_ID);
     }
 
+    /** fragment_id (u16). */
     public int fragmentId() {
         return u16(HeaderLayout.FRAGMENT_ID);
     }
 
+    /** fragment_offset (u16). */
     public int fragmentOffset() {
         return u16(HeaderLayout.FRAGMENT_OFFSET);
     }
 
-    /** Plaintext bytes (the framed events). */
+    /** payload_len: plaintext bytes (the framed events). */
     public int payloadLength() {
         return u16(HeaderLayout.PAYLOAD_LEN);
     }
 
+    // ---- the receive path's side ----------------------------------------------------------------
+
+    /** Forgets the last outcome. */
+    void clear() {
+        source = null;
+        eventCount = 0;
+        refusal = null;
+    }
+
+    /** Records a refusal; always returns false (for {@code return out.refuse(...)}). */
+    boolean refuse(Reason reason, long a, long b) {
+        source = null;
+        eventCount = 0;
+        refusal = reason;
+        detailA = a;
+        detailB = b;
+        return false;
+    }
+
+    /** The packet is at [base, base + length) of {@code buffer}; events follow with addEvent. */
+    void opened(ByteBuffer buffer, int base, int length) {
+        this.source = buffer;
+        this.base = base;
+        this.length = length;
+        this.eventCount = 0;
+        this.refusal = null;
+    }
+
+    void addEvent(int offset, int length) {
+        if (eventCount == offsets.length) {
+            int grown = Math.min(NetV1.MAX_EVENTS_PER_PACKET, offsets.length * 4);
+            offsets = java.util.Arrays.copyOf(offsets, grown);
+            lengths = java.util.Arrays.copyOf(lengths, grown);
+        }
+        offsets[eventCount] = offset;
+        lengths[eventCount] = length;
+        eventCount++;
+    }
+
+    /** Memory this object owns for a packet that cannot be opened in its own buffer. */
+    ByteBuffer copyBuffer() {
+        if (copy == null) {
+            copy = ByteBuffer.allocate(NetV1.MAX_PACKET_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        return copy;
+    }
+
+    private void requireOpened() {
+        if (source == null) {
+            throw new IllegalStateException(refusal == null ? "no packet was opened"
+                    : "the packet was refused (" + refusal + "): it has no fields or events");
+        }
+    }
+
     private int u8(int field) {
-        return buffer.get(base + field) & 0xFF;
+        requireOpened();
+        return source.get(base + field) & 0xFF;
     }
 
     private int u16(int field) {
-        return Wire.u16(buffer, base + field);
+        requireOpened();
+        return Wire.u16(source, base + field);
     }
 }

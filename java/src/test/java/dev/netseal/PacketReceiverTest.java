@@ -209,15 +209,28 @@ class PacketReceiverTest {
             assertEquals(4 + 5, payloadLen);
         }
         try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
-            expect(produced, Reason.TOO_FAR_AHEAD, refusal(r, s.numbered(ReplayWindow.SIZE + 1)));
-            opens(r, s.numbered(ReplayWindow.SIZE));
+            opens(r, s.numbered(ReplayWindow.DEFAULT_SIZE));
             expect(produced, Reason.TOO_OLD, refusal(r, s.numbered(0)));
         }
+        // the handshake reader's own refusals
+        byte[] handshake = InsecureExplicitNonceCodec.handshake(new byte[3]);
+        expect(produced, Reason.NOT_HANDSHAKE, handshakeRefusal(good));
+        expect(produced, Reason.BAD_HANDSHAKE, handshakeRefusal(with(handshake, HeaderLayout.SESSION_ID, 1)));
         try (PacketReceiver other = PacketReceiver.onBackend(backend, k, SESSION + 1)) {
             expect(produced, Reason.WRONG_SESSION, refusal(other, good));
         }
         assertEquals(EnumSet.allOf(Reason.class), produced,
                 "reasons never produced: " + EnumSet.complementOf(produced));
+    }
+
+    static Reason handshakeRefusal(byte[] packet) {
+        try {
+            HandshakeReader.payload(packet);
+            fail("read a handshake it must refuse");
+            return null;
+        } catch (PacketException e) {
+            return e.reason();
+        }
     }
 
     private static void expect(EnumSet<Reason> produced, Reason expected, Reason actual) {
@@ -352,7 +365,7 @@ class PacketReceiverTest {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key();
         Sealer s = new Sealer(backend, k, SESSION);
-        long seed = System.nanoTime();
+        long seed = TestSeeds.seed();
         List<Long> counters = new ArrayList<>();
         for (long c = 100; c < 300; c++) {
             counters.add(c);
@@ -379,36 +392,51 @@ class PacketReceiverTest {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key();
         Sealer s = new Sealer(backend, k, SESSION);
-        assertEquals(1024, ReplayWindow.SIZE);
-        try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
-            opens(r, s.numbered(1000));
-            opens(r, s.numbered(2000));
-            long highest = 2000;
-            assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(highest - 1024)));
-            assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(0)));
-            assertEquals(highest - 1023, opens(r, s.numbered(highest - 1023)).counter());
-            assertEquals(Reason.REPLAYED, refusal(r, s.numbered(highest - 1023)));
-            assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(highest - 1024)));
-            assertEquals(Reason.REPLAYED, refusal(r, s.numbered(highest)));
-            assertEquals(Reason.TOO_FAR_AHEAD, refusal(r, s.numbered(highest + 1025)));
-            assertEquals(Reason.TOO_FAR_AHEAD, refusal(r, s.numbered(Long.MAX_VALUE)));
-            assertEquals(Reason.TOO_FAR_AHEAD, refusal(r, s.numbered(Long.MIN_VALUE))); // 2^63, unsigned
-            opens(r, s.numbered(highest + 1024));
-            highest += 1024;
-            // the slide forgot everything now 1024 or more behind, and only that
-            assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(2000)));
-            assertEquals(2001, opens(r, s.numbered(2001)).counter()); // slot of 977, which was marked
-            assertEquals(Reason.REPLAYED, refusal(r, s.numbered(2001)));
-            assertEquals(Reason.REPLAYED, refusal(r, s.numbered(highest)));
-            assertEquals(highest - 1, opens(r, s.numbered(highest - 1)).counter());
+        for (int w : new int[] {64, 1024, ReplayWindow.DEFAULT_SIZE}) {
+            try (PacketReceiver r = PacketReceiver.builderOnBackend(backend).windowSize(w).build(k, SESSION)) {
+                assertEquals(w, r.windowSize());
+                long highest = 3L * w + 17; // not word-aligned
+                opens(r, s.numbered(highest - w / 2));
+                opens(r, s.numbered(highest));
+                assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(highest - w)), "window " + w);
+                assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(0)), "window " + w);
+                assertEquals(highest - w + 1, opens(r, s.numbered(highest - w + 1)).counter(), "window " + w);
+                assertEquals(Reason.REPLAYED, refusal(r, s.numbered(highest - w + 1)));
+                assertEquals(Reason.REPLAYED, refusal(r, s.numbered(highest - w / 2)));
+                assertEquals(Reason.REPLAYED, refusal(r, s.numbered(highest)));
+                // a move by less than a window forgets exactly the counters that fell out of it
+                long next = highest + w - 1;
+                opens(r, s.numbered(next));
+                assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(highest - w + 1)), "window " + w);
+                assertEquals(Reason.REPLAYED, refusal(r, s.numbered(highest)), "window " + w);
+                assertEquals(highest + 1, opens(r, s.numbered(highest + 1)).counter(), "window " + w);
+                // the slot highest - w + 1 used (now next - w + ... ) is free for its new counter
+                assertEquals(next - 1, opens(r, s.numbered(next - 1)).counter(), "window " + w);
+                // any counter above the highest opens, however far ahead
+                assertEquals(Long.MAX_VALUE, opens(r, s.numbered(Long.MAX_VALUE)).counter());
+                assertEquals(Long.MIN_VALUE, opens(r, s.numbered(Long.MIN_VALUE)).counter()); // 2^63 unsigned
+                assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(next)));
+                byte[] one = frames(new int[] {1}, new byte[1]);
+                assertEquals(Reason.BAD_COUNTER, refusal(r, sealRaw(backend, k, SESSION, -1L, 0, one.length, 1, one)));
+            }
         }
-        // before anything was accepted the window sits at 0
+        // a fresh receiver accepts any first counter, and then keeps a window below it
         try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
-            assertEquals(Reason.TOO_FAR_AHEAD, refusal(r, s.numbered(1025)));
-            assertEquals(0, opens(r, s.numbered(0)).counter());
-            assertEquals(Reason.REPLAYED, refusal(r, s.numbered(0)));
-            assertEquals(1024, opens(r, s.numbered(1024)).counter());
+            assertEquals(1L << 50, opens(r, s.numbered(1L << 50)).counter());
+            assertEquals(Reason.REPLAYED, refusal(r, s.numbered(1L << 50)));
+            assertEquals((1L << 50) - 5, opens(r, s.numbered((1L << 50) - 5)).counter());
             assertEquals(Reason.TOO_OLD, refusal(r, s.numbered(0)));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void windowSizeThatIsNotAPowerOfTwoIsNeverAccepted(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        for (int w : new int[] {0, -8192, 32, 100, 8191, 1 << 25}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PacketReceiver.builderOnBackend(backend).windowSize(w));
+            assertTrue(e.getMessage().contains("power of two"), e.getMessage());
         }
     }
 
@@ -421,7 +449,7 @@ class PacketReceiverTest {
         byte[] wrongKey = key();
         wrongKey[0] ^= 1;
         Sealer forger = new Sealer(backend, wrongKey, SESSION);
-        try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
+        try (PacketReceiver r = PacketReceiver.builderOnBackend(backend).windowSize(1024).build(k, SESSION)) {
             opens(r, s.numbered(10));
             // a forgery with a fresh counter that would move the highest to 1034
             byte[] real1034 = s.numbered(1034);
@@ -434,10 +462,12 @@ class PacketReceiverTest {
             assertEquals(Reason.AUTH_FAILED, refusal(r, forger.numbered(11)));
             assertEquals(11, opens(r, s.numbered(11)).counter());
             assertEquals(1034, opens(r, real1034).counter());
-            // and the tag is checked before the window: a forged replay or jump is a forgery
-            assertEquals(Reason.AUTH_FAILED, refusal(r, forger.numbered(10)));
+            // the window is checked before the tag: a forged replay is refused as a replay, for free;
+            // a forged jump still needs the tag, and moves nothing
+            assertEquals(Reason.REPLAYED, refusal(r, forger.numbered(11)));
+            assertEquals(Reason.TOO_OLD, refusal(r, forger.numbered(10)));
             assertEquals(Reason.AUTH_FAILED, refusal(r, forger.numbered(1L << 40)));
-            assertEquals(Reason.AUTH_FAILED, refusal(r, forger.numbered(0)));
+            assertEquals(1035, opens(r, s.numbered(1035)).counter());
         }
     }
 

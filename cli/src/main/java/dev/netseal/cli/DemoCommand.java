@@ -23,7 +23,8 @@ final class DemoCommand implements Command {
     static final int MAX_EVENT_SIZE = NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE;
 
     private static final Options.Spec SPEC = Options.spec("demo")
-            .option("--threads").option("--seconds").option("--size").option("--port").option("--address");
+            .option("--threads").option("--seconds").option("--size").option("--port").option("--address")
+            .option("--loss").option("--loss-burst").option("--reorder");
 
     private final boolean live;
 
@@ -42,8 +43,11 @@ final class DemoCommand implements Command {
         int size = o.intInRange("--size", 0, MAX_EVENT_SIZE, 64);
         int port = o.intInRange("--port", 0, 65535, 0);
         InetAddress address = loopback(o.optional("--address"));
+        double loss = o.percent("--loss", 0) / 100;
+        int burst = o.intInRange("--loss-burst", 0, 10_000_000, 0);
+        int reorder = o.intInRange("--reorder", 0, LoopbackDemo.MAX_REORDER, 0);
         LoopbackDemo.Config config = new LoopbackDemo.Config(threads, seconds, size, address, port,
-                LoopbackDemo.DEFAULT_RECEIVE_BUFFER);
+                LoopbackDemo.DEFAULT_RECEIVE_BUFFER, loss, burst, reorder);
 
         LoopbackDemo.Result r;
         try {
@@ -101,6 +105,9 @@ final class DemoCommand implements Command {
 
     private static void summary(PrintStream out, LoopbackDemo.Result r) {
         out.println("sent: " + r.sent());
+        if (r.dropped() > 0) {
+            out.println("dropped before sending (--loss, --loss-burst): " + r.dropped());
+        }
         out.println("received: " + r.received());
         out.println("opened: " + r.opened());
         out.println("refused: " + refusals(r.refused()));

@@ -3,7 +3,7 @@ package dev.netseal.cli;
 import dev.netseal.NetV1;
 import dev.netseal.Netseal;
 import dev.netseal.PacketBuilder;
-import dev.netseal.PacketException;
+import dev.netseal.OpenedPacket;
 import dev.netseal.PacketException.Reason;
 import dev.netseal.PacketReceiver;
 import dev.netseal.ThreadLocalPool;
@@ -37,14 +37,18 @@ import java.util.concurrent.locks.LockSupport;
  * Seals and opens real UDP traffic on the loopback interface: N sender threads seal through one
  * {@link ThreadLocalPool} and write each packet to a {@link DatagramChannel} straight from the
  * builder's buffer; one receiver thread receives every datagram into one reused direct buffer and
- * opens it with a {@link PacketReceiver}. It runs for a fixed time and stops by itself.
+ * opens it in place with a {@link PacketReceiver} and a reused {@link OpenedPacket} (no exception,
+ * no allocation per packet). It runs for a fixed time and stops by itself.
+ *
+ * <p>To show what a real network does to a session, the senders can drop datagrams before sending
+ * them (a random loss rate, and bursts of consecutive losses) and reorder them (each sender sends
+ * blocks of D packets in a random order). None of that refuses a packet while the
+ * reordering stays within the receiver's window (8192 counters).
  *
  * <h2>Why the senders are paced</h2>
- * UDP drops datagrams when the receive buffer is full, and the replay window refuses any counter
- * more than 1024 ahead of the highest accepted: after a burst of more than 1024 lost packets, every
- * later packet would be refused as TOO_FAR_AHEAD. So a sender waits while its last counter is more
- * than {@link #MAX_IN_FLIGHT} (half the window) ahead of the highest counter the receiver opened,
- * which also keeps the receive buffer from overflowing. If the receiver finds its socket empty
+ * UDP drops datagrams when the receive buffer is full. So a sender waits while the highest counter
+ * it wrote is more than {@link #MAX_IN_FLIGHT} ahead of the highest counter the receiver opened,
+ * which keeps the receive buffer from overflowing. If the receiver finds its socket empty
  * while the sender waits, what was in flight was dropped: the sender goes on, and the next packet
  * to arrive moves the window again. A receiver that is merely slow or descheduled is waited for,
  * not guessed about. When the receiver keeps up, nobody waits.
@@ -58,11 +62,12 @@ final class LoopbackDemo {
     static final long QUIET_NANOS = 300_000_000;
     /** ...and at the latest this long after the senders are done, whatever still arrives. */
     static final long DRAIN_LIMIT_NANOS = 2_000_000_000L;
-    /** Refusals the transport causes (reordering, loss), not a failed integrity check. */
-    static final Set<Reason> TRANSPORT_REFUSALS = EnumSet.of(Reason.TOO_OLD, Reason.TOO_FAR_AHEAD);
+    /** Refusals the transport causes (reordering beyond the window), not a failed integrity check. */
+    static final Set<Reason> TRANSPORT_REFUSALS = EnumSet.of(Reason.TOO_OLD);
     /** Refusals made after the tag verified: the packet's counter is authentic. */
-    private static final Set<Reason> AFTER_TAG = EnumSet.of(Reason.BAD_COUNTER, Reason.REPLAYED,
-            Reason.TOO_OLD, Reason.TOO_FAR_AHEAD, Reason.BAD_FRAMES);
+    private static final Set<Reason> AFTER_TAG = EnumSet.of(Reason.BAD_FRAMES);
+    /** The deepest reordering the demo makes (packets each sender holds back). */
+    static final int MAX_REORDER = 2048;
 
     /**
      * What to run.
@@ -73,9 +78,19 @@ final class LoopbackDemo {
      * @param address   a loopback address the receiver binds
      * @param port      the receiver's port; 0 for an ephemeral one
      * @param receiveBuffer SO_RCVBUF to ask for (tests make it tiny to force drops)
+     * @param lossRate  fraction of packets each sender drops instead of sending, at random
+     * @param lossBurst consecutive packets each sender drops once a second
+     * @param reorder   each sender sends its packets in blocks of this many, each block shuffled
+     *                  (0: in order); with N senders a packet may arrive up to about 2 × N ×
+     *                  reorder counters late, so keep that under the window (8192)
      */
     record Config(int threads, double seconds, int eventSize, InetAddress address, int port,
-                  int receiveBuffer) {
+                  int receiveBuffer, double lossRate, int lossBurst, int reorder) {
+        /** In order, nothing dropped on purpose. */
+        Config(int threads, double seconds, int eventSize, InetAddress address, int port, int receiveBuffer) {
+            this(threads, seconds, eventSize, address, port, receiveBuffer, 0, 0, 0);
+        }
+
         /** Bytes of each packet on the wire. */
         int packetSize() {
             return NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE + eventSize + NetV1.TAG_SIZE;
@@ -95,6 +110,7 @@ final class LoopbackDemo {
      * What happened.
      *
      * @param sent         packets the senders wrote
+     * @param dropped      packets the senders sealed and dropped on purpose (--loss, --loss-burst)
      * @param received     datagrams the receiver got
      * @param opened       packets opened
      * @param bytes        bytes received
@@ -108,7 +124,7 @@ final class LoopbackDemo {
      * @param backend      the backend in use
      * @param errors       I/O or other errors of the threads (none in a sound run)
      */
-    record Result(long sent, long received, long opened, long bytes, Map<Reason, Long> refused,
+    record Result(long sent, long dropped, long received, long opened, long bytes, Map<Reason, Long> refused,
                   long repeated, long untracked, long senderWaits, long resumed, double seconds,
                   String backend, List<String> errors) {
 
@@ -205,16 +221,18 @@ final class LoopbackDemo {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             long sent = 0;
+            long dropped = 0;
             long waits = 0;
             long resumed = 0;
             for (Sender s : senders) {
                 sent += s.sent.get();
+                dropped += s.dropped;
                 waits += s.waits;
                 resumed += s.resumed;
             }
             sentTotal = sent;
             receiverThread.join();
-            return new Result(sent, received.get(), opened.get(), bytesReceived.get(), new EnumMap<>(refused),
+            return new Result(sent, dropped, received.get(), opened.get(), bytesReceived.get(), new EnumMap<>(refused),
                     tracker.repeated(), tracker.untracked(), waits, resumed, seconds,
                     Netseal.backendDescription(), List.copyOf(errors));
         }
@@ -255,6 +273,7 @@ final class LoopbackDemo {
         // One byte more than the largest packet: a longer datagram is cut there and refused, not
         // silently cut to a valid length.
         ByteBuffer buf = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
+        OpenedPacket result = new OpenedPacket();
         long count = 0;
         long bytes = 0;
         long ok = 0;
@@ -274,17 +293,16 @@ final class LoopbackDemo {
                     bytes += buf.remaining();
                     long counter = buf.remaining() >= NetV1.HEADER_SIZE
                             ? Wire.i64(buf, HeaderLayout.NONCE_COUNTER) : -1;
-                    try {
-                        receiver.open(buf);
+                    if (receiver.tryOpen(buf, result)) {
                         ok++;
                         tracker.record(counter);
                         if (counter > highest) {
                             highest = counter;
                             highestOpened.lazySet(highest);
                         }
-                    } catch (PacketException e) {
-                        refused.merge(e.reason(), 1L, Long::sum);
-                        if (AFTER_TAG.contains(e.reason())) {
+                    } else {
+                        refused.merge(result.refusal(), 1L, Long::sum);
+                        if (AFTER_TAG.contains(result.refusal())) {
                             tracker.record(counter); // an authentic counter: a repeat is a repeat
                         }
                     }
@@ -329,6 +347,7 @@ final class LoopbackDemo {
         final int cap;
         long waits; // read after join
         long resumed;
+        long dropped;
 
         Sender(int stream, ThreadLocalPool pool, byte[] event, InetSocketAddress target,
                ProtocolFamily family, int cap) {
@@ -341,23 +360,74 @@ final class LoopbackDemo {
         }
 
         void run() throws IOException {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(stream * 0x9E3779B97F4A7C15L);
+            ByteBuffer[] held = new ByteBuffer[config.reorder()];
+            int heldCount = 0;
+            int blockSealed = 0;
+            long nextBurst = System.nanoTime() + 500_000_000L;
+            int burstLeft = 0;
             try (DatagramChannel ch = DatagramChannel.open(family)) {
                 ch.connect(target); // a connected channel skips the per-send address checks
                 long seq = 0;
-                long last = -1;
+                long last = -1; // the highest counter written
                 long n = 0;
                 while (!stop.get()) {
                     if (last - highestOpened.get() > cap) {
                         awaitReceiver(last);
                     }
+                    if (config.lossBurst() > 0 && System.nanoTime() >= nextBurst) {
+                        burstLeft = config.lossBurst();
+                        nextBurst += 1_000_000_000L;
+                    }
                     try (PacketBuilder b = pool.get()) {
                         ByteBuffer packet = b.begin(stream, seq++, 0).event(event).seal();
-                        last = Wire.i64(packet, HeaderLayout.NONCE_COUNTER);
-                        ch.write(packet); // straight from the builder's buffer, before it is released
+                        long counter = Wire.i64(packet, HeaderLayout.NONCE_COUNTER);
+                        boolean drop = burstLeft > 0
+                                || (config.lossRate() > 0 && random.nextDouble() < config.lossRate());
+                        if (drop) {
+                            burstLeft = Math.max(0, burstLeft - 1);
+                            dropped++; // lost on the way: sealed, never sent
+                        } else if (held.length == 0) {
+                            ch.write(packet); // straight from the builder's buffer, before it is released
+                            last = Math.max(last, counter);
+                            sent.lazySet(++n);
+                        } else {
+                            held[heldCount] = copyOf(packet, held[heldCount]);
+                            heldCount++;
+                        }
+                        // a block is D consecutive packets of this sender (lost ones included),
+                        // and goes out shuffled
+                        if (held.length > 0 && ++blockSealed == held.length) {
+                            for (int i = heldCount - 1; i > 0; i--) {
+                                int j = random.nextInt(i + 1);
+                                ByteBuffer t = held[i];
+                                held[i] = held[j];
+                                held[j] = t;
+                            }
+                            for (int i = 0; i < heldCount; i++) {
+                                last = Math.max(last, Wire.i64(held[i], HeaderLayout.NONCE_COUNTER));
+                                ch.write(held[i]);
+                            }
+                            n += heldCount;
+                            sent.lazySet(n);
+                            heldCount = 0;
+                            blockSealed = 0;
+                        }
                     }
+                }
+                for (int i = 0; i < heldCount; i++) { // what is still held goes out at the end
+                    ch.write(held[i]);
                     sent.lazySet(++n);
                 }
             }
+        }
+
+        /** Copies {@code packet} into {@code into} (reused when it is there) and flips it. */
+        private ByteBuffer copyOf(ByteBuffer packet, ByteBuffer into) {
+            ByteBuffer b = into != null ? into : ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE);
+            b.clear();
+            b.put(packet);
+            return b.flip();
         }
 
         /**

@@ -28,6 +28,7 @@ public final class NetsealCli {
             "",
             "  info                              backend in use and why, Java, CPU features, arch",
             "  demo [--threads N] [--seconds S] [--size BYTES] [--port P] [--address LOOPBACK]",
+            "       [--loss PERCENT] [--loss-burst N] [--reorder DEPTH]",
             "                                    seal, send over UDP on loopback, open; bounded in time",
             "  seal --key HEX --session N --counter N --stream N --seq N",
             "       [--flags N] [--origin N] [--channel N] [--subprotocol N] [--event HEX]...",

@@ -176,6 +176,24 @@ final class Options {
         return v == null ? fallback : Numbers.seconds(command + " " + name, v, max);
     }
 
+    /** An optional percentage in {@code [0, 100]}, {@code fallback} when absent. */
+    double percent(String name, double fallback) throws UsageException {
+        String v = optional(name);
+        if (v == null) {
+            return fallback;
+        }
+        double p;
+        try {
+            p = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            p = Double.NaN;
+        }
+        if (!(p >= 0 && p <= 100)) {
+            throw new UsageException(command + " " + name + " must be a percentage from 0 to 100, got " + v);
+        }
+        return p;
+    }
+
     /** Hex bytes from positional argument {@code i}, called {@code what} in errors. */
     byte[] positionalHex(int i, String what) throws UsageException {
         return Hex.decode(command + " " + what, positional(i));

@@ -33,7 +33,7 @@ final class BouncyCastleCipher implements AeadCipher {
 
     private static final byte[] ZEROS = new byte[64];
 
-    private final ChaCha7539Engine chacha = new ChaCha7539Engine();
+    private final NonceChaCha chacha = new NonceChaCha();
     private final Poly1305 poly = new Poly1305();
     /** Keystream block 0, whose first half is the one-time Poly1305 key. */
     private final byte[] block0 = new byte[64];
@@ -97,13 +97,34 @@ final class BouncyCastleCipher implements AeadCipher {
         for (int i = 0; i < 8; i++) {
             nonce[4 + i] = (byte) (counter >>> (8 * i));
         }
-        chacha.init(true, params);
+        if (chacha.keyedWith == k) {
+            chacha.renonce(nonce);
+        } else {
+            chacha.init(true, params);
+            chacha.keyedWith = k;
+        }
         chacha.processBytes(ZEROS, 0, 64, block0, 0);
         byte[] otk = oneTimeKey.getKey();
         System.arraycopy(block0, 0, otk, 0, 32);
         poly.init(oneTimeKey);
         java.util.Arrays.fill(block0, (byte) 0);
         java.util.Arrays.fill(otk, (byte) 0);
+    }
+
+    /**
+     * BouncyCastle's ChaCha20 (RFC 7539), whose nonce can change without {@code init}: init checks
+     * the crypto-services constraints on every call and allocates for it (32 bytes a packet, which
+     * the JIT removes only sometimes). The key stays the one the last init loaded.
+     */
+    private static final class NonceChaCha extends ChaCha7539Engine {
+        /** The key the last init loaded: a new key always goes through init. */
+        BouncyCastleBackend.Key keyedWith;
+
+        /** Loads a new 12-byte nonce over the same key and rewinds the stream to block 0. */
+        void renonce(byte[] nonce) {
+            setKey(null, nonce);
+            reset();
+        }
     }
 
     private void authenticate(byte[] aad, int aadOff, int aadLen, byte[] ct, int ctOff, int ctLen) {

@@ -1,0 +1,71 @@
+package dev.netseal;
+
+import static dev.netseal.NetV1.AAD_SIZE;
+import static dev.netseal.NetV1.MAX_PACKET_SIZE;
+
+import dev.netseal.internal.VirtualThreads;
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.aead.AeadCipher;
+import org.jctools.queues.MpmcArrayQueue;
+
+/**
+ * What one open borrows for the length of one call: a cipher and a buffer the cipher works in (the
+ * associated data at [8192, 8248), and room for a copy of the packet when the cipher cannot work in
+ * the caller's buffer).
+ *
+ * <p>Shared by every receiver and session of the process, never one per receiver per thread: a
+ * platform thread keeps one per backend in a thread-local (no atomic operation to borrow it); a
+ * virtual thread borrows from a small bounded queue and gives it back before {@code open} returns,
+ * so their number is bounded by the opens running at once (about the carrier threads), not by the
+ * virtual threads that ever opened. Nothing the caller keeps points into a workspace: results
+ * point into the caller's buffer or the {@link OpenedPacket}'s own copy.
+ */
+final class OpenWorkspace {
+    /** Workspaces kept for virtual threads, per process; more are made (and dropped) on demand. */
+    private static final int SHARED_LIMIT = 64;
+
+    private static final ThreadLocal<OpenWorkspace[]> PLATFORM =
+            ThreadLocal.withInitial(() -> new OpenWorkspace[2]);
+    private static final MpmcArrayQueue<OpenWorkspace> SHARED = new MpmcArrayQueue<>(SHARED_LIMIT);
+
+    /** Offset of the associated data in {@link #buffer}. */
+    static final int AAD_OFFSET = MAX_PACKET_SIZE;
+
+    final AeadBackend backend;
+    final AeadCipher cipher;
+    /** Little-endian; direct for native, heap for java. */
+    final java.nio.ByteBuffer buffer;
+    private final boolean shared;
+
+    private OpenWorkspace(AeadBackend backend, boolean shared) {
+        this.backend = backend;
+        this.cipher = backend.newCipher();
+        this.buffer = backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);
+        this.shared = shared;
+    }
+
+    /** A workspace for {@code backend}; give it back with {@link #release()}. */
+    static OpenWorkspace acquire(AeadBackend backend) {
+        if (VirtualThreads.current()) {
+            OpenWorkspace ws = SHARED.relaxedPoll();
+            // A workspace of another backend instance goes back to the collector, not the queue:
+            // a process has one backend of each kind, so this happens in tests only.
+            return ws != null && ws.backend == backend ? ws : new OpenWorkspace(backend, true);
+        }
+        OpenWorkspace[] mine = PLATFORM.get();
+        int slot = backend.kind().ordinal();
+        OpenWorkspace ws = mine[slot];
+        if (ws == null || ws.backend != backend) {
+            ws = new OpenWorkspace(backend, false);
+            mine[slot] = ws;
+        }
+        return ws;
+    }
+
+    /** Ends a borrow: a virtual thread's workspace goes back to the shared queue if it has room. */
+    void release() {
+        if (shared) {
+            SHARED.relaxedOffer(this); // full (or a spurious failure): dropped, another is made later
+        }
+    }
+}

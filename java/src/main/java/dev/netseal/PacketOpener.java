@@ -1,0 +1,210 @@
+package dev.netseal;
+
+import static dev.netseal.NetV1.AAD_SIZE;
+import static dev.netseal.NetV1.EVENT_PREFIX_SIZE;
+import static dev.netseal.NetV1.HEADER_SIZE;
+import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
+import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
+
+import dev.netseal.PacketException.Reason;
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.Wire;
+import java.nio.ByteBuffer;
+
+/**
+ * The receive path, in the order the project's WIRE.md gives ("What a receiver must check"):
+ * shape from the header alone; the session and its nonce prefix; the counter against the window
+ * (no cryptography yet, the buffer untouched); the tag (nothing decrypted before it verified); the
+ * commit to the window with a re-check; the event frames. Every refusal is recorded in the caller's
+ * {@link OpenedPacket} as a reason and two numbers, and allocates nothing.
+ *
+ * <p>Where the plaintext goes: when the backend's cipher works in the packet's buffer (direct and
+ * writable for native, a writable array for Java) it verifies and decrypts there. Otherwise it
+ * copies the packet into a borrowed {@link OpenWorkspace}, verifies and decrypts there, and writes
+ * the plaintext back into the packet's buffer, or, if that is read-only, into the
+ * {@code OpenedPacket}'s own copy. So a refused packet's buffer is never changed, except by the
+ * loser of a race between two opens of the same bytes in the same buffer at once (the window's
+ * re-check refuses it after it decrypted in place).
+ */
+final class PacketOpener {
+    private PacketOpener() {}
+
+    /** Opens {@code packet} (its remaining bytes) with one session's keys. */
+    static boolean open(ReceiveSession session, ByteBuffer packet, OpenedPacket out) {
+        out.clear();
+        int start = packet.position();
+        int length = packet.remaining();
+        if (!checkShape(packet, start, length, out)) {
+            return false;
+        }
+        return openWithKeys(session.backend, session.keys(), packet, start, length, out, true);
+    }
+
+    /** The shape checks of WIRE.md step 1, from the header alone. */
+    static boolean checkShape(ByteBuffer packet, int start, int length, OpenedPacket out) {
+        if (length < HEADER_SIZE) {
+            return out.refuse(Reason.TRUNCATED, length, HEADER_SIZE);
+        }
+        int magic = Wire.u16(packet, start + HeaderLayout.MAGIC);
+        if (magic != NetV1.MAGIC) {
+            return out.refuse(Reason.BAD_MAGIC, magic, 0);
+        }
+        int version = packet.get(start + HeaderLayout.VERSION) & 0xFF;
+        if (version != NetV1.VERSION) {
+            return out.refuse(Reason.BAD_VERSION, version, 0);
+        }
+        if ((packet.get(start + HeaderLayout.FLAGS) & NetV1.FLAG_HANDSHAKE) != 0) {
+            return out.refuse(Reason.NOT_SEALED, 0, 0);
+        }
+        int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
+        if (payloadLen > MAX_PAYLOAD_SIZE) {
+            return out.refuse(Reason.BAD_LENGTH, payloadLen, RefusalText.PAYLOAD_TOO_LARGE);
+        }
+        int eventCount = Wire.u16(packet, start + HeaderLayout.EVENT_COUNT);
+        if (eventCount > MAX_EVENTS_PER_PACKET) {
+            return out.refuse(Reason.TOO_MANY_EVENTS, eventCount, 0);
+        }
+        int expected = Wire.sealedLength(payloadLen);
+        if (length != expected) {
+            return out.refuse(length < expected ? Reason.TRUNCATED : Reason.BAD_LENGTH, length, expected);
+        }
+        return true;
+    }
+
+    /**
+     * Steps 2 to 6 for a packet whose shape was checked: picks the key by the header's session id
+     * (the current key, or the previous one in its grace period; both, current first, when they
+     * share the id).
+     */
+    static boolean openWithKeys(AeadBackend backend, ReceiveSession.Keys keys, ByteBuffer packet,
+                                int start, int length, OpenedPacket out, boolean useWindow) {
+        long id = Wire.i64(packet, start + HeaderLayout.SESSION_ID);
+        if (keys == null) {
+            return out.refuse(Reason.WRONG_SESSION, id, 0);
+        }
+        ReceiveKey first;
+        ReceiveKey second = null;
+        ReceiveKey previous = keys.previous;
+        if (keys.current.sessionId == id) {
+            first = keys.current;
+            if (previous != null && previous.sessionId == id) {
+                second = previous;
+            }
+        } else if (previous != null && previous.sessionId == id) {
+            first = previous;
+        } else {
+            return out.refuse(Reason.WRONG_SESSION, id, 0);
+        }
+        int prefix = Wire.i32(packet, start + HeaderLayout.NONCE_PREFIX);
+        if (prefix != first.noncePrefix) { // both keys share the id, so the prefix
+            return out.refuse(Reason.WRONG_NONCE_PREFIX, prefix, first.noncePrefix);
+        }
+        long counter = Wire.i64(packet, start + HeaderLayout.NONCE_COUNTER);
+        if (attempt(backend, first, packet, start, length, counter, out, useWindow)) {
+            return true;
+        }
+        if (second == null) {
+            return false;
+        }
+        // Same session id on both keys: a packet the current key refused may be the previous key's.
+        Reason firstRefusal = out.refusal();
+        if (attempt(backend, second, packet, start, length, counter, out, useWindow)) {
+            return true;
+        }
+        if (out.refusal() == Reason.AUTH_FAILED
+                && (firstRefusal == Reason.REPLAYED || firstRefusal == Reason.TOO_OLD)) {
+            // The current key's window knew the counter and the previous key's tag did not verify:
+            // most likely a replay under the current key, so say that.
+            return refuseCounter(firstRefusal, counter, first.window, out);
+        }
+        return false;
+    }
+
+    /** Steps 3 to 6 with one key ({@code useWindow} false: step 3 checks only 2^64-1, step 5 is skipped). */
+    private static boolean attempt(AeadBackend backend, ReceiveKey key, ByteBuffer packet, int start, int length,
+                                   long counter, OpenedPacket out, boolean useWindow) {
+        ReplayWindow window = useWindow ? key.window : null;
+        if (window != null) {
+            Reason early = window.check(counter);
+            if (early != null) {
+                return refuseCounter(early, counter, window, out);
+            }
+        } else if (counter == -1L) {
+            return out.refuse(Reason.BAD_COUNTER, counter, 0);
+        }
+        int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
+        OpenWorkspace ws = OpenWorkspace.acquire(backend);
+        try {
+            boolean inPlace = ws.cipher.worksIn(packet);
+            ByteBuffer work = inPlace ? packet : ws.buffer;
+            int base = inPlace ? start : 0;
+            if (!key.enter()) { // retired under us: rekeyed past, removed or closed
+                return out.refuse(Reason.WRONG_SESSION, key.sessionId, 0);
+            }
+            boolean verified;
+            try {
+                if (!inPlace) {
+                    ws.buffer.put(0, packet, start, length);
+                }
+                Wire.writeAad(work, base, ws.buffer, OpenWorkspace.AAD_OFFSET);
+                verified = ws.cipher.open(key.key, key.noncePrefix, counter, ws.buffer, OpenWorkspace.AAD_OFFSET,
+                        AAD_SIZE, work, base + HEADER_SIZE, payloadLen);
+            } finally {
+                key.exit();
+            }
+            if (!verified) {
+                return out.refuse(Reason.AUTH_FAILED, counter, 0);
+            }
+            if (window != null) {
+                Reason late = window.commit(counter);
+                if (late != null) {
+                    return refuseCounter(late, counter, window, out);
+                }
+            }
+            ByteBuffer target = packet;
+            int targetBase = start;
+            if (!inPlace) {
+                if (!packet.isReadOnly()) {
+                    packet.put(start + HEADER_SIZE, ws.buffer, HEADER_SIZE, payloadLen);
+                } else {
+                    target = out.copyBuffer();
+                    targetBase = 0;
+                    target.put(0, ws.buffer, 0, length);
+                }
+            }
+            int eventCount = Wire.u16(packet, start + HeaderLayout.EVENT_COUNT);
+            return frames(out, target, targetBase, length, payloadLen, eventCount);
+        } finally {
+            ws.release();
+        }
+    }
+
+    private static boolean refuseCounter(Reason reason, long counter, ReplayWindow window, OpenedPacket out) {
+        return out.refuse(reason, counter, reason == Reason.TOO_OLD ? window.highest() : 0);
+    }
+
+    /** Step 6: the frames exactly fill payload_len and their number is event_count. */
+    private static boolean frames(OpenedPacket out, ByteBuffer buf, int base, int length, int payloadLen,
+                                  int eventCount) {
+        out.opened(buf, base, length);
+        int pos = base + HEADER_SIZE;
+        int end = pos + payloadLen;
+        for (int i = 0; i < eventCount; i++) {
+            if (end - pos < EVENT_PREFIX_SIZE) {
+                return out.refuse(Reason.BAD_FRAMES, i, end - pos);
+            }
+            long len = Wire.i32(buf, pos) & 0xFFFFFFFFL; // unsigned: 2^31 and above are never negative
+            pos += EVENT_PREFIX_SIZE;
+            if (len > end - pos) {
+                return out.refuse(Reason.BAD_FRAMES, i, end - pos + EVENT_PREFIX_SIZE);
+            }
+            out.addEvent(pos, (int) len);
+            pos += (int) len;
+        }
+        if (pos != end) {
+            return out.refuse(Reason.BAD_FRAMES, RefusalText.AFTER_LAST_EVENT, end - pos);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.netseal;
+
+import java.time.Duration;
+
+/**
+ * How a receiver or session table keeps its keys: the replay window's size and how long a
+ * previous key stays usable after a rekey. Immutable; checked when made.
+ */
+final class ReceiveSettings {
+    /** Default grace of a previous key: long enough for packets in flight and queued at a rekey. */
+    static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+
+    static final ReceiveSettings DEFAULT = new ReceiveSettings(ReplayWindow.DEFAULT_SIZE, DEFAULT_GRACE);
+
+    final int windowSize;
+    final Duration previousKeyGrace;
+
+    ReceiveSettings(int windowSize, Duration previousKeyGrace) {
+        this.windowSize = ReplayWindow.checkSize(windowSize);
+        if (previousKeyGrace == null) {
+            throw new NullPointerException("previousKeyGrace");
+        }
+        if (previousKeyGrace.isNegative()) {
+            throw new IllegalArgumentException("previousKeyGrace must not be negative, got " + previousKeyGrace);
+        }
+        this.previousKeyGrace = previousKeyGrace;
+    }
+
+    ReceiveSettings withWindowSize(int size) {
+        return new ReceiveSettings(size, previousKeyGrace);
+    }
+
+    ReceiveSettings withPreviousKeyGrace(Duration grace) {
+        return new ReceiveSettings(windowSize, grace);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.netseal;
+
+import static dev.netseal.NetV1.HEADER_SIZE;
+import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
+import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
+
+import dev.netseal.PacketException.Reason;
+
+/**
+ * The sentence for a refusal, made from the reason and the two numbers the receive path recorded
+ * (what each number means is written beside each case). Built only when someone asks: refusing
+ * records numbers, never text.
+ */
+final class RefusalText {
+    /** BAD_LENGTH's second number when the first is a payload_len above the maximum. */
+    static final long PAYLOAD_TOO_LARGE = -1;
+    /** BAD_FRAMES's first number when bytes are left after the last event. */
+    static final long AFTER_LAST_EVENT = -1;
+    /** BAD_HANDSHAKE's first number: which field is not as a handshake's must be. */
+    static final long HANDSHAKE_FLAGS = 0;
+    static final long HANDSHAKE_SESSION = 1;
+    static final long HANDSHAKE_NONCE = 2;
+
+    private RefusalText() {}
+
+    static String of(Reason reason, long a, long b) {
+        switch (reason) {
+            case TRUNCATED: // a = bytes, b = bytes needed
+                return a + " bytes, " + (b == HEADER_SIZE ? "a header alone is " : "the header announces ") + b;
+            case BAD_MAGIC: // a = the u16
+                return String.format("magic 0x%04x, not 0x%04x", a, NetV1.MAGIC);
+            case BAD_VERSION:
+                return "version " + a + ", this library speaks " + NetV1.VERSION;
+            case NOT_SEALED:
+                return "a handshake packet is sent in clear: read it with HandshakeReader, not open()";
+            case NOT_HANDSHAKE: // a = flags
+                return String.format("flags 0x%02x lack HANDSHAKE (0x%02x): open() sealed packets", a,
+                        NetV1.FLAG_HANDSHAKE);
+            case BAD_HANDSHAKE: // a = which field, b = its value
+                if (a == HANDSHAKE_FLAGS) {
+                    return String.format("flags 0x%02x: a handshake carries HANDSHAKE alone", b);
+                }
+                return (a == HANDSHAKE_SESSION ? "session_id " + Long.toUnsignedString(b) : "nonce not zero")
+                        + ": a handshake's session id and nonce are zero";
+            case BAD_LENGTH: // a = payload_len and b = PAYLOAD_TOO_LARGE, or a = bytes, b = bytes announced
+                return b == PAYLOAD_TOO_LARGE ? "payload_len " + a + " is more than a packet can carry (" + MAX_PAYLOAD_SIZE
+                        + " sealed, " + HandshakeReader.MAX_PAYLOAD + " in a handshake)"
+                        : a + " bytes, the header announces " + b;
+            case TOO_MANY_EVENTS:
+                return "event_count " + a + " > " + MAX_EVENTS_PER_PACKET;
+            case WRONG_SESSION:
+                return "no key for session " + Long.toUnsignedString(a);
+            case WRONG_NONCE_PREFIX: // a = prefix, b = the session's
+                return String.format("nonce prefix 0x%08x, the session's is 0x%08x", (int) a, (int) b);
+            case BAD_COUNTER:
+                return "counter 2^64-1 is never used";
+            case REPLAYED:
+                return "counter " + Long.toUnsignedString(a) + " was already accepted";
+            case TOO_OLD: // a = counter, b = highest accepted
+                return "counter " + Long.toUnsignedString(a) + " is a whole window or more behind the highest"
+                        + " accepted, " + Long.toUnsignedString(b);
+            case AUTH_FAILED:
+                return "tag did not verify (counter " + Long.toUnsignedString(a) + ")";
+            case BAD_FRAMES: // a = event index or AFTER_LAST_EVENT, b = bytes left
+                return a == AFTER_LAST_EVENT ? b + " bytes after the last event"
+                        : "event " + a + " does not fit in the " + b + " payload bytes left";
+            default:
+                return reason.name();
+        }
+    }
+}

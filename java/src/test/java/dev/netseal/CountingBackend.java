@@ -1,0 +1,66 @@
+package dev.netseal;
+
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.aead.AeadCipher;
+import dev.netseal.internal.aead.AeadKey;
+import dev.netseal.internal.aead.BackendKind;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A test seam: a backend that counts the AEAD calls its ciphers make, and otherwise delegates. */
+final class CountingBackend implements AeadBackend {
+    final AeadBackend delegate;
+    final AtomicLong opens = new AtomicLong();
+    final AtomicLong seals = new AtomicLong();
+    final AtomicLong ciphers = new AtomicLong();
+
+    CountingBackend(AeadBackend delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public BackendKind kind() {
+        return delegate.kind();
+    }
+
+    @Override
+    public String description() {
+        return "counting " + delegate.description();
+    }
+
+    @Override
+    public AeadKey importKey(byte[] key) {
+        return delegate.importKey(key);
+    }
+
+    @Override
+    public ByteBuffer allocate(int capacity) {
+        return delegate.allocate(capacity);
+    }
+
+    @Override
+    public AeadCipher newCipher() {
+        ciphers.incrementAndGet();
+        AeadCipher inner = delegate.newCipher();
+        return new AeadCipher() {
+            @Override
+            public boolean worksIn(ByteBuffer buf) {
+                return inner.worksIn(buf);
+            }
+
+            @Override
+            public void seal(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                             ByteBuffer buf, int msgOff, int msgLen) {
+                seals.incrementAndGet();
+                inner.seal(key, prefix, counter, aad, aadOff, aadLen, buf, msgOff, msgLen);
+            }
+
+            @Override
+            public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                                ByteBuffer buf, int msgOff, int msgLen) {
+                opens.incrementAndGet();
+                return inner.open(key, prefix, counter, aad, aadOff, aadLen, buf, msgOff, msgLen);
+            }
+        };
+    }
+}
