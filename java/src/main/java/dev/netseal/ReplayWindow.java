@@ -1,6 +1,8 @@
 package dev.netseal;
 
 import dev.netseal.PacketException.Reason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * The counters one key has accepted: the highest, and a bitmap of the {@link #size()} counters up
@@ -20,11 +22,29 @@ import dev.netseal.PacketException.Reason;
  * {@code size} below {@code c}, so it is out of the window anyway: no counter inside it is ever
  * forgotten and none outside is ever remembered.
  *
- * <p>Thread-safe: one monitor, held for a few dozen instructions per call. The monitor (not a
- * racy read) guards {@link #check} as well, because a racy read of a word being cleared could
- * report a stale bit as a replay and refuse an honest packet.
+ * <h2>Concurrency</h2>
+ * {@link #commit} and the other writers hold this object's monitor and bump {@code version} to an
+ * odd value before they change anything and to the next even value after (a sequence lock).
+ * {@link #check} takes no lock: it reads {@code version}, the fields, then {@code version} again,
+ * and trusts what it read only if the version was even and did not change; otherwise it takes the
+ * monitor. So a flood of replays costs a few plain reads per packet, not a lock, and a read that
+ * raced a commit (a word half-cleared, a stale bit) is never believed: a torn read could otherwise
+ * report a stale bit as a replay and refuse an honest packet. The fences are StampedLock's: a
+ * full fence after the odd store keeps the writer's changes after it, a release store publishes
+ * them with the even one, and an acquire fence before the reader's second read keeps its plain
+ * reads before it.
  */
 final class ReplayWindow {
+    private static final VarHandle VERSION;
+
+    static {
+        try {
+            VERSION = MethodHandles.lookup().findVarHandle(ReplayWindow.class, "version", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** WireGuard's window: 8192 counters, 1 KiB of bitmap. */
     static final int DEFAULT_SIZE = 8192;
     static final int MIN_SIZE = 64;
@@ -34,6 +54,9 @@ final class ReplayWindow {
     private final int mask;
     private long highest;
     private boolean any;
+    /** Odd while a writer changes the fields; see the class comment. */
+    @SuppressWarnings("unused") // accessed through VERSION
+    private long version;
 
     ReplayWindow(int size) {
         checkSize(size);
@@ -59,8 +82,18 @@ final class ReplayWindow {
      * Whether {@code counter} (unsigned) could still be accepted: null if so, else the reason it
      * never will be (BAD_COUNTER, TOO_OLD, REPLAYED). Changes nothing.
      */
-    synchronized Reason check(long counter) {
-        return refusal(counter);
+    Reason check(long counter) {
+        long v = (long) VERSION.getAcquire(this);
+        if ((v & 1) == 0) {
+            Reason r = refusal(counter);
+            VarHandle.acquireFence();
+            if ((long) VERSION.getOpaque(this) == v) {
+                return r;
+            }
+        }
+        synchronized (this) { // a writer was at work: read again under its lock
+            return refusal(counter);
+        }
     }
 
     /**
@@ -72,6 +105,9 @@ final class ReplayWindow {
         if (refused != null) {
             return refused;
         }
+        long v = (long) VERSION.get(this);
+        VERSION.setVolatile(this, v + 1);
+        VarHandle.fullFence();
         if (!any || Long.compareUnsigned(counter, highest) > 0) {
             if (any) {
                 forgetSlotsAfter(highest, counter);
@@ -81,19 +117,34 @@ final class ReplayWindow {
         }
         int slot = (int) counter & mask;
         bits[slot >>> 6] |= 1L << slot;
+        VERSION.setRelease(this, v + 2);
         return null;
     }
 
     /** The highest counter accepted (unsigned), or -1 if none was. */
-    synchronized long highest() {
-        return any ? highest : -1L;
+    long highest() {
+        long v = (long) VERSION.getAcquire(this);
+        if ((v & 1) == 0) {
+            long h = any ? highest : -1L;
+            VarHandle.acquireFence();
+            if ((long) VERSION.getOpaque(this) == v) {
+                return h;
+            }
+        }
+        synchronized (this) {
+            return any ? highest : -1L;
+        }
     }
 
     /** Forgets every accepted counter (a benchmark hook; it re-admits replays). */
     synchronized void forgetAll() {
+        long v = (long) VERSION.get(this);
+        VERSION.setVolatile(this, v + 1);
+        VarHandle.fullFence();
         java.util.Arrays.fill(bits, 0L);
         highest = 0;
         any = false;
+        VERSION.setRelease(this, v + 2);
     }
 
     private Reason refusal(long counter) {
