@@ -32,13 +32,27 @@ public final class SessionTable implements AutoCloseable {
     private final AeadBackend backend;
     private final ReceiveSettings settings;
     /** Session id to session; a session is also found by its previous id during its grace period. */
-    private final NonBlockingHashMapLong<ReceiveSession> sessions = new NonBlockingHashMapLong<>();
-    private final ReceiveSession.IdListener unmap = (s, id) -> sessions.remove(id, s);
+    private final NonBlockingHashMapLong<ReceiveSession> sessions;
+    /** Unmaps an id of a session; holds the map only, never the table (see the constructor). */
+    private final ReceiveSession.IdListener unmap;
     private volatile boolean closed;
 
     private SessionTable(AeadBackend backend, ReceiveSettings settings) {
         this.backend = backend;
         this.settings = settings;
+        NonBlockingHashMapLong<ReceiveSession> map = new NonBlockingHashMapLong<>();
+        this.sessions = map;
+        this.unmap = (s, id) -> map.remove(id, s);
+        // A table dropped without close() wipes its sessions' keys when it is collected. The
+        // action and everything it reaches (the map, the sessions, their listener) never
+        // reference the table itself, or it would never become unreachable.
+        PoolCore.CLEANER.register(this, () -> closeAll(map));
+    }
+
+    private static void closeAll(NonBlockingHashMapLong<ReceiveSession> map) {
+        for (ReceiveSession s : map.values()) {
+            s.close();
+        }
     }
 
     /** A table with the default window (8192) and grace period (30 s). */
@@ -172,9 +186,7 @@ public final class SessionTable implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (ReceiveSession s : sessions.values()) {
-            s.close();
-        }
+        closeAll(sessions);
     }
 
     private ReceiveSession require(long sessionId) {

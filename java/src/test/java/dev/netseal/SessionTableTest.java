@@ -178,6 +178,27 @@ class SessionTableTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void droppedTableOrReceiverNeverKeepsItsKeys(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        SessionTable table = SessionTable.builderOnBackend(backend).build();
+        table.add(keyOf(1), 1);
+        table.add(keyOf(2), 2);
+        ReceiveSession.Keys one = sessionKeys(table, 1);
+        java.lang.ref.WeakReference<SessionTable> tableRef = new java.lang.ref.WeakReference<>(table);
+        PacketReceiver receiver = PacketReceiver.onBackend(backend, keyOf(3), 3);
+        receiver.rekey(keyOf(4), 4);
+        ReceiveSession.Keys two = receiver.session().keys();
+        java.lang.ref.WeakReference<PacketReceiver> receiverRef = new java.lang.ref.WeakReference<>(receiver);
+        table = null;
+        receiver = null;
+        assertTrue(TestGc.clears(tableRef, 10_000), "a dropped table stays reachable");
+        assertTrue(TestGc.clears(receiverRef, 10_000), "a dropped receiver stays reachable");
+        assertTrue(TestGc.until(() -> one.current.key.isDestroyed() && two.current.key.isDestroyed()
+                && two.previous.key.isDestroyed(), 10_000), "dropped without close(), keys never wiped");
+    }
+
     private static ReceiveSession.Keys sessionKeys(SessionTable table, long id) {
         try {
             java.lang.reflect.Field f = SessionTable.class.getDeclaredField("sessions");
