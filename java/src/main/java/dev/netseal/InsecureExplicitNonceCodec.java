@@ -29,7 +29,12 @@ public final class InsecureExplicitNonceCodec {
         this.backend = backend;
     }
 
-    /** A codec on the active backend. */
+    /**
+     * A codec on the active backend.
+     *
+     * @return a codec that seals and opens with the backend {@link Netseal#backendDescription()}
+     *         names
+     */
     public static InsecureExplicitNonceCodec create() {
         return new InsecureExplicitNonceCodec(Backends.active());
     }
@@ -38,7 +43,23 @@ public final class InsecureExplicitNonceCodec {
         return new InsecureExplicitNonceCodec(backend);
     }
 
-    /** Seals a data (or subprotocol) packet under an explicit counter. */
+    /**
+     * Seals a data (or subprotocol) packet under an explicit counter.
+     *
+     * @param key the 32-byte ChaCha20-Poly1305 key
+     * @param sessionId the session id; its two halves XORed give the nonce prefix
+     * @param counter the nonce counter: never the same twice under one key and prefix, never
+     *        2^64-1
+     * @param streamId the stream id header field
+     * @param sequence the sequence header field
+     * @param flags the flag bits ({@code NetV1.FLAG_*}), not handshake or heartbeat
+     * @param originHash the origin_hash header field
+     * @param channelHash the channel_hash header field, 0..65535
+     * @param subprotocolId the subprotocol_id header field, 0..65535
+     * @param events the events, each framed with its 4-byte length; they must fit one packet
+     * @return the sealed packet: header, ciphertext, tag
+     * @throws IllegalArgumentException if a field is out of range or the events do not fit
+     */
     public byte[] sealData(byte[] key, long sessionId, long counter, long streamId, long sequence,
                            int flags, long originHash, int channelHash, int subprotocolId,
                            List<byte[]> events) {
@@ -61,14 +82,27 @@ public final class InsecureExplicitNonceCodec {
         return seal(buf, key, sessionId, counter, pos - HEADER_SIZE, events.size());
     }
 
-    /** Seals a heartbeat under an explicit counter. */
+    /**
+     * Seals a heartbeat (no events) under an explicit counter.
+     *
+     * @param key the 32-byte key
+     * @param sessionId the session id
+     * @param counter the nonce counter, never reused under one key and prefix
+     * @return the sealed heartbeat packet
+     */
     public byte[] sealHeartbeat(byte[] key, long sessionId, long counter) {
         ByteBuffer buf = backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, sessionId, 0L, 0L, 0L);
         return seal(buf, key, sessionId, counter, 0, 0);
     }
 
-    /** A handshake packet (not sealed: no key, no counter). */
+    /**
+     * A handshake packet (not sealed: no key, no counter).
+     *
+     * @param payload the handshake message, carried in clear
+     * @return the packet: the header, then the payload
+     * @throws IllegalArgumentException if the payload does not fit one packet
+     */
     public static byte[] handshake(byte[] payload) {
         Limits.checkHandshakePayload(payload.length);
         ByteBuffer buf = ByteBuffer.allocate(HEADER_SIZE + payload.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -78,7 +112,13 @@ public final class InsecureExplicitNonceCodec {
 
     /**
      * Opens one packet with every check a receiver makes except the replay window (there is no
-     * history here). Returns the opened packet, on a private copy of {@code packet}.
+     * history here).
+     *
+     * @param key the 32-byte key
+     * @param sessionId the session the packet must belong to
+     * @param packet the packet; it is copied, never changed
+     * @return the opened packet (on a private copy)
+     * @throws PacketException if any check fails, with the reason
      */
     public OpenedPacket open(byte[] key, long sessionId, byte[] packet) throws PacketException {
         ByteBuffer copy = ByteBuffer.wrap(packet.clone());

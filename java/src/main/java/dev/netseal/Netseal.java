@@ -11,17 +11,30 @@ import dev.netseal.internal.aead.Backends;
 public final class Netseal {
     private Netseal() {}
 
-    /** True when libsodium through {@code libnetseal.so} loaded. */
+    /**
+     * Whether the native backend loaded.
+     *
+     * @return true when libsodium, through {@code libnetseal.so}, loaded
+     */
     public static boolean isNativeAvailable() {
         return Backends.nativeOrNull() != null;
     }
 
-    /** Why the native library is unavailable (with every failed attempt suppressed), or null. */
+    /**
+     * Why the native library is unavailable.
+     *
+     * @return the failure of the last attempt, with every earlier attempt suppressed inside it,
+     *         or null when native loaded
+     */
     public static Throwable unavailabilityCause() {
         return Backends.unavailabilityCause();
     }
 
-    /** Throws, with the cause, unless the native library loaded. */
+    /**
+     * Throws, with the cause, unless the native library loaded.
+     *
+     * @throws IllegalStateException if it did not, with {@link #unavailabilityCause()} as cause
+     */
     public static void ensureNativeAvailable() {
         if (!isNativeAvailable()) {
             throw new IllegalStateException("netseal native library unavailable: "
@@ -29,12 +42,23 @@ public final class Netseal {
         }
     }
 
-    /** True when pools and receivers made now seal with the native backend. */
+    /**
+     * Whether new pools and receivers use the native backend.
+     *
+     * @return true when pools and receivers made now seal with the native backend
+     * @throws IllegalStateException if {@code netseal.backend} asks for what cannot be had
+     */
     public static boolean isNativeActive() {
         return Backends.active().kind() == BackendKind.NATIVE;
     }
 
-    /** One line: the backend in use, its library version, where it came from or why not native. */
+    /**
+     * Describes the backend in use.
+     *
+     * @return one line: the backend, its library version, and where it came from or why native
+     *         is not in use
+     * @throws IllegalStateException if {@code netseal.backend} asks for what cannot be had
+     */
     public static String backendDescription() {
         return Backends.active().description();
     }

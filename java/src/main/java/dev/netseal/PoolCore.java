@@ -6,7 +6,7 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
  * What both pools share: the backend, the current key epoch, the bounded shared queue of idle
@@ -35,7 +35,7 @@ final class PoolCore {
     final AeadBackend backend;
     final long originHash;
     final int capacity;
-    final MpmcArrayQueue<PacketBuilder> shared;
+    final MpmcAtomicArrayQueue<PacketBuilder> shared;
 
     private volatile KeyEpoch current;
     private volatile boolean closed;
@@ -52,7 +52,7 @@ final class PoolCore {
         this.backend = backend;
         this.capacity = capacity;
         this.originHash = originHash;
-        this.shared = new MpmcArrayQueue<>(Math.max(2, capacity));
+        this.shared = new MpmcAtomicArrayQueue<>(Math.max(2, capacity));
         String fingerprint = LiveKeys.fingerprint(checkKey(key), sessionId);
         this.current = KeyEpoch.create(backend, key, sessionId, fingerprint);
     }

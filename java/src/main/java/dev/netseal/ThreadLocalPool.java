@@ -20,7 +20,7 @@ import org.jctools.queues.MessagePassingQueue;
  * A thread cache is used only by the thread that owns it, so plain fields are enough. A builder
  * handed to another thread travels by the caller's own hand-off (a queue, an executor), which
  * already orders the writes; the builder then goes into the releasing thread's cache. The shared
- * queue (JCTools' MpmcArrayQueue) is touched only to refill or spill a batch.
+ * queue (JCTools' MpmcAtomicArrayQueue) is touched only to refill or spill a batch.
  *
  * <h2>Where the caches live, and why a dropped pool is still collected</h2>
  * The first thread that uses the pool keeps its cache in a plain field of the pool (found by

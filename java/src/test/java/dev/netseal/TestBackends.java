@@ -18,6 +18,7 @@ public final class TestBackends {
         return Stream.of("java", "native");
     }
 
+    @SuppressWarnings("exports") // a test helper: the backends are internal on purpose
     public static AeadBackend get(String name) {
         switch (name) {
             case "java":

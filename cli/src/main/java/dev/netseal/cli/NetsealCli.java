@@ -48,7 +48,11 @@ public final class NetsealCli {
 
     private NetsealCli() {}
 
-    /** Runs the command line and exits with its status. */
+    /**
+     * Runs the command line and exits with its status.
+     *
+     * @param args the command and its options; {@code help} lists them
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err, System.console() != null));
     }
@@ -56,6 +60,9 @@ public final class NetsealCli {
     /**
      * Runs the command line in-process, writing to {@code out} and {@code err}.
      *
+     * @param args the command and its options
+     * @param out where results go
+     * @param err where usage and refusals go
      * @return the exit status ({@link #OK}, {@link #FAILED} or {@link #USAGE})
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {

@@ -33,11 +33,41 @@ public final class Backends {
             try {
                 backend = new NativeBackend(NativeLoader.load(path));
             } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError from JNA, ...
-                cause = t;
+                cause = explained(t);
             }
             BACKEND = backend;
             CAUSE = cause;
         }
+    }
+
+    /**
+     * A load failure whose message says what happened and what to do. JNA's own class can fail
+     * to initialise with no message (an ExceptionInInitializerError around the real cause), and a
+     * JDK that denies native access (JDK 24+ with --illegal-native-access=deny) says so only deep
+     * in the chain: name the flag that fixes it.
+     */
+    private static Throwable explained(Throwable t) {
+        Throwable withMessage = null;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof IllegalCallerException) {
+                UnsatisfiedLinkError e = new UnsatisfiedLinkError("native access is denied to this JVM's"
+                        + " code (" + c.getMessage() + "): start it with --enable-native-access=dev.netseal,"
+                        + "com.sun.jna when netseal and JNA are on the module path, or"
+                        + " --enable-native-access=ALL-UNNAMED on the class path");
+                e.initCause(t);
+                return e;
+            }
+            if (withMessage == null && c.getMessage() != null) {
+                withMessage = c;
+            }
+        }
+        if (t.getMessage() != null) {
+            return t;
+        }
+        UnsatisfiedLinkError e = new UnsatisfiedLinkError(t.getClass().getName()
+                + (withMessage == null ? "" : ": " + withMessage));
+        e.initCause(t);
+        return e;
     }
 
     private static final class Active {

@@ -36,8 +36,9 @@ final class NativeLoader {
         }
         UnsatisfiedLinkError failure = new UnsatisfiedLinkError(
                 "libnetseal.so was not found for " + Platform.RESOURCE_PREFIX
-                        + ": add the dependency dev.netseal:netseal:<version>:linux-x86_64 (classifier jar),"
-                        + " or set -Dnetseal.native.path=/abs/path/libnetseal.so");
+                        + ": add the dependency dev.netseal:netseal:<version>:" + classifier()
+                        + " (classifier jar; on the module path also --add-modules dev.netseal."
+                        + classifier().replace('-', '.') + "), or set -Dnetseal.native.path=/abs/path/libnetseal.so");
         try {
             return initialise(loadFromResource());
         } catch (IOException | UnsatisfiedLinkError e) {
@@ -65,6 +66,11 @@ final class NativeLoader {
             failure.addSuppressed(e);
         }
         throw failure;
+    }
+
+    /** The classifier of the jar for this platform: JNA's prefix, with Maven's x86_64 spelling. */
+    private static String classifier() {
+        return Platform.RESOURCE_PREFIX.replace("x86-64", "x86_64");
     }
 
     private static String loadFromResource() throws IOException {
