@@ -401,13 +401,19 @@ class ReceiverOnRealNetworksTest {
             java.lang.reflect.Method m = Class.forName("com.sun.management.ThreadMXBean")
                     .getMethod("getThreadAllocatedBytes", long.class);
             long id = Thread.currentThread().getId();
-            return () -> {
+            java.util.function.LongSupplier read = () -> {
                 try {
                     return (long) m.invoke(mx, id);
                 } catch (ReflectiveOperationException e) {
                     throw new AssertionError(e);
                 }
             };
+            // Reflection generates an accessor class after some calls, allocating kilobytes on this
+            // thread: make that happen now, not between two readings.
+            for (int i = 0; i < 64; i++) {
+                read.getAsLong();
+            }
+            return read;
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("this JVM does not count allocated bytes per thread", e);
         }

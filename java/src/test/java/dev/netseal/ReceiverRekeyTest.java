@@ -88,9 +88,19 @@ class ReceiverRekeyTest {
             for (Future<?> f : done) {
                 f.get(60, TimeUnit.SECONDS);
             }
-            // in flight: the order they were sent in, reordered within blocks smaller than the window,
-            // so old-key packets arrive after new-key ones around the switch
-            List<byte[]> inOrder = new ArrayList<>(sent);
+            // in flight: each key's packets in counter order (a thread may be descheduled between
+            // sealing and queueing, so the queue's order is not the counters'), old then new,
+            // reordered within blocks smaller than the window: around the switch old-key packets
+            // arrive after new-key ones
+            List<byte[]> oldOnesInOrder = new ArrayList<>();
+            List<byte[]> newOnesInOrder = new ArrayList<>();
+            for (byte[] p : sent) {
+                (isOld(oldKeyOnly, p) ? oldOnesInOrder : newOnesInOrder).add(p);
+            }
+            oldOnesInOrder.sort(java.util.Comparator.comparingLong(ReceiverOnRealNetworksTest::counterOf));
+            newOnesInOrder.sort(java.util.Comparator.comparingLong(ReceiverOnRealNetworksTest::counterOf));
+            List<byte[]> inOrder = new ArrayList<>(oldOnesInOrder);
+            inOrder.addAll(newOnesInOrder);
             List<byte[]> packets = new ArrayList<>();
             long seed = TestSeeds.seed();
             Random rnd = new Random(seed);
@@ -103,14 +113,13 @@ class ReceiverRekeyTest {
             OpenedPacket out = new OpenedPacket();
             Sealer oldForger = new Sealer(backend, ReceiverOnRealNetworksTest.key(12), OLD_SESSION);
             Sealer newForger = new Sealer(backend, ReceiverOnRealNetworksTest.key(13), newSession);
-            int oldOnes = 0;
+            int oldOnes = oldOnesInOrder.size();
             for (int i = 0; i < packets.size(); i++) {
                 byte[] p = packets.get(i);
                 assertTrue(r.tryOpen(ByteBuffer.wrap(p.clone()), out), "packet " + i + " refused: "
                         + out.refusalDetail() + " (seed " + seed + ")");
                 String event = new String(out.events().get(0), StandardCharsets.US_ASCII);
                 assertTrue(events.add(event), "delivered twice: " + event);
-                oldOnes += isOld(oldKeyOnly, p) ? 1 : 0;
                 if (i % 50 == 0) {
                     long c = 1_000_000 + i;
                     assertFalse(r.tryOpen(ByteBuffer.wrap(oldForger.numbered(c)), out), "forgery under the old id");

@@ -1,0 +1,126 @@
+package dev.netseal.netty;
+
+import dev.netseal.ThreadLocalPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.AbstractReferenceCounted;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What to seal and send: the peer's address, the pool that seals for the peer's session, the
+ * stream, sequence and flags, and the events. {@link NetsealDatagramEncoder} turns it into one
+ * sealed {@code DatagramPacket} (or several, if it may split).
+ *
+ * <p>Reference-counted: it owns one reference to each event buffer and releases them when it is
+ * released (the encoder does that once it has sealed them).
+ */
+public final class OutboundEvents extends AbstractReferenceCounted {
+    private final InetSocketAddress recipient;
+    private final ThreadLocalPool session;
+    private final long streamId;
+    private final long sequence;
+    private final int flags;
+    private final ByteBuf[] events;
+
+    private OutboundEvents(InetSocketAddress recipient, ThreadLocalPool session, long streamId, long sequence,
+                           int flags, ByteBuf[] events) {
+        this.recipient = Objects.requireNonNull(recipient, "recipient");
+        this.session = Objects.requireNonNull(session, "session");
+        this.streamId = streamId;
+        this.sequence = sequence;
+        this.flags = flags;
+        this.events = events;
+    }
+
+    /**
+     * Events to seal for {@code recipient} with {@code session}'s key and counter. Takes ownership
+     * of the buffers (released once sealed, or when this is released).
+     */
+    public static OutboundEvents of(InetSocketAddress recipient, ThreadLocalPool session, long streamId,
+                                    long sequence, int flags, ByteBuf... events) {
+        for (ByteBuf e : events) {
+            Objects.requireNonNull(e, "event");
+        }
+        return new OutboundEvents(recipient, session, streamId, sequence, flags, events.clone());
+    }
+
+    /** The same from byte arrays (wrapped, not copied). */
+    public static OutboundEvents of(InetSocketAddress recipient, ThreadLocalPool session, long streamId,
+                                    long sequence, int flags, List<byte[]> events) {
+        ByteBuf[] bufs = new ByteBuf[events.size()];
+        for (int i = 0; i < bufs.length; i++) {
+            bufs[i] = Unpooled.wrappedBuffer(Objects.requireNonNull(events.get(i), "event"));
+        }
+        return new OutboundEvents(recipient, session, streamId, sequence, flags, bufs);
+    }
+
+    /** Where the datagram goes. */
+    public InetSocketAddress recipient() {
+        return recipient;
+    }
+
+    /** The pool whose session seals it. */
+    public ThreadLocalPool session() {
+        return session;
+    }
+
+    /** stream_id. */
+    public long streamId() {
+        return streamId;
+    }
+
+    /** sequence of the first packet (a split packet's next ones count up from it). */
+    public long sequence() {
+        return sequence;
+    }
+
+    /** flags. */
+    public int flags() {
+        return flags;
+    }
+
+    /** Number of events. */
+    public int eventCount() {
+        return events.length;
+    }
+
+    /** Event {@code i} (not a copy; valid while this is). */
+    public ByteBuf event(int i) {
+        ensureAccessible();
+        return events[Objects.checkIndex(i, events.length)];
+    }
+
+    @Override
+    protected void deallocate() {
+        for (ByteBuf e : events) {
+            e.release();
+        }
+    }
+
+    @Override
+    public OutboundEvents touch(Object hint) {
+        for (ByteBuf e : events) {
+            e.touch(hint);
+        }
+        return this;
+    }
+
+    @Override
+    public OutboundEvents touch() {
+        return touch(null);
+    }
+
+    @Override
+    public OutboundEvents retain() {
+        super.retain();
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "OutboundEvents(to " + recipient + ", stream " + streamId + ", seq " + sequence + ", "
+                + events.length + " event(s))";
+    }
+}
