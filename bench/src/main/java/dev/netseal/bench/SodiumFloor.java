@@ -7,7 +7,8 @@ import java.nio.file.Path;
 /**
  * The raw libsodium floor inside the benchmark JVM: the bench-only JNI library
  * {@code libnetseal_bench_jni.so} ({@code native/bench/sodium_floor_jni.c}, CMake target
- * {@code netseal_bench_jni}), loaded from the path in the system property {@value #LIBRARY_PROPERTY}.
+ * {@code netseal_bench_jni}), loaded from the path in the system property {@value #LIBRARY_PROPERTY}
+ * (default {@value #DEFAULT_PATH}, where bench/run.sh builds it).
  * It links the same static libsodium as the shipped library and is never shipped itself.
  *
  * <p>{@link #sealBatch} is the floor a netseal seal is paired with: n calls of
@@ -20,6 +21,8 @@ final class SodiumFloor {
 
     /** Absolute path of libnetseal_bench_jni.so. */
     static final String LIBRARY_PROPERTY = "netseal.bench.jni";
+    /** Where bench/run.sh builds it, relative to the repository root (where run.sh runs JMH). */
+    static final String DEFAULT_PATH = "bench/target/native-build/libnetseal_bench_jni.so";
 
     private static volatile String loadError;
     private static volatile boolean loaded;
@@ -32,7 +35,7 @@ final class SodiumFloor {
         if (loadError != null) {
             throw new IllegalStateException(loadError);
         }
-        String path = System.getProperty(LIBRARY_PROPERTY);
+        String path = System.getProperty(LIBRARY_PROPERTY, DEFAULT_PATH);
         try {
             if (path == null || path.isBlank()) {
                 throw new IllegalStateException("-D" + LIBRARY_PROPERTY + " is not set");
