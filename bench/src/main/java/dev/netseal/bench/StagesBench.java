@@ -23,12 +23,15 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Group "stages": the native seal path of one {@code size}-byte packet taken apart, one JMH row per
- * piece, all in one fork so they can be compared with each other:
+ * piece, all in one fork so they can be compared with each other (run.sh runs it at every size of
+ * the mode, like the seal rows):
  * <ul>
  * <li>{@code wholePath}: what the seal row measures (acquire, begin, one event, seal, release);</li>
  * <li>{@code pool}: ThreadLocalPool acquire + release alone;</li>
  * <li>{@code headerAndEvent}: {@code begin(...).event(e)} on a builder already held (the header's
- *     fixed fields and the event copy), no seal;</li>
+ *     fixed fields and the event copy), no seal; {@code eventCopy}: the event's bytes copied into
+ *     a direct buffer alone (at 1024 and 8108 B this copy, which the floor does not do, is most
+ *     of the difference);</li>
  * <li>{@code counterDraw}: one {@code getAndIncrement} on an AtomicLong (the nonce counter draw);</li>
  * <li>{@code aad}: {@link Wire#writeAad} into a separate area of a direct buffer (how the AAD was
  *     built before the seal path built it in place), and {@code aadInPlace}: the in-place form
@@ -109,6 +112,12 @@ public class StagesBench {
     @Benchmark
     public Object headerAndEvent() {
         return held.begin(BenchSupport.STREAM_ID, sequence++, 0).event(event);
+    }
+
+    @Benchmark
+    public ByteBuffer eventCopy() {
+        packet.put(NetV1.HEADER_SIZE + BenchSupport.EVENT_PREFIX, event, 0, event.length);
+        return packet;
     }
 
     @Benchmark

@@ -439,6 +439,15 @@ public final class Summarize {
                 + "the per-thread pool's MPSC queue. commons-pool2: GenericObjectPool, JMX off.\n");
         md.append("- e2e: ").append(E2E_SIZE).append("-byte events, native backend, one pool shared by all "
                 + "threads; `size` is the event size; packets/s = threads × 1e9 / ns_per_op.\n");
+        md.append("- paired (`dev.netseal.bench.Paired`): each side is the JMH row's own op and state; "
+                + "libsodium-floor is `crypto_aead_chacha20poly1305_ietf_encrypt_detached` in a C loop, "
+                + "32 in-place seals of `size` bytes with the 56-byte AAD per JNI call, inside the same JVM "
+                + "(bench-only library `libnetseal_bench_jni.so`, same static libsodium as the shipped one). "
+                + "e2e pairs compare packets per second over all threads.\n");
+        md.append("- stages (`StagesBench`, native, one fork): wholePath is the seal row's op; pool, "
+                + "headerAndEvent, eventCopy, counterDraw, aad / aadInPlace, jniNoop (a JNI call with the seal "
+                + "entry's arguments that does nothing), jniSealOne (crossing + AEAD) and floor (AEAD alone) "
+                + "are its pieces.\n");
         for (String n : notes) {
             md.append("- ").append(n).append('\n');
         }
