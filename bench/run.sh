@@ -18,7 +18,8 @@
 # mode (the list is printed first); nothing depends on an earlier result.
 #
 # Run it on a quiet machine: every other process competes for the cores being measured.
-# Environment: NETSEAL_BENCH_JAVA17 / NETSEAL_BENCH_JAVA25 override the two JVMs.
+# Environment: NETSEAL_BENCH_JAVA17 / NETSEAL_BENCH_JAVA25 override the two JVMs;
+# NETSEAL_BENCH_RESULTS writes the results somewhere else (e.g. a smoke run into target/).
 # Output (bench/results/): paired.jsonl (+ .log), jmh-17.json (+ .log), jmh-25.json (+ .log),
 # raw-c.jsonl (+ .log), summary.json, summary.md.
 set -euo pipefail
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     --quick) MODE=quick ;;
     --smoke) MODE=smoke ;;
     --paired-only) PAIRED_ONLY=true ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) usage ;;
     *) PAIRED_FILTER=$1 ;;
   esac
@@ -75,6 +76,7 @@ JAVA25=${NETSEAL_BENCH_JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 
 # --paired-only is a re-check: it leaves bench/results/ (the last whole run) alone.
 if $PAIRED_ONLY; then RESULTS=bench/target/paired-only; else RESULTS=bench/results; fi
+RESULTS=${NETSEAL_BENCH_RESULTS:-$RESULTS}
 JAR=bench/target/benchmarks.jar
 RAW_BUILD=bench/target/native-build
 RAW_BIN=$RAW_BUILD/netseal_bench_raw

@@ -570,7 +570,7 @@ public final class Summarize {
                 }
                 current = r.group();
                 md.append("## ").append(current).append(current.equals("stages")
-                        ? " (the 64 B seal path piece by piece; see StagesBench's Javadoc)" : "").append("\n\n");
+                        ? " (the native seal path piece by piece; see StagesBench's Javadoc)" : "").append("\n\n");
                 md.append("| impl | size | threads | JDK | ns/op | alloc B/op |\n|---|---:|---:|---|---:|---:|\n");
             }
             md.append("| ").append(r.impl()).append(" | ").append(r.size()).append(" | ").append(r.threads())
