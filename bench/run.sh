@@ -2,7 +2,7 @@
 # netseal benchmarks: builds what it needs, runs every row, writes bench/results/summary.{json,md}.
 #
 #   bench/run.sh            full:  paired 5+30 rounds of 200 ms per side; JMH -f 2 -wi 5 -i 5 (1 s);
-#                                  sizes 64,256,1024,8108 (about 25 min on 2 cores)
+#                                  sizes 64,256,1024,8108; stage rows -f 1 (about 30 min on 2 cores)
 #   bench/run.sh --quick    quick: paired 5+20 rounds of 200 ms per side; JMH -f 1 -wi 2 -i 3 (0.5 s);
 #                                  sizes 64,1024 (about 6 min on 2 cores, build included)
 #   bench/run.sh --smoke    smoke: paired 1+2 rounds of 50 ms; JMH one 100 ms iteration; size 64:
@@ -53,15 +53,18 @@ case "$MODE" in
   full)
     JMH_OPTS=(-f 2 -wi 5 -i 5 -w 1s -r 1s)
     SIZES=64,256,1024,8108
-    RAW_WARMUP=2 RAW_MEASURE=1 RAW_ITERATIONS=10 ;;
+    RAW_WARMUP=2 RAW_MEASURE=1 RAW_ITERATIONS=10
+    STAGE_OPTS=(-f 1 -wi 5 -i 5 -w 1s -r 1s) STAGE_SIZES=64,1024,8108 ;;
   quick)
     JMH_OPTS=(-f 1 -wi 2 -i 3 -w 500ms -r 500ms)
     SIZES=64,1024
-    RAW_WARMUP=1 RAW_MEASURE=0.5 RAW_ITERATIONS=3 ;;
+    RAW_WARMUP=1 RAW_MEASURE=0.5 RAW_ITERATIONS=3
+    STAGE_OPTS=("${JMH_OPTS[@]}") STAGE_SIZES=64,1024 ;;
   smoke)
     JMH_OPTS=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms)
     SIZES=64
-    RAW_WARMUP=0 RAW_MEASURE=0.2 RAW_ITERATIONS=1 ;;
+    RAW_WARMUP=0 RAW_MEASURE=0.2 RAW_ITERATIONS=1
+    STAGE_OPTS=("${JMH_OPTS[@]}") STAGE_SIZES=64 ;;
 esac
 
 JAVA17=${NETSEAL_BENCH_JAVA17:-}
@@ -113,7 +116,8 @@ fi
 
 # ---- run -----------------------------------------------------------------------------------------
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/paired.jsonl "$RESULTS"/jmh-17.json "$RESULTS"/jmh-25.json "$RESULTS"/raw-c.jsonl \
+rm -f "$RESULTS"/paired.jsonl "$RESULTS"/jmh-17.json "$RESULTS"/jmh-17-stages.json "$RESULTS"/jmh-25.json \
+      "$RESULTS"/raw-c.jsonl \
       "$RESULTS"/*.log "$RESULTS"/summary.json "$RESULTS"/summary.md
 
 # Paired rows first: they carry the verdicts. One JVM per pair (see dev.netseal.bench.Paired).
@@ -153,11 +157,21 @@ fi
 # its row ends up "missing" in the summary, with the reason from the log.
 say "JMH on JDK 17 (log: $RESULTS/jmh-17.log)"
 set +e
-"$JAVA17" -jar "$JAR" 'dev\.netseal\.bench\..*Bench\.' "${JMH_OPTS[@]}" -p size="$SIZES" \
+"$JAVA17" -jar "$JAR" 'dev\.netseal\.bench\.(?!StagesBench\.).*Bench\.' "${JMH_OPTS[@]}" -p size="$SIZES" \
   -prof gc -rf json -rff "$RESULTS/jmh-17.json" 2>&1 | tee "$RESULTS/jmh-17.log"
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || echo "[bench] NOTE: JMH on JDK 17 exited with $status; the summary lists what is missing"
+
+# The seal path's stages: one fork (the rows are compared with each other), 64 B and the large
+# sizes whose difference to the floor is mostly the event's copy.
+say "stages on JDK 17: JMH ${STAGE_OPTS[*]}, sizes $STAGE_SIZES (log: $RESULTS/jmh-17-stages.log)"
+set +e
+"$JAVA17" -jar "$JAR" 'dev\.netseal\.bench\.StagesBench\.' "${STAGE_OPTS[@]}" -p size="$STAGE_SIZES" \
+  -prof gc -rf json -rff "$RESULTS/jmh-17-stages.json" 2>&1 | tee "$RESULTS/jmh-17-stages.log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || echo "[bench] NOTE: the stage rows exited with $status"
 
 JDK25_FLAG=()
 if [ -x "$JAVA25" ]; then

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 /**
  * Turns one run's raw results into {@code summary.json} and {@code summary.md}. Reads, in the
  * results folder: {@code paired.jsonl} (the paired ratios from {@link Paired}: these carry the
- * verdicts), {@code jmh-17.json} and {@code jmh-25.json} (JMH's {@code -rf json}),
+ * verdicts), {@code jmh-17.json}, {@code jmh-17-stages.json} and {@code jmh-25.json} (JMH's
+ * {@code -rf json}),
  * {@code raw-c.jsonl} (one {@code {"size":n,"ns_per_op":[...]}} line per size from
  * netseal_bench_raw) and the {@code *.log} files (for the reason a row is missing).
  *
@@ -151,6 +152,9 @@ public final class Summarize {
         readPaired(results.resolve("paired.jsonl"));
         if (!pairedOnly) {
             readJmh(results.resolve("jmh-17.json"), "17");
+            if (Files.exists(results.resolve("jmh-17-stages.json"))) {
+                readJmh(results.resolve("jmh-17-stages.json"), "17");
+            }
             if (jdk25) {
                 readJmh(results.resolve("jmh-25.json"), "25");
             }
