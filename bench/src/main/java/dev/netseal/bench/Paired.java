@@ -211,6 +211,21 @@ public final class Paired {
             System.out.println("[paired] " + p.id() + ": " + p.impl() + " vs " + p.baseline()
                     + " (-Dnetseal.backend=" + p.backend() + ")");
             Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            // A fork that hangs must not hang the run: end it well past its expected length.
+            long expectedMs = 2L * (s.warmup + s.rounds) * s.roundMs;
+            long deadlineMs = 3 * expectedMs + 120_000;
+            Thread watchdog = new Thread(() -> {
+                try {
+                    if (!proc.waitFor(deadlineMs, TimeUnit.MILLISECONDS)) {
+                        System.out.println("[paired] NOTE: " + p.id() + " ran past " + deadlineMs + " ms: ending it");
+                        proc.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "paired-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
             String result = null;
             StringBuilder tail = new StringBuilder();
             try (BufferedReader r = new BufferedReader(

@@ -151,6 +151,7 @@ public final class Summarize {
     void read() throws IOException {
         readPaired(results.resolve("paired.jsonl"));
         if (!pairedOnly) {
+            addMissingPairs();
             readJmh(results.resolve("jmh-17.json"), "17");
             if (Files.exists(results.resolve("jmh-17-stages.json"))) {
                 readJmh(results.resolve("jmh-17-stages.json"), "17");
@@ -162,6 +163,29 @@ public final class Summarize {
             addMissing();
         }
         readUnavailable();
+    }
+
+    /** Every pair of a whole run of these sizes that left no row, as a row without a result. */
+    private void addMissingPairs() {
+        Set<String> seen = new LinkedHashSet<>();
+        for (Map<String, Object> m : pairedRows) {
+            seen.add(String.valueOf(m.get("pair")));
+        }
+        for (Paired.Pair p : Paired.pairs(sizes)) {
+            if (!seen.contains(p.id())) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> row = (Map<String, Object>) Json.parse(
+                        Paired.row(p, null, null, null, null, 0, "no row in paired.jsonl"));
+                pairedRows.add(row);
+            }
+        }
+        // In the run's order; rows of pairs (or groups) this class does not know keep theirs, after.
+        List<String> order = new ArrayList<>();
+        for (Paired.Pair p : Paired.pairs(sizes)) {
+            order.add(p.id());
+        }
+        pairedRows.sort((x, y) -> Integer.compare(rank(order, String.valueOf(x.get("pair"))),
+                rank(order, String.valueOf(y.get("pair")))));
     }
 
     @SuppressWarnings("unchecked")
