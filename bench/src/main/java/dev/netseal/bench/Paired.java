@@ -31,8 +31,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>How a pair runs, in JMH's terms: one fork (a fresh JVM) per pair, with the pair's
  * {@code -Dnetseal.backend} and JMH's compiler blackholes; both sides set up (they are the JMH
  * rows' own {@code @State} classes, see {@link PairedSide}); then {@code warmup} rounds and
- * {@code rounds} measured rounds, each running side A then side B (B then A on odd rounds, so
- * neither side always runs second) for {@code roundMs} each, with the same worker threads.
+ * {@code rounds} measured rounds. In a round each side runs {@code roundMs} in all, on the same
+ * worker threads, in {@code slices} alternating turns (A B, then B A, ...: neither side always
+ * runs second), so that interference shorter than a round hits both sides alike too.
  * Each side's loop calls its op until a volatile stop flag is set, every result into a
  * {@link Blackhole}, as JMH's generated loops do. Time metric: ns per op per thread, ratio
  * A / B (lower is better for A). Throughput metric (e2e): ops per second over all threads,
@@ -40,7 +41,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.netseal.bench.Paired --mode quick \
  *     --jni bench/target/native-build/libnetseal_bench_jni.so --out bench/results/paired.jsonl \
- *     [--only REGEX] [--rounds N] [--warmup N] [--round-ms MS] [--sizes 64,1024]</pre>
+ *     [--only REGEX] [--rounds N] [--warmup N] [--round-ms MS] [--slices N] [--sizes 64,1024]</pre>
  *
  * Writes one JSON line per pair (the summary.json "paired" row, plus the pair id, metric and
  * each side's median), after a first "meta" line (CPU, JDK, date, settings).
@@ -62,6 +63,12 @@ public final class Paired {
     /** Every pair of a run, in the order they run: fixed by the sizes alone. */
     static List<Pair> pairs(List<Integer> sizes) {
         List<Pair> p = new ArrayList<>();
+        // Calibration: the floor against itself. Any distance from 1.00 is the harness's and the
+        // machine's, not the code's; no target.
+        p.add(new Pair("calibration-floor-vs-floor-64", "native", "seal", 64, 1, TIME,
+                "libsodium-floor-a", "libsodium-floor-b",
+                () -> new PairedSide.Floor("libsodium-floor-a", 64),
+                () -> new PairedSide.Floor("libsodium-floor-b", 64)));
         for (int size : sizes) {
             p.add(new Pair("seal-native-vs-floor-" + size, "native", "seal", size, 1, TIME,
                     "netseal-native", "libsodium-floor",
@@ -112,6 +119,7 @@ public final class Paired {
         Integer warmup;
         Integer rounds;
         Integer roundMs;
+        Integer slices;
         String only;
         String jni;
         Path out;
@@ -119,23 +127,24 @@ public final class Paired {
 
         void defaults() {
             switch (mode) {
-                case "full" -> fill(List.of(64, 256, 1024, 8108), 5, 30, 200);
-                case "quick" -> fill(List.of(64, 1024), 5, 20, 200);
-                case "smoke" -> fill(List.of(64), 1, 2, 50);
+                case "full" -> fill(List.of(64, 256, 1024, 8108), 5, 30, 200, 10);
+                case "quick" -> fill(List.of(64, 1024), 5, 20, 200, 10);
+                case "smoke" -> fill(List.of(64), 1, 2, 50, 2);
                 default -> throw new IllegalArgumentException("mode must be full, quick or smoke: " + mode);
             }
         }
 
-        private void fill(List<Integer> s, int w, int r, int ms) {
+        private void fill(List<Integer> s, int w, int r, int ms, int k) {
             sizes = sizes == null ? s : sizes;
             warmup = warmup == null ? w : warmup;
             rounds = rounds == null ? r : rounds;
             roundMs = roundMs == null ? ms : roundMs;
+            slices = slices == null ? k : slices;
         }
 
         List<String> childArgs(String pairId) {
             return List.of("--child", pairId, "--mode", mode, "--sizes", join(sizes), "--warmup", "" + warmup,
-                    "--rounds", "" + rounds, "--round-ms", "" + roundMs);
+                    "--rounds", "" + rounds, "--round-ms", "" + roundMs, "--slices", "" + slices);
         }
     }
 
@@ -148,20 +157,21 @@ public final class Paired {
                 case "--warmup" -> s.warmup = Integer.parseInt(args[++i]);
                 case "--rounds" -> s.rounds = Integer.parseInt(args[++i]);
                 case "--round-ms" -> s.roundMs = Integer.parseInt(args[++i]);
+                case "--slices" -> s.slices = Integer.parseInt(args[++i]);
                 case "--only" -> s.only = args[++i];
                 case "--jni" -> s.jni = args[++i];
                 case "--out" -> s.out = Path.of(args[++i]);
                 case "--child" -> s.child = args[++i];
                 default -> {
                     System.err.println("usage: Paired [--mode full|quick|smoke] [--sizes 64,1024] [--warmup N]"
-                            + " [--rounds N] [--round-ms MS] [--only REGEX] --jni LIB --out FILE.jsonl");
+                            + " [--rounds N] [--round-ms MS] [--slices N] [--only REGEX] --jni LIB --out FILE.jsonl");
                     System.exit(2);
                 }
             }
         }
         s.defaults();
-        if (s.rounds < 1 || s.warmup < 0 || s.roundMs < 1) {
-            throw new IllegalArgumentException("rounds >= 1, warmup >= 0, round-ms >= 1");
+        if (s.rounds < 1 || s.warmup < 0 || s.roundMs < 1 || s.slices < 1 || s.slices > s.roundMs) {
+            throw new IllegalArgumentException("rounds >= 1, warmup >= 0, round-ms >= 1, 1 <= slices <= round-ms");
         }
         if (s.child != null) {
             System.exit(runChild(s));
@@ -186,8 +196,8 @@ public final class Paired {
         String jni = s.jni == null ? "" : Path.of(s.jni).toAbsolutePath().toString();
         List<String> lines = new ArrayList<>();
         lines.add(meta(s, run.size()));
-        System.out.printf(Locale.ROOT, "[paired] %d pairs, %d warm-up + %d measured rounds of %d ms per side:%n",
-                run.size(), s.warmup, s.rounds, s.roundMs);
+        System.out.printf(Locale.ROOT, "[paired] %d pairs, %d warm-up + %d measured rounds of %d ms per side"
+                + " (in %d alternating turns):%n", run.size(), s.warmup, s.rounds, s.roundMs, s.slices);
         for (Pair p : run) {
             System.out.println("[paired]   " + p.id());
         }
@@ -264,7 +274,8 @@ public final class Paired {
                 + ", \"date\": " + Summarize.Json.quote(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 + ", \"mode\": " + Summarize.Json.quote(s.mode)
                 + ", \"warmup_rounds\": " + s.warmup + ", \"rounds\": " + s.rounds
-                + ", \"round_ms\": " + s.roundMs + ", \"pairs\": " + pairs + "}";
+                + ", \"round_ms\": " + s.roundMs + ", \"turns_per_round\": " + s.slices
+                + ", \"pairs\": " + pairs + "}";
     }
 
     static String cpuModel() {
@@ -309,7 +320,7 @@ public final class Paired {
         try {
             boolean time = p.metric().equals(TIME);
             for (int r = 0; r < s.warmup; r++) {
-                double[] m = round(a, b, r, workers, holes, s.roundMs);
+                double[] m = round(a, b, r, workers, holes, s.roundMs, s.slices);
                 System.out.printf(Locale.ROOT, "warm-up %2d: %s %s, %s %s%n", r + 1,
                         a.name, fmt(m[0]), b.name, fmt(m[2]));
             }
@@ -317,7 +328,7 @@ public final class Paired {
             double[] nsA = new double[s.rounds];
             double[] nsB = new double[s.rounds];
             for (int r = 0; r < s.rounds; r++) {
-                double[] m = round(a, b, r, workers, holes, s.roundMs);
+                double[] m = round(a, b, r, workers, holes, s.roundMs, s.slices);
                 nsA[r] = m[0];
                 nsB[r] = m[2];
                 ratios[r] = time ? m[0] / m[2] : m[1] / m[3];
@@ -340,25 +351,48 @@ public final class Paired {
         return String.format(Locale.ROOT, ns < 100 ? "%.2f ns/op" : "%.1f ns/op", ns);
     }
 
-    /** One round: both sides, A first on even rounds. {ns/op A, ops/s A, ns/op B, ops/s B}. */
+    /**
+     * One round: {@code slices} turns per side, alternating A and B (A first in even turns of even
+     * rounds, and so on: the order flips every turn and every round), each turn
+     * {@code roundMs / slices} long; each side's figures sum its turns. Returns {ns/op A, ops/s A,
+     * ns/op B, ops/s B}.
+     */
     private static double[] round(PairedSide a, PairedSide b, int r, ExecutorService workers, Blackhole[] holes,
-                                  int roundMs) throws Exception {
-        double[] out = new double[4];
-        if (r % 2 == 0) {
-            System.arraycopy(timed(a, workers, holes, roundMs), 0, out, 0, 2);
-            System.arraycopy(timed(b, workers, holes, roundMs), 0, out, 2, 2);
-        } else {
-            System.arraycopy(timed(b, workers, holes, roundMs), 0, out, 2, 2);
-            System.arraycopy(timed(a, workers, holes, roundMs), 0, out, 0, 2);
+                                  int roundMs, int slices) throws Exception {
+        long[][] sumA = new long[a.threads][2];
+        long[][] sumB = new long[b.threads][2];
+        int sliceMs = Math.max(1, roundMs / slices);
+        for (int k = 0; k < slices; k++) {
+            if ((r + k) % 2 == 0) {
+                timed(a, workers, holes, sliceMs, sumA);
+                timed(b, workers, holes, sliceMs, sumB);
+            } else {
+                timed(b, workers, holes, sliceMs, sumB);
+                timed(a, workers, holes, sliceMs, sumA);
+            }
         }
+        double[] out = new double[4];
+        System.arraycopy(figures(sumA), 0, out, 0, 2);
+        System.arraycopy(figures(sumB), 0, out, 2, 2);
         return out;
     }
 
+    /** {mean ns per op per thread, ops per second over all threads} from per-thread {ops, ns}. */
+    private static double[] figures(long[][] perThread) {
+        double nsPerOp = 0;
+        double opsPerSecond = 0;
+        for (long[] t : perThread) {
+            nsPerOp += (double) t[1] / t[0];
+            opsPerSecond += t[0] * 1e9 / t[1];
+        }
+        return new double[] {nsPerOp / perThread.length, opsPerSecond};
+    }
+
     /**
-     * Runs {@code side} on its threads for {@code roundMs}: {mean ns per op per thread, ops per
-     * second over all threads}. The threads start together; each times its own loop.
+     * Runs {@code side} on its threads for {@code ms} and adds each thread's {ops, ns} to
+     * {@code sum}. The threads start together; each times its own loop.
      */
-    private static double[] timed(PairedSide side, ExecutorService workers, Blackhole[] holes, int roundMs)
+    private static void timed(PairedSide side, ExecutorService workers, Blackhole[] holes, int ms, long[][] sum)
             throws Exception {
         PairedSide.Control control = new PairedSide.Control();
         CountDownLatch ready = new CountDownLatch(side.threads);
@@ -376,16 +410,13 @@ public final class Paired {
         }
         ready.await();
         go.countDown();
-        TimeUnit.MILLISECONDS.sleep(roundMs);
+        TimeUnit.MILLISECONDS.sleep(ms);
         control.stop = true;
-        double nsPerOp = 0;
-        double opsPerSecond = 0;
-        for (Future<long[]> f : futures) {
-            long[] r = f.get();
-            nsPerOp += (double) r[1] / r[0];
-            opsPerSecond += r[0] * 1e9 / r[1];
+        for (int t = 0; t < side.threads; t++) {
+            long[] r = futures.get(t).get();
+            sum[t][0] += r[0];
+            sum[t][1] += r[1];
         }
-        return new double[] {nsPerOp / side.threads, opsPerSecond};
     }
 
     static double median(double[] xs) {

@@ -529,8 +529,9 @@ public final class Summarize {
         md.append("Each pair ran in one JVM (its own fork), the two sides alternating on the same threads: ")
                 .append(fmtInt(pairedMeta.get("warmup_rounds"))).append(" warm-up and ")
                 .append(fmtInt(pairedMeta.get("rounds"))).append(" measured rounds of ")
-                .append(fmtInt(pairedMeta.get("round_ms"))).append(" ms per side (A first on even rounds, B first "
-                + "on odd ones). ratio = impl / baseline in ns per op (e2e: in packets per second, all threads); "
+                .append(fmtInt(pairedMeta.get("round_ms"))).append(" ms per side, each round made of ")
+                .append(fmtInt(pairedMeta.get("turns_per_round"))).append(" alternating turns per side (A B, B A, "
+                + "...). ratio = impl / baseline in ns per op (e2e: in packets per second, all threads); "
                 + "the median of the per-round ratios, with their min and max. The ns columns are each "
                 + "side's median round. \"spread\" says whether every round's ratio, not just the median, is on "
                 + "the verdict's side of the limit.\n\n");
@@ -574,6 +575,20 @@ public final class Summarize {
                     .append(target).append(" | ").append(verdict).append(" | ").append(spread).append(" |\n");
         }
         md.append('\n');
+        for (Map<String, Object> m : pairedRows) {
+            if ("libsodium-floor-a".equals(m.get("impl")) && number(m.get("ratio_median")) != null) {
+                double lo = number(m.get("ratio_min"));
+                double hi = number(m.get("ratio_max"));
+                boolean quiet = lo >= 0.97 && hi <= 1.03;
+                md.append("Calibration: the floor paired with itself gave ").append(fmtRatio(number(m.get("ratio_median"))))
+                        .append(" [").append(fmtRatio(lo)).append(" – ").append(fmtRatio(hi)).append("]. ")
+                        .append(quiet ? "Every round within 3 % of 1: the machine was quiet enough for the "
+                                + "verdicts above."
+                                : "**Some rounds are more than 3 % from 1: the machine was not quiet; verdicts "
+                                + "whose spread crosses the limit may flip on a rerun.**")
+                        .append("\n\n");
+            }
+        }
     }
 
     private static int intOf(Object o) {
