@@ -4,13 +4,13 @@
 #   bench/run.sh            full:  paired 5+30 rounds of 200 ms per side; JMH -f 2 -wi 5 -i 5 (1 s);
 #                                  sizes 64,256,1024,8108; stage rows -f 1 (about 30 min on 2 cores)
 #   bench/run.sh --quick    quick: paired 5+20 rounds of 200 ms per side; JMH -f 1 -wi 2 -i 3 (0.5 s);
-#                                  sizes 64,1024 (about 6 min on 2 cores, build included)
+#                                  sizes 64,1024 (about 8 min on 2 cores, build included)
 #   bench/run.sh --smoke    smoke: paired 1+2 rounds of 50 ms; JMH one 100 ms iteration; size 64:
 #                                  proves the pipeline, measures nothing
 #   bench/run.sh --paired-only [--quick|--full|--smoke] [REGEX]
 #                           the paired rows alone (quick settings unless told), or only the pairs
-#                           whose id matches REGEX (e.g. 'seal-native'): about 2.5 min for all of
-#                           quick; summary.md then has the paired table only
+#                           whose id matches REGEX (e.g. 'seal-native'): about 3.5 min for all of
+#                           quick, build included; summary.md then has the paired table only
 #
 # The verdicts come from the paired rows (dev.netseal.bench.Paired): each target's two sides run
 # in one JVM, alternating in timed rounds, and the median of the per-round ratios decides. The

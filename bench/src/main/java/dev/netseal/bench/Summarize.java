@@ -453,20 +453,22 @@ public final class Summarize {
         }
 
         md.append("\n## Notes\n\n");
-        md.append("- seal/open `size` = payload bytes: one event of size − 4 bytes plus its 4-byte length "
-                + "prefix; the peers encrypt `size` bytes with a 56-byte AAD. Each netseal seal op is the whole "
-                + "user path: `acquire()`, `begin(...).event(e).seal()`, `release(b)` on a ThreadLocalPool.\n");
-        md.append("- raw-c-libsodium: `netseal_bench_raw` (no JVM), mean of its iterations; listed with the "
-                + "JDK 17 rows.\n");
-        md.append("- open: each op copies the sealed packet into a reused direct ByteBuffer (as a socket "
-                + "read would) and opens it in place; the replay window is reset every 1024 packets.\n");
-        md.append("- pool: acquire + release of a warm object, ns per op per thread; 2 threads share one "
-                + "pool. stormpot-tlt: `Pool.fromInline`, `Expiration.never()`, `getThreadLocalTap()`. "
-                + "netty-recycler: JMH threads are plain threads, so Netty's FastThreadLocal takes its "
-                + "slow path and (batchFastThreadLocalOnly=true by default) every recycle goes through "
-                + "the per-thread pool's MPSC queue. commons-pool2: GenericObjectPool, JMX off.\n");
-        md.append("- e2e: ").append(E2E_SIZE).append("-byte events, native backend, one pool shared by all "
-                + "threads; `size` is the event size; packets/s = threads × 1e9 / ns_per_op.\n");
+        if (!pairedOnly) {
+            md.append("- seal/open `size` = payload bytes: one event of size − 4 bytes plus its 4-byte length "
+                    + "prefix; the peers encrypt `size` bytes with a 56-byte AAD. Each netseal seal op is the whole "
+                    + "user path: `acquire()`, `begin(...).event(e).seal()`, `release(b)` on a ThreadLocalPool.\n");
+            md.append("- raw-c-libsodium: `netseal_bench_raw` (no JVM), mean of its iterations; listed with the "
+                    + "JDK 17 rows.\n");
+            md.append("- open: each op copies the sealed packet into a reused direct ByteBuffer (as a socket "
+                    + "read would) and opens it in place; the replay window is reset every 1024 packets.\n");
+            md.append("- pool: acquire + release of a warm object, ns per op per thread; 2 threads share one "
+                    + "pool. stormpot-tlt: `Pool.fromInline`, `Expiration.never()`, `getThreadLocalTap()`. "
+                    + "netty-recycler: JMH threads are plain threads, so Netty's FastThreadLocal takes its "
+                    + "slow path and (batchFastThreadLocalOnly=true by default) every recycle goes through "
+                    + "the per-thread pool's MPSC queue. commons-pool2: GenericObjectPool, JMX off.\n");
+            md.append("- e2e: ").append(E2E_SIZE).append("-byte events, native backend, one pool shared by all "
+                    + "threads; `size` is the event size; packets/s = threads × 1e9 / ns_per_op.\n");
+        }
         md.append("- paired (`dev.netseal.bench.Paired`): each side is the JMH row's own op and state; "
                 + "libsodium-floor is `crypto_aead_chacha20poly1305_ietf_encrypt_detached` in a C loop, "
                 + "32 in-place seals of `size` bytes with the 56-byte AAD per JNI call, inside the same JVM "
