@@ -625,6 +625,41 @@ public final class Summarize {
         if (current != null) {
             md.append('\n');
         }
+        stageBreakdown(md);
+    }
+
+    /** The stage rows added up: where the whole path's time goes, per size. */
+    private void stageBreakdown(StringBuilder md) {
+        Set<Integer> stageSizes = new java.util.TreeSet<>();
+        for (Row r : rows.values()) {
+            if (r.group().equals("stages")) {
+                stageSizes.add(r.size());
+            }
+        }
+        for (int size : stageSizes) {
+            Double whole = ns("stages", "wholePath", size, 1);
+            Double floor = ns("stages", "floor", size, 1);
+            Double one = ns("stages", "jniSealOne", size, 1);
+            Double pool = ns("stages", "pool", size, 1);
+            Double header = ns("stages", "headerAndEvent", size, 1);
+            Double copy = ns("stages", "eventCopy", size, 1);
+            Double draw = ns("stages", "counterDraw", size, 1);
+            Double aad = ns("stages", "aadInPlace", size, 1);
+            if (whole == null || floor == null || one == null || pool == null || header == null || draw == null
+                    || aad == null) {
+                continue;
+            }
+            double crossing = one - floor;
+            double rest = whole - floor - crossing - pool - header - draw - aad;
+            md.append("At ").append(size).append(" B: whole path ").append(fmtNs(whole)).append(" ns = AEAD ")
+                    .append(fmtNs(floor)).append(" + JNI crossing ").append(fmtNs(crossing))
+                    .append(" (jniSealOne − floor) + pool ").append(fmtNs(pool)).append(" + header and event ")
+                    .append(fmtNs(header)).append(" (event copy alone ").append(fmtNs(copy))
+                    .append(") + counter draw ").append(fmtNs(draw)).append(" + AAD ").append(fmtNs(aad))
+                    .append(" + the rest (checks, stores, view) ").append(fmtNs(rest)).append(" ns; whole / AEAD ")
+                    .append(fmtRatio(whole / floor)).append(". Each piece is measured alone, so the sum is a "
+                    + "guide, not an identity.\n\n");
+        }
     }
 
     private void sealTable(StringBuilder md) {
