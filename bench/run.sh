@@ -7,6 +7,9 @@
 #                                  sizes 64,1024 (about 8 min on 2 cores, build included)
 #   bench/run.sh --smoke    smoke: paired 1+2 rounds of 50 ms; JMH one 100 ms iteration; size 64:
 #                                  proves the pipeline, measures nothing
+#   bench/run.sh --quick --twice
+#                           the same run twice in a row (the second into <results>/second-run), then
+#                           both runs' paired verdicts side by side in <results>/verdicts.md
 #   bench/run.sh --paired-only [--quick|--full|--smoke] [REGEX]
 #                           the paired rows alone (quick settings unless told), or only the pairs
 #                           whose id matches REGEX (e.g. 'seal-native'): about 3.5 min for all of
@@ -30,6 +33,8 @@ cd "$ROOT"
 MODE=
 PAIRED_ONLY=false
 PAIRED_FILTER=
+TWICE=false
+ARGS=("$@")
 usage() { echo "usage: bench/run.sh [--quick|--full|--smoke] [--paired-only [REGEX]]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,7 +42,8 @@ while [ $# -gt 0 ]; do
     --quick) MODE=quick ;;
     --smoke) MODE=smoke ;;
     --paired-only) PAIRED_ONLY=true ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --twice) TWICE=true ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     -*) usage ;;
     *) PAIRED_FILTER=$1 ;;
   esac
@@ -80,6 +86,21 @@ JAVA25=${NETSEAL_BENCH_JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 # --paired-only is a re-check: it leaves bench/results/ (the last whole run) alone.
 if $PAIRED_ONLY; then RESULTS=bench/target/paired-only; else RESULTS=bench/results; fi
 RESULTS=${NETSEAL_BENCH_RESULTS:-$RESULTS}
+
+if $TWICE; then
+  ONCE=()
+  for a in "${ARGS[@]}"; do [ "$a" = --twice ] || ONCE+=("$a"); done
+  NETSEAL_BENCH_RESULTS="$RESULTS" "$0" "${ONCE[@]}"
+  NETSEAL_BENCH_RESULTS="$RESULTS/second-run" "$0" "${ONCE[@]}"
+  say() { printf '\n[bench] %s\n' "$*"; }
+  say "both runs' verdicts ($RESULTS/verdicts.md)"
+  set +e
+  "$JAVA17" -cp bench/target/benchmarks.jar dev.netseal.bench.CompareRuns "$RESULTS" "$RESULTS/second-run" \
+    | tee "$RESULTS/verdicts.md"
+  status=${PIPESTATUS[0]}
+  set -e
+  exit "$status"
+fi
 JAR=bench/target/benchmarks.jar
 RAW_BUILD=bench/target/native-build
 RAW_BIN=$RAW_BUILD/netseal_bench_raw
@@ -118,7 +139,8 @@ fi
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/paired.jsonl "$RESULTS"/jmh-17.json "$RESULTS"/jmh-17-stages.json "$RESULTS"/jmh-25.json \
       "$RESULTS"/raw-c.jsonl \
-      "$RESULTS"/*.log "$RESULTS"/summary.json "$RESULTS"/summary.md
+      "$RESULTS"/*.log "$RESULTS"/summary.json "$RESULTS"/summary.md "$RESULTS"/verdicts.md
+rm -rf "$RESULTS"/second-run # a --twice run's second half: stale once a new run starts
 
 # Paired rows first: they carry the verdicts. One JVM per pair (see dev.netseal.bench.Paired).
 say "paired rows (log: $RESULTS/paired.log)"
