@@ -63,6 +63,10 @@ JNIEXPORT void JNICALL NS_FN(keyFree)(JNIEnv *env, jclass cls, jlong handle)
 }
 
 /*
+ * The tag sits right after the message (the Java side's contract, checked
+ * there with the message's range), so it is not an argument: one fewer value
+ * for the per-packet call to marshal.
+ *
  * The null-key and negative-length checks duplicate Java's validation on
  * purpose: they cost a couple of predicted branches and turn a caller bug
  * into an error return instead of a JVM crash.
@@ -70,7 +74,7 @@ JNIEXPORT void JNICALL NS_FN(keyFree)(JNIEnv *env, jclass cls, jlong handle)
 JNIEXPORT jint JNICALL NS_FN(seal)(JNIEnv *env, jclass cls, jlong keyHandle,
                                    jint noncePrefix, jlong counter,
                                    jlong aadAddr, jint aadLen, jlong msgAddr,
-                                   jint msgLen, jlong tagAddr)
+                                   jint msgLen)
 {
     (void)env;
     (void)cls;
@@ -78,13 +82,14 @@ JNIEXPORT jint JNICALL NS_FN(seal)(JNIEnv *env, jclass cls, jlong keyHandle,
         return -1;
     return netseal_seal(NS_PTR(keyHandle), (uint32_t)noncePrefix,
                         (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
-                        NS_PTR(msgAddr), (size_t)msgLen, NS_PTR(tagAddr));
+                        NS_PTR(msgAddr), (size_t)msgLen,
+                        NS_PTR(msgAddr) + msgLen);
 }
 
 JNIEXPORT jint JNICALL NS_FN(open)(JNIEnv *env, jclass cls, jlong keyHandle,
                                    jint noncePrefix, jlong counter,
                                    jlong aadAddr, jint aadLen, jlong msgAddr,
-                                   jint msgLen, jlong tagAddr)
+                                   jint msgLen)
 {
     (void)env;
     (void)cls;
@@ -92,7 +97,8 @@ JNIEXPORT jint JNICALL NS_FN(open)(JNIEnv *env, jclass cls, jlong keyHandle,
         return -1;
     return netseal_open(NS_PTR(keyHandle), (uint32_t)noncePrefix,
                         (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
-                        NS_PTR(msgAddr), (size_t)msgLen, NS_PTR(tagAddr));
+                        NS_PTR(msgAddr), (size_t)msgLen,
+                        NS_PTR(msgAddr) + msgLen);
 }
 
 JNIEXPORT jint JNICALL NS_FN(keyCount)(JNIEnv *env, jclass cls)

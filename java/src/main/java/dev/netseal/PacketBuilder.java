@@ -50,9 +50,6 @@ public final class PacketBuilder implements AutoCloseable {
         }
     }
 
-    /** Where the 56-byte associated data is assembled, after the largest packet. */
-    private static final int AAD_OFFSET = MAX_PACKET_SIZE;
-
     final PoolCore core;
     private final AeadCipher cipher;
     private final ByteBuffer buf;
@@ -80,7 +77,7 @@ public final class PacketBuilder implements AutoCloseable {
     PacketBuilder(PoolCore core) {
         this.core = core;
         this.cipher = core.backend.newCipher();
-        this.buf = core.backend.allocate(MAX_PACKET_SIZE + AAD_SIZE);
+        this.buf = core.backend.allocate(MAX_PACKET_SIZE); // the AAD is built inside the header
         this.sealedView = buf.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -269,10 +266,12 @@ public final class PacketBuilder implements AutoCloseable {
                 long counter = epoch.counter.getAndIncrement();
                 if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
                     buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
-                    Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
-                    Wire.writeAad(buf, 0, buf, AAD_OFFSET);
-                    cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, AAD_OFFSET, AAD_SIZE,
+                    // The AAD in place, over the nonce's bytes; the nonce goes there once the
+                    // AEAD has read them (the tag covers the AAD's bytes, not where they were).
+                    Wire.writeAadInPlace(buf, 0);
+                    cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, Wire.AAD_IN_PLACE, AAD_SIZE,
                             buf, HEADER_SIZE, payloadLen);
+                    Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
                     return view(Wire.sealedLength(payloadLen));
                 }
             } finally {

@@ -32,6 +32,13 @@ public abstract class AbstractE2eBench {
 
     final byte[] event = BenchSupport.bytes(EVENT_BYTES, 3);
 
+    /**
+     * The session id of this state's pool (and receiver). A paired run (see {@link Paired}) holds
+     * two states in one JVM, and a pool refuses a second live (key, session), so it gives each
+     * side its own; JMH runs leave it at {@link BenchSupport#SESSION_ID}.
+     */
+    long sessionId = BenchSupport.SESSION_ID;
+
     protected abstract int sealOne(long sequence);
 
     @Benchmark

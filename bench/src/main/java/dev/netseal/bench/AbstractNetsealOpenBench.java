@@ -46,6 +46,13 @@ public abstract class AbstractNetsealOpenBench {
     private PacketReceiver receiver;
     private int next;
 
+    /**
+     * The session id of this state's pool (and receiver). A paired run (see {@link Paired}) holds
+     * two states in one JVM, and a pool refuses a second live (key, session), so it gives each
+     * side its own; JMH runs leave it at {@link BenchSupport#SESSION_ID}.
+     */
+    long sessionId = BenchSupport.SESSION_ID;
+
     protected abstract boolean nativeBackend();
 
     @Setup(Level.Trial)
@@ -53,7 +60,7 @@ public abstract class AbstractNetsealOpenBench {
         BenchSupport.requireBackend(nativeBackend());
         byte[] key = BenchSupport.key();
         byte[] event = BenchSupport.eventForPayload(size);
-        try (ThreadLocalPool pool = ThreadLocalPool.create(4, key, BenchSupport.SESSION_ID)) {
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, key, sessionId)) {
             for (int i = 0; i < RING; i++) {
                 PacketBuilder b = pool.acquire();
                 ByteBuffer p = b.begin(BenchSupport.STREAM_ID, i, 0).event(event).seal();
@@ -62,7 +69,7 @@ public abstract class AbstractNetsealOpenBench {
                 pool.release(b);
             }
         }
-        receiver = PacketReceiver.create(key, BenchSupport.SESSION_ID);
+        receiver = PacketReceiver.create(key, sessionId);
         socketBuffer = ByteBuffer.allocateDirect(8192);
         // One pass to check the ring is what we think (counters 0..1023, one event), then reset.
         for (int i = 0; i < RING; i++) {

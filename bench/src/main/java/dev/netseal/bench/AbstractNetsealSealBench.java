@@ -34,6 +34,13 @@ public abstract class AbstractNetsealSealBench {
     public int size;
 
     private ThreadLocalPool pool;
+
+    /**
+     * The session id of this state's pool (and receiver). A paired run (see {@link Paired}) holds
+     * two states in one JVM, and a pool refuses a second live (key, session), so it gives each
+     * side its own; JMH runs leave it at {@link BenchSupport#SESSION_ID}.
+     */
+    long sessionId = BenchSupport.SESSION_ID;
     private byte[] event;
     private long sequence;
 
@@ -43,7 +50,7 @@ public abstract class AbstractNetsealSealBench {
     @Setup(Level.Trial)
     public void setUp() {
         BenchSupport.requireBackend(nativeBackend());
-        pool = ThreadLocalPool.create(64, BenchSupport.key(), BenchSupport.SESSION_ID);
+        pool = ThreadLocalPool.create(64, BenchSupport.key(), sessionId);
         event = BenchSupport.eventForPayload(size);
         PacketBuilder b = pool.acquire();
         int len = b.begin(BenchSupport.STREAM_ID, 0, 0).event(event).seal().remaining();

@@ -17,7 +17,7 @@ public class E2ePacketPoolBench extends AbstractE2eBench {
     @Setup(Level.Trial)
     public void setUp() {
         BenchSupport.requireBackend(true);
-        pool = PacketPool.create(64, BenchSupport.key(), BenchSupport.SESSION_ID);
+        pool = PacketPool.create(64, BenchSupport.key(), sessionId);
     }
 
     @TearDown(Level.Trial)

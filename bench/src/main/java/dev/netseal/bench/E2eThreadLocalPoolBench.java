@@ -17,7 +17,7 @@ public class E2eThreadLocalPoolBench extends AbstractE2eBench {
     @Setup(Level.Trial)
     public void setUp() {
         BenchSupport.requireBackend(true);
-        pool = ThreadLocalPool.create(64, BenchSupport.key(), BenchSupport.SESSION_ID);
+        pool = ThreadLocalPool.create(64, BenchSupport.key(), sessionId);
     }
 
     @TearDown(Level.Trial)

@@ -28,11 +28,19 @@ public interface AeadCipher {
     boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                  ByteBuffer buf, int msgOff, int msgLen);
 
-    /** Throws {@link IndexOutOfBoundsException} unless every range lies inside {@code buf}. */
+    /**
+     * Throws {@link IndexOutOfBoundsException} unless the AAD lies inside {@code aad} and the
+     * message and its tag inside {@code buf}. This is the check that protects the native code,
+     * which reads and writes exactly these bytes.
+     */
     static void checkRanges(ByteBuffer aad, int aadOff, int aadLen, ByteBuffer buf, int msgOff, int msgLen) {
         java.util.Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());
-        // Message and tag separately: a negative msgLen must not hide inside msgLen + 16.
-        java.util.Objects.checkFromIndexSize(msgOff, msgLen, buf.capacity());
-        java.util.Objects.checkFromIndexSize(msgOff + msgLen, dev.netseal.NetV1.TAG_SIZE, buf.capacity());
+        // Message and tag as one range, msgLen checked first on its own so that a negative one
+        // cannot hide inside msgLen + 16. That sum cannot wrap into a passing value either: it
+        // overflows only for msgLen > MAX_VALUE - 16, and then it is negative, which is refused.
+        if (msgLen < 0) {
+            throw new IndexOutOfBoundsException("negative message length " + msgLen);
+        }
+        java.util.Objects.checkFromIndexSize(msgOff, msgLen + dev.netseal.NetV1.TAG_SIZE, buf.capacity());
     }
 }

@@ -6,7 +6,13 @@ import java.nio.ByteBuffer;
  * Crosses to libsodium through JNI with primitive arguments only. The address of the buffers
  * last worked in is cached: a builder always works in its own buffer and a receiving thread
  * usually in the same one, so the cold address lookup happens once, not per packet. Holding
- * the buffer object keeps it, and so its address, alive.
+ * the buffer object keeps it, and so its address, alive. When the AAD lives in the message's
+ * buffer (a builder's in-place AAD), one lookup serves both.
+ *
+ * <p>What protects the native code is {@link AeadCipher#checkRanges} (every byte the C side
+ * reads or writes lies inside its buffer), the direct, writable buffer check of the address
+ * cache, and {@link #handle}'s refusal of a freed key; the C side's own checks only turn a bug
+ * into an error code.
  */
 final class NativeCipher implements AeadCipher {
 
@@ -22,10 +28,9 @@ final class NativeCipher implements AeadCipher {
     public void seal(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                      ByteBuffer buf, int msgOff, int msgLen) {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
-        long a = aadAddress.of(aad);
         long m = msgAddress.of(buf);
-        int rc = NativeSodium.seal(handle(key), prefix, counter, a + aadOff, aadLen,
-                m + msgOff, msgLen, m + msgOff + msgLen);
+        long a = aad == buf ? m : aadAddress.of(aad);
+        int rc = NativeSodium.seal(handle(key), prefix, counter, a + aadOff, aadLen, m + msgOff, msgLen);
         if (rc != 0) {
             throw new IllegalStateException("libsodium refused to seal (rc " + rc + ")");
         }
@@ -35,10 +40,9 @@ final class NativeCipher implements AeadCipher {
     public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                         ByteBuffer buf, int msgOff, int msgLen) {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
-        long a = aadAddress.of(aad);
         long m = msgAddress.of(buf);
-        return NativeSodium.open(handle(key), prefix, counter, a + aadOff, aadLen,
-                m + msgOff, msgLen, m + msgOff + msgLen) == 0;
+        long a = aad == buf ? m : aadAddress.of(aad);
+        return NativeSodium.open(handle(key), prefix, counter, a + aadOff, aadLen, m + msgOff, msgLen) == 0;
     }
 
     /** The address of the buffer last asked for, looked up again only when the buffer changes. */

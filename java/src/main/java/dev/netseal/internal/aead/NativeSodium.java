@@ -20,13 +20,16 @@ final class NativeSodium {
     /** Frees (and so wipes) a key handle; 0 is ignored. */
     static native void keyFree(long handle);
 
-    /** Encrypts msgLen bytes at msg in place and writes the tag at tag; 0 on success. */
+    /** Encrypts msgLen bytes at msg in place and writes the tag right after them; 0 on success. */
     static native int seal(long key, int noncePrefix, long counter, long aad, int aadLen,
-                           long msg, int msgLen, long tag);
+                           long msg, int msgLen);
 
-    /** Verifies the tag, then decrypts in place; 0 on success, -1 on a forgery (msg untouched). */
+    /**
+     * Verifies the tag right after the msgLen bytes at msg, then decrypts in place; 0 on success,
+     * -1 on a forgery (msg untouched).
+     */
     static native int open(long key, int noncePrefix, long counter, long aad, int aadLen,
-                           long msg, int msgLen, long tag);
+                           long msg, int msgLen);
 
     /** How many key handles are live: a test hook that shows handles are freed. */
     static native int keyCount();

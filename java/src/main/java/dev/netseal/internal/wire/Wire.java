@@ -78,6 +78,26 @@ public final class Wire {
         aad.putInt(aadBase + 52, i32(b, headerBase + HeaderLayout.SESSION_ID + 40));
     }
 
+    /**
+     * Offset, from a header's base, of its associated data once {@link #writeAadInPlace} has
+     * built it: header bytes 12..68.
+     */
+    public static final int AAD_IN_PLACE = HeaderLayout.NONCE;
+
+    /**
+     * Builds the associated data inside the header itself, for sealing: copies the header's
+     * first 12 bytes, hop_count (byte 6) zeroed, over the nonce (bytes 12..24), so that bytes
+     * {@code 12..68} are exactly the 56 bytes {@link #writeAad} would assemble elsewhere (its
+     * first 12 bytes, then header bytes 24..68, which stay where they are). Two moves instead of
+     * eight; the sealer writes the nonce over them once the AEAD has read them. A plain byte
+     * copy, so it holds whatever the buffer's byte order.
+     */
+    public static void writeAadInPlace(ByteBuffer b, int base) {
+        b.putLong(base + AAD_IN_PLACE, b.getLong(base));
+        b.putInt(base + AAD_IN_PLACE + 8, b.getInt(base + 8));
+        b.put(base + AAD_IN_PLACE + HeaderLayout.HOP_COUNT, (byte) 0); // forwarders change it in transit
+    }
+
     /** A little-endian u16 at {@code index}, whatever the buffer's byte order. */
     public static int u16(ByteBuffer b, int index) {
         short v = b.getShort(index);

@@ -1,0 +1,351 @@
+package dev.netseal.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * One side of a paired measurement (see {@link Paired}): a warm state and the loop that runs its
+ * op until told to stop, the way JMH's generated code runs a {@code @Benchmark} method. Each
+ * concrete side has its own loop, with its state in a field of its concrete type, so each loop is
+ * compiled for one op, monomorphic, as JMH's per-benchmark loops are; the sides reuse the JMH
+ * state classes of the single rows, so the paired op is the very op of the JMH row.
+ */
+abstract class PairedSide {
+
+    /** The stop flag of one timed round: set by the harness's timer, read once per op. */
+    static final class Control {
+        volatile boolean stop;
+    }
+
+    /** The name this side has in summary.json (impl or baseline). */
+    final String name;
+    /** Threads that run the op at once, sharing this side's state. */
+    final int threads;
+
+    PairedSide(String name, int threads) {
+        this.name = name;
+        this.threads = threads;
+    }
+
+    abstract void setUp() throws Exception;
+
+    abstract void tearDown() throws Exception;
+
+    /**
+     * Runs the op until {@code c.stop}, on worker {@code thread} (0-based), every result into
+     * {@code bh}; returns how many ops ran.
+     */
+    abstract long loop(Control c, Blackhole bh, int thread);
+
+    // ---- seal and open ------------------------------------------------------------------------
+
+    /** netseal's whole seal path (the seal group's JMH op), native or java per the JVM's backend. */
+    static final class NetsealSeal extends PairedSide {
+        private final AbstractNetsealSealBench bench;
+
+        NetsealSeal(String name, boolean nativeBackend, int size, long sessionId) {
+            super(name, 1);
+            bench = nativeBackend ? new NetsealNativeSealBench() : new NetsealJavaSealBench();
+            bench.size = size;
+            bench.sessionId = sessionId;
+        }
+
+        @Override
+        void setUp() {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            bench.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            AbstractNetsealSealBench b = bench;
+            long ops = 0;
+            do {
+                bh.consume(b.seal());
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    /** netseal's open (the open group's JMH op: copy into the socket buffer, then open). */
+    static final class NetsealOpen extends PairedSide {
+        private final AbstractNetsealOpenBench bench;
+
+        NetsealOpen(String name, boolean nativeBackend, int size, long sessionId) {
+            super(name, 1);
+            bench = nativeBackend ? new NetsealNativeOpenBench() : new NetsealJavaOpenBench();
+            bench.size = size;
+            bench.sessionId = sessionId;
+        }
+
+        @Override
+        void setUp() throws Exception {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            bench.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            AbstractNetsealOpenBench b = bench;
+            long ops = 0;
+            try {
+                do {
+                    bh.consume(b.open());
+                    ops++;
+                } while (!c.stop);
+            } catch (dev.netseal.PacketException e) {
+                throw new IllegalStateException("a ring packet did not open", e);
+            }
+            return ops;
+        }
+    }
+
+    /**
+     * The libsodium floor: {@link SodiumFloor#sealBatch} of {@value #BATCH} in-place seals per JNI
+     * call (the crossing is 1/{@value #BATCH} of a call per seal), the same 56-byte AAD and
+     * {@code size}-byte message as netseal's packet, a fresh counter nonce per seal, the key in
+     * guarded memory.
+     */
+    static final class Floor extends PairedSide {
+        /** Seals per JNI call: about 10-20 µs at 64 B, so the stop flag is read often enough. */
+        static final int BATCH = 32;
+
+        private final int size;
+        private ByteBuffer aad;
+        private ByteBuffer msg;
+        private long key;
+        private long aadAddress;
+        private long msgAddress;
+        private long counter;
+
+        Floor(String name, int size) {
+            super(name, 1);
+            this.size = size;
+        }
+
+        @Override
+        void setUp() {
+            SodiumFloor.load();
+            aad = ByteBuffer.allocateDirect(BenchSupport.AAD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            aad.put(0, BenchSupport.bytes(BenchSupport.AAD_BYTES, 1));
+            msg = ByteBuffer.allocateDirect(size + BenchSupport.TAG_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            msg.put(0, BenchSupport.bytes(size, 2));
+            SodiumFloor.checkFits(aad, BenchSupport.AAD_BYTES, msg, size);
+            key = SodiumFloor.keyCreate(BenchSupport.key());
+            if (key == 0) {
+                throw new IllegalStateException("floor: no guarded memory for the key");
+            }
+            aadAddress = SodiumFloor.addressOf(aad);
+            msgAddress = SodiumFloor.addressOf(msg);
+            if (SodiumFloor.sealBatch(key, 0x6e736c31, counter, aadAddress, BenchSupport.AAD_BYTES,
+                    msgAddress, size, 1) < 0) {
+                throw new IllegalStateException("floor: libsodium refused to seal");
+            }
+            counter++;
+        }
+
+        @Override
+        void tearDown() {
+            SodiumFloor.keyFree(key);
+            key = 0;
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            long k = key;
+            long a = aadAddress;
+            long m = msgAddress;
+            int n = size;
+            long ctr = counter;
+            long ops = 0;
+            do {
+                bh.consume(SodiumFloor.sealBatch(k, 0x6e736c31, ctr, a, BenchSupport.AAD_BYTES, m, n, BATCH));
+                ctr += BATCH;
+                ops += BATCH;
+            } while (!c.stop);
+            counter = ctr;
+            return ops;
+        }
+    }
+
+    /** BouncyCastle's own ChaCha20Poly1305 (the bouncycastle seal row's op). */
+    static final class BouncyCastle extends PairedSide {
+        private final BouncyCastleSealBench bench = new BouncyCastleSealBench();
+
+        BouncyCastle(String name, int size) {
+            super(name, 1);
+            bench.size = size;
+        }
+
+        @Override
+        void setUp() throws Exception {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() {
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            BouncyCastleSealBench b = bench;
+            long ops = 0;
+            try {
+                do {
+                    bh.consume(b.seal());
+                    ops++;
+                } while (!c.stop);
+            } catch (org.bouncycastle.crypto.InvalidCipherTextException e) {
+                throw new IllegalStateException(e);
+            }
+            return ops;
+        }
+    }
+
+    // ---- pools --------------------------------------------------------------------------------
+
+    /** ThreadLocalPool acquire + release (the pool row's op); all threads share one pool. */
+    static final class ThreadLocalAcquire extends PairedSide {
+        private final ThreadLocalPoolBench bench = new ThreadLocalPoolBench();
+
+        ThreadLocalAcquire(String name, int threads) {
+            super(name, threads);
+        }
+
+        @Override
+        void setUp() {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            bench.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            ThreadLocalPoolBench b = bench;
+            long ops = 0;
+            do {
+                bh.consume(b.acquireRelease());
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    /** stormpot's thread-local tap claim + release (the stormpot-tlt row's op). */
+    static final class StormpotAcquire extends PairedSide {
+        private final StormpotBench bench = new StormpotBench();
+
+        StormpotAcquire(String name, int threads) {
+            super(name, threads);
+        }
+
+        @Override
+        void setUp() {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() throws InterruptedException {
+            bench.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            StormpotBench b = bench;
+            long ops = 0;
+            do {
+                bh.consume(b.acquireRelease());
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    // ---- end to end ---------------------------------------------------------------------------
+
+    /** Each thread's packet sequence, a cache line apart from the other's. */
+    private static final int SEQ_STRIDE = 16;
+
+    /** e2e through one ThreadLocalPool (the e2e row's op), native. */
+    static final class E2eThreadLocal extends PairedSide {
+        private final E2eThreadLocalPoolBench bench = new E2eThreadLocalPoolBench();
+        private final long[] sequences = new long[2 * SEQ_STRIDE + SEQ_STRIDE];
+
+        E2eThreadLocal(String name, int threads, long sessionId) {
+            super(name, threads);
+            bench.sessionId = sessionId;
+        }
+
+        @Override
+        void setUp() {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            bench.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            E2eThreadLocalPoolBench b = bench;
+            int slot = (thread + 1) * SEQ_STRIDE;
+            long seq = sequences[slot];
+            long ops = 0;
+            do {
+                bh.consume(b.sealOne(seq++));
+                ops++;
+            } while (!c.stop);
+            sequences[slot] = seq;
+            return ops;
+        }
+    }
+
+    /** e2e through one PacketPool (the e2e netseal-shared row's op), native. */
+    static final class E2ePacketPool extends PairedSide {
+        private final E2ePacketPoolBench bench = new E2ePacketPoolBench();
+        private final long[] sequences = new long[2 * SEQ_STRIDE + SEQ_STRIDE];
+
+        E2ePacketPool(String name, int threads, long sessionId) {
+            super(name, threads);
+            bench.sessionId = sessionId;
+        }
+
+        @Override
+        void setUp() {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            bench.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            E2ePacketPoolBench b = bench;
+            int slot = (thread + 1) * SEQ_STRIDE;
+            long seq = sequences[slot];
+            long ops = 0;
+            do {
+                bh.consume(b.sealOne(seq++));
+                ops++;
+            } while (!c.stop);
+            sequences[slot] = seq;
+            return ops;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+/*
+ * Bench-only JNI library (libnetseal_bench_jni.so) for dev.netseal.bench.SodiumFloor: the raw
+ * libsodium floor, measured inside the benchmark JVM so that it shares the fork, the time slot
+ * and the CPU with the netseal rows it is paired with. Never shipped: CMake builds it only on
+ * request (target netseal_bench_jni, excluded from "all"), and bench/run.sh loads it by path.
+ *
+ * sealBatch is the floor: one JNI call runs n seals in a C loop, so the crossing costs 1/n of a
+ * call per seal. sealOne and noop have the shipped seal entry's arguments, one call per seal:
+ * sealOne is "crossing + AEAD", noop is the crossing alone (the stage rows of StagesBench).
+ *
+ * Addresses come from direct buffers the Java side allocated and sized (SodiumFloor checks
+ * them); as in the shipped shim, the C side trusts them.
+ */
+#include <jni.h>
+#include <stdint.h>
+
+#include "netseal_aead.h"
+
+#define FLOOR_FN(name) Java_dev_netseal_bench_SodiumFloor_##name
+#define FLOOR_PTR(addr) ((unsigned char *)(uintptr_t)(addr))
+
+JNIEXPORT jint JNICALL FLOOR_FN(init)(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return netseal_init();
+}
+
+JNIEXPORT jstring JNICALL FLOOR_FN(sodiumVersion)(JNIEnv *env, jclass cls)
+{
+    (void)cls;
+    return (*env)->NewStringUTF(env, sodium_version_string());
+}
+
+JNIEXPORT jlong JNICALL FLOOR_FN(address)(JNIEnv *env, jclass cls, jobject buf)
+{
+    (void)cls;
+    return (jlong)(uintptr_t)(*env)->GetDirectBufferAddress(env, buf);
+}
+
+/* The key in guarded memory, read-only, as the shipped library keeps it. */
+JNIEXPORT jlong JNICALL FLOOR_FN(keyCreate)(JNIEnv *env, jclass cls, jbyteArray key)
+{
+    unsigned char *k;
+
+    (void)cls;
+    if (key == NULL || (*env)->GetArrayLength(env, key) != (jsize)NETSEAL_KEY_BYTES)
+        return 0;
+    k = netseal_key_alloc();
+    if (k == NULL)
+        return 0;
+    (*env)->GetByteArrayRegion(env, key, 0, (jsize)NETSEAL_KEY_BYTES, (jbyte *)k);
+    if ((*env)->ExceptionCheck(env) || netseal_key_lock(k) != 0) {
+        netseal_key_free(k);
+        return 0;
+    }
+    return (jlong)(uintptr_t)k;
+}
+
+JNIEXPORT void JNICALL FLOOR_FN(keyFree)(JNIEnv *env, jclass cls, jlong key)
+{
+    (void)env;
+    (void)cls;
+    netseal_key_free(FLOOR_PTR(key));
+}
+
+/*
+ * n seals of msg[0, msgLen) in place with counters counter .. counter + n - 1, the tag right
+ * after the message. Returns bits of every tag (and any failure), so nothing can be skipped.
+ */
+JNIEXPORT jint JNICALL FLOOR_FN(sealBatch)(JNIEnv *env, jclass cls, jlong key, jint noncePrefix,
+                                           jlong counter, jlong aad, jint aadLen, jlong msg,
+                                           jint msgLen, jint n)
+{
+    unsigned char nonce[NETSEAL_NONCE_BYTES];
+    unsigned char *m = FLOOR_PTR(msg);
+    unsigned acc = 0;
+
+    (void)env;
+    (void)cls;
+    if (key == 0 || aadLen < 0 || msgLen < 0)
+        return -1;
+    for (jint i = 0; i < n; i++) {
+        netseal_nonce(nonce, (uint32_t)noncePrefix, (uint64_t)counter + (uint64_t)i);
+        acc += (unsigned)crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+            m, m + msgLen, NULL, m, (unsigned long long)msgLen, FLOOR_PTR(aad),
+            (unsigned long long)aadLen, NULL, nonce, FLOOR_PTR(key));
+        acc ^= m[msgLen];
+    }
+    return (jint)acc;
+}
+
+/* One seal per call, with the shipped seal entry's arguments: crossing + AEAD. */
+JNIEXPORT jint JNICALL FLOOR_FN(sealOne)(JNIEnv *env, jclass cls, jlong key, jint noncePrefix,
+                                         jlong counter, jlong aad, jint aadLen, jlong msg,
+                                         jint msgLen)
+{
+    (void)env;
+    (void)cls;
+    if (key == 0 || aadLen < 0 || msgLen < 0)
+        return -1;
+    return netseal_seal(FLOOR_PTR(key), (uint32_t)noncePrefix, (uint64_t)counter,
+                        FLOOR_PTR(aad), (size_t)aadLen, FLOOR_PTR(msg), (size_t)msgLen,
+                        FLOOR_PTR(msg) + msgLen);
+}
+
+/* The same arguments, no work: the JNI crossing alone. */
+JNIEXPORT jint JNICALL FLOOR_FN(noop)(JNIEnv *env, jclass cls, jlong key, jint noncePrefix,
+                                      jlong counter, jlong aad, jint aadLen, jlong msg,
+                                      jint msgLen)
+{
+    (void)env;
+    (void)cls;
+    (void)noncePrefix;
+    (void)counter;
+    (void)aad;
+    (void)msg;
+    return key == 0 || aadLen < 0 || msgLen < 0 ? -1 : 0;
+}
