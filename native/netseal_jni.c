@@ -86,6 +86,22 @@ JNIEXPORT jint JNICALL NS_FN(seal)(JNIEnv *env, jclass cls, jlong keyHandle,
                         NS_PTR(msgAddr) + msgLen);
 }
 
+/* seal from msg into out (the tag right after the ciphertext in out). */
+JNIEXPORT jint JNICALL NS_FN(sealTo)(JNIEnv *env, jclass cls, jlong keyHandle,
+                                     jint noncePrefix, jlong counter,
+                                     jlong aadAddr, jint aadLen, jlong msgAddr,
+                                     jint msgLen, jlong outAddr)
+{
+    (void)env;
+    (void)cls;
+    if (keyHandle == 0 || aadLen < 0 || msgLen < 0 || outAddr == 0)
+        return -1;
+    return netseal_seal_to(NS_PTR(keyHandle), (uint32_t)noncePrefix,
+                           (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
+                           NS_PTR(msgAddr), (size_t)msgLen, NS_PTR(outAddr),
+                           NS_PTR(outAddr) + msgLen);
+}
+
 JNIEXPORT jint JNICALL NS_FN(open)(JNIEnv *env, jclass cls, jlong keyHandle,
                                    jint noncePrefix, jlong counter,
                                    jlong aadAddr, jint aadLen, jlong msgAddr,

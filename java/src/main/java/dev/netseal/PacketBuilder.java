@@ -132,7 +132,51 @@ public final class PacketBuilder implements AutoCloseable {
     public ByteBuffer seal() {
         requireWriting();
         writing = false;
-        return sealPayload(writePos - HEADER_SIZE, eventCount);
+        return sealPayload(writePos - HEADER_SIZE, eventCount, null, 0);
+    }
+
+    /**
+     * Seals the packet begun with {@code begin} into {@code dst}, at its position, which moves past
+     * the packet; returns the packet's length. Where the backend's cipher works in {@code dst}
+     * (a direct buffer on the native backend, a heap buffer on the java one) the events are
+     * encrypted from this builder straight into {@code dst}, with no copy of the sealed bytes:
+     * seal into the buffer you send from (a Netty {@code ByteBuf}'s NIO view, say). Into any other
+     * writable buffer the packet is sealed here, then copied.
+     *
+     * <p>Checked before a counter is drawn, so a refused call wastes no nonce: {@code dst} is
+     * writable and has {@link #sealedLength()} bytes left.
+     *
+     * @param dst where the sealed packet goes
+     * @return the bytes written (header, ciphertext and tag)
+     * @throws java.nio.ReadOnlyBufferException if {@code dst} is read-only
+     * @throws IllegalArgumentException if {@code dst} has too little room
+     */
+    public int sealInto(ByteBuffer dst) {
+        requireWriting();
+        int payloadLen = writePos - HEADER_SIZE;
+        int length = Wire.sealedLength(payloadLen);
+        if (dst.isReadOnly()) {
+            throw new java.nio.ReadOnlyBufferException();
+        }
+        if (dst.remaining() < length) {
+            throw new IllegalArgumentException("destination has " + dst.remaining() + " bytes left, the sealed"
+                    + " packet needs " + length);
+        }
+        writing = false;
+        int at = dst.position();
+        if (cipher.worksIn(dst) && dst != buf) {
+            sealPayload(payloadLen, eventCount, dst, at);
+            dst.position(at + length);
+        } else {
+            dst.put(sealPayload(payloadLen, eventCount, null, 0));
+        }
+        return length;
+    }
+
+    /** Bytes the packet begun will take once sealed: header, the events so far and the tag. */
+    public int sealedLength() {
+        requireWriting();
+        return Wire.sealedLength(writePos - HEADER_SIZE);
     }
 
     // ---- the one-call forms -------------------------------------------------------------------
@@ -158,7 +202,7 @@ public final class PacketBuilder implements AutoCloseable {
         checkedOut();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
-        return sealPayload(0, 0);
+        return sealPayload(0, 0, null, 0);
     }
 
     /** A handshake packet: header then {@code payload} in clear, session id and nonce zero. */
@@ -246,7 +290,11 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- internals ----------------------------------------------------------------------------
 
-    private ByteBuffer sealPayload(int payloadLen, int events) {
+    /**
+     * Seals the payload: in place when {@code dst} is null (returns the view), else from this
+     * builder into {@code dst} at {@code dstOff} (returns null), which the caller checked.
+     */
+    private ByteBuffer sealPayload(int payloadLen, int events, ByteBuffer dst, int dstOff) {
         buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
         buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
         KeyEpoch epoch = core.current();
@@ -269,10 +317,17 @@ public final class PacketBuilder implements AutoCloseable {
                     // The AAD in place, over the nonce's bytes; the nonce goes there once the
                     // AEAD has read them (the tag covers the AAD's bytes, not where they were).
                     Wire.writeAadInPlace(buf, 0);
-                    cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, Wire.AAD_IN_PLACE, AAD_SIZE,
-                            buf, HEADER_SIZE, payloadLen);
+                    if (dst == null) {
+                        cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, Wire.AAD_IN_PLACE, AAD_SIZE,
+                                buf, HEADER_SIZE, payloadLen);
+                        Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
+                        return view(Wire.sealedLength(payloadLen));
+                    }
+                    cipher.sealTo(epoch.key, epoch.noncePrefix, counter, buf, Wire.AAD_IN_PLACE, AAD_SIZE,
+                            buf, HEADER_SIZE, payloadLen, dst, dstOff + HEADER_SIZE);
                     Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
-                    return view(Wire.sealedLength(payloadLen));
+                    dst.put(dstOff, buf, 0, HEADER_SIZE);
+                    return null;
                 }
             } finally {
                 SEALING.setRelease(this, null); // publishes "done with the key" to retire()

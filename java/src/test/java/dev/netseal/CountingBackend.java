@@ -56,6 +56,13 @@ final class CountingBackend implements AeadBackend {
             }
 
             @Override
+            public void sealTo(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                               ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff) {
+                seals.incrementAndGet();
+                inner.sealTo(key, prefix, counter, aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
+            }
+
+            @Override
             public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                                 ByteBuffer buf, int msgOff, int msgLen) {
                 opens.incrementAndGet();

@@ -99,7 +99,9 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
 
     /** Event {@code i}: a read-only-by-convention slice of the datagram's buffer, valid while this is. */
     public ByteBuf event(int i) {
-        ensureAccessible();
+        if (refCnt() == 0) {
+            throw new io.netty.util.IllegalReferenceCountException(0);
+        }
         return events[Objects.checkIndex(i, events.length)];
     }
 

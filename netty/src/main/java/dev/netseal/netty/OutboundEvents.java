@@ -88,7 +88,9 @@ public final class OutboundEvents extends AbstractReferenceCounted {
 
     /** Event {@code i} (not a copy; valid while this is). */
     public ByteBuf event(int i) {
-        ensureAccessible();
+        if (refCnt() == 0) {
+            throw new io.netty.util.IllegalReferenceCountException(0);
+        }
         return events[Objects.checkIndex(i, events.length)];
     }
 

@@ -22,11 +22,32 @@ public interface AeadCipher {
               ByteBuffer buf, int msgOff, int msgLen);
 
     /**
+     * Encrypts {@code src[srcOff, srcOff + msgLen)} into {@code dst[dstOff, dstOff + msgLen)} and
+     * writes the tag right after it in {@code dst}; {@code src} is left as it was. {@code dst} must
+     * be a buffer this cipher {@linkplain #worksIn works in}, and another buffer than {@code src}.
+     */
+    void sealTo(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff);
+
+    /**
      * Verifies the tag and, only if it is valid, decrypts the message in place. Returns false on a
      * forgery and then leaves the message as it was.
      */
     boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                  ByteBuffer buf, int msgOff, int msgLen);
+
+    /** Throws unless the ranges of an out-of-place seal lie in their buffers and the two differ. */
+    static void checkSealToRanges(ByteBuffer aad, int aadOff, int aadLen, ByteBuffer src, int srcOff,
+                                  int msgLen, ByteBuffer dst, int dstOff) {
+        java.util.Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());
+        java.util.Objects.checkFromIndexSize(srcOff, msgLen, src.capacity());
+        java.util.Objects.checkFromIndexSize(dstOff, msgLen, dst.capacity());
+        java.util.Objects.checkFromIndexSize(dstOff + msgLen, dev.netseal.NetV1.TAG_SIZE, dst.capacity());
+        if (dst == src || dst.isReadOnly()) {
+            throw new IllegalArgumentException("an out-of-place seal needs a writable destination other than"
+                    + " its source");
+        }
+    }
 
     /**
      * Throws {@link IndexOutOfBoundsException} unless the AAD lies inside {@code aad} and the

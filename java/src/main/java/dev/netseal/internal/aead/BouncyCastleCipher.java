@@ -63,6 +63,21 @@ final class BouncyCastleCipher implements AeadCipher {
     }
 
     @Override
+    public void sealTo(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                       ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff) {
+        AeadCipher.checkSealToRanges(aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
+        if (!dst.hasArray()) {
+            throw new IllegalArgumentException("the java backend seals into heap buffers only");
+        }
+        byte[] out = dst.array();
+        int o = dst.arrayOffset() + dstOff;
+        start(key, prefix, counter);
+        chacha.processBytes(src.array(), src.arrayOffset() + srcOff, msgLen, out, o);
+        authenticate(aad.array(), aad.arrayOffset() + aadOff, aadLen, out, o, msgLen);
+        poly.doFinal(out, o + msgLen);
+    }
+
+    @Override
     public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                         ByteBuffer buf, int msgOff, int msgLen) {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);

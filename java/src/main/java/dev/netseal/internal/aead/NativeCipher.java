@@ -37,6 +37,25 @@ final class NativeCipher implements AeadCipher {
     }
 
     @Override
+    public void sealTo(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                       ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff) {
+        AeadCipher.checkSealToRanges(aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
+        if (!dst.isDirect()) {
+            throw new IllegalArgumentException("native sealing needs a writable direct buffer");
+        }
+        long s = msgAddress.of(src);
+        long a = aad == src ? s : aadAddress.of(aad);
+        // The destination is the caller's, usually a new view per packet (a Netty ByteBuf's NIO
+        // buffer): looked up every time and never cached, so no reference to it is kept.
+        long d = NativeBackend.addressOf(dst);
+        int rc = NativeSodium.sealTo(handle(key), prefix, counter, a + aadOff, aadLen, s + srcOff, msgLen,
+                d + dstOff);
+        if (rc != 0) {
+            throw new IllegalStateException("libsodium refused to seal (rc " + rc + ")");
+        }
+    }
+
+    @Override
     public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                         ByteBuffer buf, int msgOff, int msgLen) {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);

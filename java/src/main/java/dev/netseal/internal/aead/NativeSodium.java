@@ -28,6 +28,13 @@ final class NativeSodium {
      * Verifies the tag right after the msgLen bytes at msg, then decrypts in place; 0 on success,
      * -1 on a forgery (msg untouched).
      */
+    /**
+     * Encrypts msgLen bytes at msg into out (not overlapping) and writes the tag right after them;
+     * 0 on success.
+     */
+    static native int sealTo(long key, int noncePrefix, long counter, long aad, int aadLen,
+                             long msg, int msgLen, long out);
+
     static native int open(long key, int noncePrefix, long counter, long aad, int aadLen,
                            long msg, int msgLen);
 

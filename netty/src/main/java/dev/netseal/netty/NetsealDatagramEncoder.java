@@ -1,0 +1,109 @@
+package dev.netseal.netty;
+
+import dev.netseal.NetV1;
+import dev.netseal.PacketBuilder;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Seals each {@link OutboundEvents} into a {@link DatagramPacket} whose content is a pooled direct
+ * buffer from the channel's allocator, sealed in place: the events are copied once into a builder
+ * of the message's pool, and encrypted from there straight into the datagram's buffer
+ * ({@link PacketBuilder#sealInto}). The builder goes back to its pool before this returns.
+ *
+ * <p>Events that do not fit one packet (8108 payload bytes, 4 per event for its length, at most
+ * 2027 events) are an {@link EncoderException} that says so, unless the encoder was made with
+ * {@link #splitting()}: then they go out in as many packets as they need, in order, with
+ * consecutive sequence numbers. One event larger than a packet can carry is always refused.
+ *
+ * <p>{@code @Sharable}: it keeps no state, so one instance may serve every channel.
+ */
+@ChannelHandler.Sharable
+public final class NetsealDatagramEncoder extends MessageToMessageEncoder<OutboundEvents> {
+    /** The largest event one packet can carry (its length prefix takes the rest). */
+    public static final int MAX_EVENT_SIZE = NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE;
+
+    private final boolean split;
+
+    /** An encoder that refuses events that do not fit one packet. */
+    public NetsealDatagramEncoder() {
+        this(false);
+    }
+
+    private NetsealDatagramEncoder(boolean split) {
+        super(OutboundEvents.class);
+        this.split = split;
+    }
+
+    /** An encoder that splits events that do not fit one packet into several packets. */
+    public static NetsealDatagramEncoder splitting() {
+        return new NetsealDatagramEncoder(true);
+    }
+
+    @Override
+    protected void encode(ChannelHandlerContext ctx, OutboundEvents msg, List<Object> out) {
+        int n = msg.eventCount();
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            int len = msg.event(i).readableBytes();
+            if (len > MAX_EVENT_SIZE) {
+                throw new EncoderException("event " + i + " has " + len + " bytes; one packet carries at most "
+                        + MAX_EVENT_SIZE);
+            }
+            total += NetV1.EVENT_PREFIX_SIZE + len;
+        }
+        if (!split && (total > NetV1.MAX_PAYLOAD_SIZE || n > NetV1.MAX_EVENTS_PER_PACKET)) {
+            throw new EncoderException(n + " events of " + total + " framed bytes do not fit one packet (at most "
+                    + NetV1.MAX_PAYLOAD_SIZE + " bytes and " + NetV1.MAX_EVENTS_PER_PACKET
+                    + " events): send fewer, or use NetsealDatagramEncoder.splitting()");
+        }
+        long sequence = msg.sequence();
+        int from = 0;
+        do { // at least one packet: no events is an empty data packet
+            int to = from;
+            long payload = 0;
+            while (to < n && to - from < NetV1.MAX_EVENTS_PER_PACKET
+                    && payload + NetV1.EVENT_PREFIX_SIZE + msg.event(to).readableBytes() <= NetV1.MAX_PAYLOAD_SIZE) {
+                payload += NetV1.EVENT_PREFIX_SIZE + msg.event(to).readableBytes();
+                to++;
+            }
+            out.add(new DatagramPacket(seal(ctx, msg, from, to, (int) payload, sequence++), msg.recipient()));
+            from = to;
+        } while (from < n);
+    }
+
+    private static ByteBuf seal(ChannelHandlerContext ctx, OutboundEvents msg, int from, int to, int payload,
+                                long sequence) {
+        int length = NetV1.HEADER_SIZE + payload + NetV1.TAG_SIZE;
+        ByteBuf datagram = ctx.alloc().directBuffer(length, length);
+        boolean done = false;
+        try (PacketBuilder b = msg.session().get()) {
+            b.begin(msg.streamId(), sequence, msg.flags());
+            for (int i = from; i < to; i++) {
+                ByteBuf e = msg.event(i);
+                if (e.nioBufferCount() == 1) {
+                    b.event(e.nioBuffer(e.readerIndex(), e.readableBytes()));
+                } else { // a composite: gathered once
+                    byte[] bytes = new byte[e.readableBytes()];
+                    e.getBytes(e.readerIndex(), bytes);
+                    b.event(bytes);
+                }
+            }
+            ByteBuffer target = datagram.nioBuffer(0, length);
+            b.sealInto(target);
+            datagram.writerIndex(length);
+            done = true;
+            return datagram;
+        } finally {
+            if (!done) {
+                datagram.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package dev.netseal.netty;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netseal.InsecureExplicitNonceCodec;
+import dev.netseal.NetV1;
+import dev.netseal.OpenedPacket;
+import dev.netseal.PacketException.Reason;
+import dev.netseal.PacketReceiver;
+import dev.netseal.SessionTable;
+import dev.netseal.ThreadLocalPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.EncoderException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Each handler alone, in an EmbeddedChannel; every buffer accounted for. */
+@ExtendWith(LeakWatch.class)
+class NetsealCodecTest {
+    static final InetSocketAddress PEER = new InetSocketAddress("127.0.0.1", 40_001);
+    static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 40_002);
+    static final long SESSION = 0x4E77_0000_0000_0001L;
+
+    static {
+        LeakWatch.install();
+    }
+
+    static byte[] key(int n) {
+        byte[] k = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            k[i] = (byte) (n + i * 5);
+        }
+        return k;
+    }
+
+    static ByteBuf text(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void encoderSealsIntoOneDirectDatagramAndReleasesTheEvents() {
+        byte[] k = key(1);
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION);
+             PacketReceiver r = PacketReceiver.create(k, SESSION)) {
+            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramEncoder());
+            ByteBuf a = PooledByteBufAllocator.DEFAULT.directBuffer().writeBytes("alpha".getBytes(StandardCharsets.US_ASCII));
+            ByteBuf b = text("beta");
+            assertTrue(ch.writeOutbound(OutboundEvents.of(PEER, pool, 7, 42, NetV1.FLAG_RELIABLE, a, b)));
+            assertEquals(0, a.refCnt(), "the encoder releases the events it sealed");
+            assertEquals(0, b.refCnt());
+            DatagramPacket d = ch.readOutbound();
+            try {
+                assertEquals(PEER, d.recipient());
+                assertTrue(d.content().isDirect());
+                OpenedPacket p = new OpenedPacket();
+                assertTrue(r.tryOpen(d.content().nioBuffer(), p), p.refusalDetail());
+                assertEquals(42, p.sequence());
+                assertEquals(7, p.streamId());
+                assertEquals("alpha", new String(p.events().get(0), StandardCharsets.US_ASCII));
+                assertEquals("beta", new String(p.events().get(1), StandardCharsets.US_ASCII));
+            } finally {
+                d.release();
+            }
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
+    void eventsThatDoNotFitAreNeverSentTruncated() {
+        byte[] k = key(2);
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION)) {
+            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramEncoder());
+            ByteBuf big = Unpooled.buffer().writeZero(5000);
+            ByteBuf big2 = Unpooled.buffer().writeZero(5000);
+            EncoderException e = assertThrows(EncoderException.class,
+                    () -> ch.writeOutbound(OutboundEvents.of(PEER, pool, 1, 1, 0, big, big2)));
+            assertTrue(e.getMessage().contains("splitting()"), e.getMessage());
+            assertEquals(0, big.refCnt(), "refused events are released too");
+            ByteBuf huge = Unpooled.buffer().writeZero(NetsealDatagramEncoder.MAX_EVENT_SIZE + 1);
+            assertThrows(EncoderException.class, () -> ch.writeOutbound(OutboundEvents.of(PEER, pool, 1, 1, 0, huge)));
+            assertEquals(0, huge.refCnt());
+            assertNull(ch.readOutbound());
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void splittingEncoderNeverLosesNorReordersAnEvent() throws Exception {
+        byte[] k = key(3);
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION);
+             PacketReceiver r = PacketReceiver.create(k, SESSION)) {
+            EmbeddedChannel ch = new EmbeddedChannel(NetsealDatagramEncoder.splitting());
+            List<ByteBuf> events = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) { // more events than one packet holds, and more bytes
+                events.add(text("event-" + i));
+            }
+            events.add(Unpooled.buffer().writeZero(NetsealDatagramEncoder.MAX_EVENT_SIZE));
+            ch.writeOutbound(OutboundEvents.of(PEER, pool, 3, 100, 0, events.toArray(new ByteBuf[0])));
+            List<String> got = new ArrayList<>();
+            long seq = 100;
+            for (DatagramPacket d; (d = ch.readOutbound()) != null; seq++) {
+                try {
+                    dev.netseal.OpenedPacket p = r.open(d.content().nioBuffer());
+                    assertEquals(seq, p.sequence(), "consecutive sequence numbers");
+                    for (byte[] e : p.events()) {
+                        got.add(e.length > 100 ? "big" : new String(e, StandardCharsets.US_ASCII));
+                    }
+                } finally {
+                    d.release();
+                }
+            }
+            assertTrue(seq - 100 >= 3, "split into several packets: " + (seq - 100));
+            assertEquals(3001, got.size());
+            for (int i = 0; i < 3000; i++) {
+                assertEquals("event-" + i, got.get(i));
+            }
+            assertEquals("big", got.get(3000));
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
+    void decoderOpensInPlaceAndPassesSlicesOfTheDatagram() {
+        byte[] k = key(4);
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION);
+             SessionTable table = SessionTable.create()) {
+            table.add(k, SESSION);
+            NetsealDatagramDecoder decoder = new NetsealDatagramDecoder(table);
+            EmbeddedChannel ch = new EmbeddedChannel(decoder);
+            for (boolean direct : new boolean[] {true, false}) {
+                byte[] sealed = sealOne(pool, "hello " + direct, "world");
+                ByteBuf content = direct ? PooledByteBufAllocator.DEFAULT.directBuffer() : Unpooled.buffer();
+                content.writeBytes(sealed);
+                assertTrue(ch.writeInbound(new DatagramPacket(content, LOCAL, PEER)));
+                OpenedDatagram o = ch.readInbound();
+                try {
+                    assertEquals(PEER, o.sender());
+                    assertEquals(SESSION, o.sessionId());
+                    assertEquals(2, o.eventCount());
+                    assertEquals("hello " + direct, o.event(0).toString(StandardCharsets.US_ASCII));
+                    assertEquals("world", o.event(1).toString(StandardCharsets.US_ASCII));
+                    // zero copy: the events are in the datagram's own memory
+                    assertTrue(sameMemory(content, o.event(0)), "event 0 is not in the datagram's buffer");
+                    assertTrue(sameMemory(content, o.event(1)), "event 1 is not in the datagram's buffer");
+                } finally {
+                    o.release();
+                }
+                assertEquals(0, content.refCnt(), "releasing the message releases the datagram");
+            }
+            assertEquals(0, decoder.refusals().total());
+            assertFalse(ch.finish());
+        }
+    }
+
+    static boolean sameMemory(ByteBuf datagram, ByteBuf event) {
+        if (datagram.hasArray()) {
+            return event.hasArray() && event.array() == datagram.array();
+        }
+        if (datagram.hasMemoryAddress() && event.hasMemoryAddress()) {
+            long at = event.memoryAddress();
+            return at >= datagram.memoryAddress() && at < datagram.memoryAddress() + datagram.capacity();
+        }
+        throw new AssertionError("cannot tell where a " + datagram.getClass() + " lives");
+    }
+
+    @Test
+    void refusedDatagramsAreCountedNeverDelivered() {
+        byte[] k = key(5);
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION);
+             SessionTable table = SessionTable.create()) {
+            table.add(k, SESSION);
+            RefusalCounters counters = new RefusalCounters();
+            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramDecoder(table, counters));
+            byte[] good = sealOne(pool, "x");
+            List<ByteBuf> sent = new ArrayList<>();
+            byte[] forged = good.clone();
+            forged[forged.length - 1] ^= 1;
+            byte[] otherSession = sealWith(key(6), SESSION + 1);
+            byte[][] bad = {forged, java.util.Arrays.copyOf(good, 50), otherSession, good, good};
+            for (byte[] packet : bad) {
+                ByteBuf c = Unpooled.wrappedBuffer(packet.clone());
+                sent.add(c);
+                ch.writeInbound(new DatagramPacket(c, LOCAL, PEER));
+            }
+            OpenedDatagram first = ch.readInbound(); // the first copy of good opens
+            first.release();
+            assertNull(ch.readInbound(), "a refused datagram reached the next handler");
+            assertEquals(1, counters.get(Reason.AUTH_FAILED));
+            assertEquals(1, counters.get(Reason.TRUNCATED));
+            assertEquals(1, counters.get(Reason.WRONG_SESSION));
+            assertEquals(1, counters.get(Reason.REPLAYED));
+            assertEquals(4, counters.total());
+            for (ByteBuf c : sent) {
+                assertEquals(0, c.refCnt(), "every datagram released");
+            }
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
+    void handshakesPassThroughForTheApplication() {
+        try (SessionTable table = SessionTable.create()) {
+            RefusalCounters counters = new RefusalCounters();
+            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramDecoder(table, counters));
+            byte[] hs = InsecureExplicitNonceCodec.handshake("noise-ik-msg-1".getBytes(StandardCharsets.US_ASCII));
+            ch.writeInbound(new DatagramPacket(PooledByteBufAllocator.DEFAULT.directBuffer().writeBytes(hs), LOCAL, PEER));
+            HandshakeDatagram h = ch.readInbound();
+            try {
+                assertEquals(PEER, h.sender());
+                assertEquals("noise-ik-msg-1", h.content().toString(StandardCharsets.US_ASCII));
+            } finally {
+                h.release();
+            }
+            byte[] badHs = hs.clone();
+            badHs[24] = 1; // a session id in a handshake
+            ch.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(badHs), LOCAL, PEER));
+            assertNull(ch.readInbound());
+            assertEquals(1, counters.get(Reason.BAD_HANDSHAKE));
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
+    void readOnlyOrCompositeDatagramIsCopiedOnceAndStillOpens() {
+        byte[] k = key(7);
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION);
+             SessionTable table = SessionTable.create()) {
+            table.add(k, SESSION);
+            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramDecoder(table));
+            byte[] one = sealOne(pool, "read-only");
+            ch.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(one).asReadOnly(), LOCAL, PEER));
+            byte[] two = sealOne(pool, "composite");
+            ByteBuf composite = Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(two, 0, 40),
+                    Unpooled.wrappedBuffer(two, 40, two.length - 40));
+            ch.writeInbound(new DatagramPacket(composite, LOCAL, PEER));
+            for (String expected : new String[] {"read-only", "composite"}) {
+                OpenedDatagram o = ch.readInbound();
+                try {
+                    assertEquals(expected, o.event(0).toString(StandardCharsets.US_ASCII));
+                } finally {
+                    o.release();
+                }
+            }
+            assertFalse(ch.finish());
+        }
+    }
+
+    static byte[] sealOne(ThreadLocalPool pool, String... events) {
+        try (dev.netseal.PacketBuilder b = pool.get()) {
+            b.begin(1, 1, 0);
+            for (String e : events) {
+                b.event(e.getBytes(StandardCharsets.US_ASCII));
+            }
+            ByteBuffer v = b.seal();
+            byte[] out = new byte[v.remaining()];
+            v.get(out);
+            return out;
+        }
+    }
+
+    static byte[] sealWith(byte[] key, long session) {
+        return InsecureExplicitNonceCodec.create().sealData(key, session, 1, 1, 1, 0, 0, 0, 0,
+                List.of(new byte[] {1}));
+    }
+
+    @SuppressWarnings("unused")
+    private static String hex(ByteBuf b) {
+        return ByteBufUtil.hexDump(b);
+    }
+}
