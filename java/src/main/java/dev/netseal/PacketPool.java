@@ -37,7 +37,7 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
     /** Takes a builder (a new one when the queue is empty); close it to give it back. */
     public PacketBuilder get() {
         core.checkOpen();
-        PacketBuilder b = core.shared.poll();
+        PacketBuilder b = core.pollShared();
         if (b == null) {
             b = core.newBuilder();
         }

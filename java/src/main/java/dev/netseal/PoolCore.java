@@ -84,11 +84,24 @@ final class PoolCore {
 
     /**
      * Returns a builder to the shared queue unless it holds {@code capacity} already (the queue
-     * itself rounds up to a power of two); a builder that does not fit is dropped. Racing
-     * returners can overshoot by at most one each: the bound is for memory, not for safety.
+     * itself rounds up to a power of two); a builder that does not fit is dropped, one that fits
+     * never is. {@code offer}, not {@code relaxedOffer}: JCTools' relaxed form may fail on a
+     * queue that is not full (a producer slot still being published), and every such failure
+     * lost a builder that the next acquire then had to allocate again. {@code offer} fails only
+     * when the queue is full. Racing returners that all read a size below {@code capacity} can
+     * overshoot it by at most one each when {@code capacity} is not a power of two (the queue's
+     * own bound stops them otherwise): the bound is for memory, not for safety.
      */
     boolean offerShared(PacketBuilder b) {
-        return shared.size() < capacity && shared.relaxedOffer(b);
+        return shared.size() < capacity && shared.offer(b);
+    }
+
+    /**
+     * Takes a builder from the shared queue, or null only when it is empty ({@code poll}, not
+     * {@code relaxedPoll}, which may miss an element being published).
+     */
+    PacketBuilder pollShared() {
+        return shared.poll();
     }
 
     /**

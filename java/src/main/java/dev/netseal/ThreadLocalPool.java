@@ -179,6 +179,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     private PacketBuilder refill(LocalCache cache) {
         core.shared.drain(cache, localCapacity);
         PacketBuilder b = cache.pop();
+        if (b == null) {
+            // drain() polls relaxedly and may come back empty from a queue that is not: one exact
+            // poll before a new builder is made, so contention never grows the pool.
+            b = core.pollShared();
+        }
         return b != null ? b : core.newBuilder();
     }
 
