@@ -30,7 +30,12 @@ import java.util.Objects;
  * never used past its counter limit (2^62) and never after the pool wiped it.
  *
  * <h2>Use</h2>
- * A builder is used by one thread at a time. A sealed packet is a read-only view of the builder's
+ * A builder is used by one thread at a time: {@code begin} (or {@code buildHeartbeat},
+ * {@code buildHandshake}) claims it for the calling thread with one atomic operation until the
+ * packet is sealed (or the builder released), and another thread that begins, writes, seals or
+ * releases meanwhile gets an {@link IllegalStateException} before it touches the buffer: misuse
+ * fails closed. Between packets a builder may move to another thread (a hand-off); a packet is
+ * begun and sealed on one thread. A sealed packet is a read-only view of the builder's
  * buffer, valid until the builder starts another packet or goes back to its pool: write it to a
  * channel straight from there, or copy it. Two forms:
  * <pre>{@code
@@ -40,11 +45,11 @@ import java.util.Objects;
  */
 public final class PacketBuilder implements AutoCloseable {
 
-    private static final VarHandle SEALING;
+    private static final VarHandle CLAIM;
 
     static {
         try {
-            SEALING = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "sealing", KeyEpoch.class);
+            CLAIM = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "claim", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -58,9 +63,18 @@ public final class PacketBuilder implements AutoCloseable {
     private final ByteBuffer buf;
     private final ByteBuffer sealedView;
 
-    /** The epoch a seal is running under, else null; see PoolCore for the protocol. */
-    @SuppressWarnings("unused") // accessed through SEALING
-    private KeyEpoch sealing;
+    /**
+     * Who may touch the buffer now: null (nobody: the next {@code begin} on any thread may claim
+     * it), a {@link Thread} (that thread is writing a packet: it claimed the builder with a CAS
+     * from null in {@code begin}), or a {@link KeyEpoch} (the claiming thread is sealing under
+     * that epoch: what PoolCore's retire waits on). Only a CAS from null claims it, and only the
+     * claiming thread moves it on (Thread to epoch to Thread, then null when the packet is sealed
+     * or the builder released), so a second thread is refused before it writes one byte into a
+     * buffer another thread is writing or sealing: a builder used by two threads at once fails
+     * closed (never a packet whose tag was computed over bytes another thread wrote in clear).
+     */
+    @SuppressWarnings("unused") // accessed through CLAIM
+    private Object claim;
 
     /**
      * The pool this builder goes back to on {@link #close()}: set while it is checked out, and
@@ -96,6 +110,7 @@ public final class PacketBuilder implements AutoCloseable {
         checkedOut();
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
+        claim();
         Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, 0L, streamId, sequence,
                 core.originHash);
         writing = true;
@@ -159,6 +174,7 @@ public final class PacketBuilder implements AutoCloseable {
     /** An empty sealed packet with FLAG_HEARTBEAT; it draws a counter like any other. */
     public ByteBuffer buildHeartbeat() {
         checkedOut();
+        claim();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
         return sealPayload(0, 0);
@@ -168,8 +184,10 @@ public final class PacketBuilder implements AutoCloseable {
     public ByteBuffer buildHandshake(byte[] payload) {
         checkedOut();
         Limits.checkHandshakePayload(payload.length);
+        claim();
         writing = false;
         Wire.writeHandshake(buf, 0, payload);
+        CLAIM.setRelease(this, null); // done writing: publishes the bytes to the next claimer
         return view(HEADER_SIZE + payload.length);
     }
 
@@ -238,13 +256,26 @@ public final class PacketBuilder implements AutoCloseable {
         if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
+        Object c = CLAIM.getAcquire(this);
+        if (c != null) {
+            if (c != Thread.currentThread()) {
+                // Another thread is writing or sealing a packet in it: giving it back now would let
+                // a third thread write into that packet. Refused; the builder stays out.
+                throw inUse();
+            }
+            // A packet begun on this thread and never sealed. Only this thread moves the claim
+            // from itself, so a plain release store frees it.
+            CLAIM.setRelease(this, null);
+        }
         checkedOut = false;
         writing = false;
         channelHash = 0;
     }
 
+    /** The epoch a seal is running under on this builder, or null (see PoolCore). */
     KeyEpoch sealingEpoch() {
-        return (KeyEpoch) SEALING.getAcquire(this);
+        Object c = CLAIM.getAcquire(this);
+        return c instanceof KeyEpoch ? (KeyEpoch) c : null;
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -252,20 +283,16 @@ public final class PacketBuilder implements AutoCloseable {
     private ByteBuffer sealPayload(int payloadLen, int events) {
         buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
         buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
+        // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
+        // thread moves the claim on from here.
+        Thread me = Thread.currentThread();
         KeyEpoch epoch = core.current();
-        if (SEALING.getOpaque(this) != null) {
-            // Two threads sealing on one builder would share this slot and could hide a seal in
-            // flight from a rekey or close; a plain check catches that misuse in all but the
-            // closest races (a CAS would cost every seal an atomic operation).
-            throw new IllegalStateException("builder is being sealed by another thread: a builder belongs"
-                    + " to one thread at a time");
-        }
-        while (true) {
-            try {
+        try {
+            while (true) {
                 // A release store: whatever retire() reads here, later or not, orders after this
                 // thread's earlier "done" store (see PoolCore). The draw's volatile write orders it
                 // before the draw.
-                SEALING.setRelease(this, epoch);
+                CLAIM.setRelease(this, epoch);
                 long counter = epoch.counter.getAndIncrement();
                 if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
                     buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
@@ -275,11 +302,31 @@ public final class PacketBuilder implements AutoCloseable {
                             buf, HEADER_SIZE, payloadLen);
                     return view(Wire.sealedLength(payloadLen));
                 }
-            } finally {
-                SEALING.setRelease(this, null); // publishes "done with the key" to retire()
+                CLAIM.setRelease(this, me); // done with the refused epoch; still this thread's
+                epoch = core.afterRefusedDraw(epoch);
             }
-            epoch = core.afterRefusedDraw(epoch);
+        } finally {
+            // Publishes "done with the key" to retire(), and the sealed bytes to the next claimer.
+            CLAIM.setRelease(this, null);
         }
+    }
+
+    /**
+     * Claims the builder for the calling thread before it writes the buffer: the one atomic
+     * operation per packet. A thread that holds the claim already (a packet begun again) reads
+     * its own value and skips the CAS. The CAS, a volatile read of the previous holder's release
+     * store of null, also orders everything that holder wrote before this thread's writes.
+     */
+    private void claim() {
+        Thread me = Thread.currentThread();
+        if (CLAIM.getOpaque(this) != me && !CLAIM.compareAndSet(this, null, me)) {
+            throw inUse();
+        }
+    }
+
+    private static IllegalStateException inUse() {
+        return new IllegalStateException("builder is in use by another thread (writing or sealing a packet):"
+                + " a builder belongs to one thread at a time, from begin to seal");
     }
 
     private ByteBuffer view(int length) {
@@ -316,6 +363,12 @@ public final class PacketBuilder implements AutoCloseable {
 
     private void requireWriting() {
         checkedOut();
+        // An opaque read: only this thread can have stored its own Thread here (by its CAS), and
+        // nobody else can move it from there, so equality means this thread holds the buffer.
+        Object c = CLAIM.getOpaque(this);
+        if (c != Thread.currentThread()) {
+            throw c == null ? new IllegalStateException("no packet begun: call begin(...) first") : inUse();
+        }
         if (!writing) {
             throw new IllegalStateException("no packet begun: call begin(...) first");
         }

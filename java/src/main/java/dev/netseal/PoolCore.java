@@ -17,10 +17,13 @@ import org.jctools.queues.MpmcArrayQueue;
  * caches never keep a dropped pool reachable.
  *
  * <h2>Why wiping a key never races a seal</h2>
- * A seal does (1) a release write {@code builder.sealing = epoch}, (2) {@code counter.getAndIncrement()},
- * and, only if the counter is below the limit, (3) seals with the key and (4) a release write
- * {@code sealing = null}. Retiring does (a) {@code retired = true} and an atomic jump of the
- * counter to the limit, (b) for every builder, spins until an acquire read of {@code sealing} is
+ * A seal does (1) a release write of {@code epoch} to the builder's claim slot (which holds the
+ * sealing thread until then: see PacketBuilder), (2) {@code counter.getAndIncrement()}, and, only
+ * if the counter is below the limit, (3) seals with the key and (4) a release write of
+ * {@code null} (or of the thread again, after a refused draw) to the slot. Only the thread that
+ * claimed the builder writes the slot while it holds anything but null, so no other thread can
+ * overwrite an epoch there. Retiring does (a) {@code retired = true} and an atomic jump of the
+ * counter to the limit, (b) for every builder, spins until an acquire read of the slot is
  * not this epoch, then (c) destroys the key. The counter's updates are totally ordered. If (2)
  * comes before (a), (2) happens-before (a), so (1) happens-before (b): (b) sees the epoch (or a
  * later value) and waits for (4), which happens-before (c). If (2) comes after (a), it draws a
