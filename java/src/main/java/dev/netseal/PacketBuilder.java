@@ -24,10 +24,12 @@ import java.util.Objects;
  * {@link PacketPool}; {@link #close()} gives it back.
  *
  * <h2>Security guarantees</h2>
- * Every packet sealed by any builder of a pool takes its counter from the one atomic counter of
- * the pool's current key, so no (key, nonce) pair repeats, whatever thread seals. After
- * {@code setKey} the next seal of every builder uses the new key and its fresh counter; a key is
- * never used past its counter limit (2^62) and never after the pool wiped it.
+ * Every packet sealed for a session (the pool's own, or a {@link SealingSession} of the same
+ * pool passed to {@code begin}, {@code build}, {@code buildHeartbeat}), by any builder of the
+ * pool on any thread, takes its counter from the one atomic counter of that session's current
+ * key, so no (key, nonce) pair repeats. After a rekey the next seal of every builder uses the new
+ * key and its fresh counter; a key is never used past its counter limit (2^62) and never after it
+ * was wiped. A builder refuses a session of another pool, and holds no session between packets.
  *
  * <h2>Use</h2>
  * A builder is used by one thread at a time: {@code begin} (or {@code buildHeartbeat},
@@ -86,6 +88,12 @@ public final class PacketBuilder implements AutoCloseable {
     /** The thread cache it was last taken from (ThreadLocalPool's fast release path). */
     ThreadLocalPool.LocalCache home;
 
+    /**
+     * The session the packet being written seals for: set by begin, cleared when the packet is
+     * sealed or the builder released, so that a builder between packets (in a thread cache, the
+     * shared queue) keeps no session alive. Written and read only by the claiming thread.
+     */
+    private SealingSession target;
     private boolean writing;
     private int writePos;
     private int eventCount;
@@ -100,19 +108,38 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- the allocation-free form -------------------------------------------------------------
 
-    /** Starts a data packet; events follow with {@code event(...)}, then {@link #seal()}. */
+    /**
+     * Starts a data packet for the pool's own session (a pool made with a key); events follow
+     * with {@code event(...)}, then {@link #seal()}.
+     */
     public PacketBuilder begin(long streamId, long sequence, int flags) {
-        return begin(streamId, sequence, flags, 0);
+        return begin(core.defaultSession(), streamId, sequence, flags, 0);
     }
 
-    /** Starts a subprotocol packet (subprotocol_id is authenticated). */
+    /** Starts a subprotocol packet (subprotocol_id is authenticated) for the pool's own session. */
     public PacketBuilder begin(long streamId, long sequence, int flags, int subprotocolId) {
+        return begin(core.defaultSession(), streamId, sequence, flags, subprotocolId);
+    }
+
+    /**
+     * Starts a data packet for {@code session} (one of this builder's pool): its key, counter,
+     * session id and origin hash seal it.
+     */
+    public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags) {
+        return begin(session, streamId, sequence, flags, 0);
+    }
+
+    /** Starts a subprotocol packet for {@code session}. */
+    public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags,
+                               int subprotocolId) {
         checkedOut();
+        checkSession(session);
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
         claim();
+        target = session;
         Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, 0L, streamId, sequence,
-                core.originHash);
+                session.originHash);
         writing = true;
         writePos = HEADER_SIZE;
         eventCount = 0;
@@ -150,21 +177,33 @@ public final class PacketBuilder implements AutoCloseable {
     public ByteBuffer seal() {
         requireWriting();
         writing = false;
-        return sealPayload(writePos - HEADER_SIZE, eventCount);
+        return sealPayload(target, writePos - HEADER_SIZE, eventCount);
     }
 
     // ---- the one-call forms -------------------------------------------------------------------
 
     /** Builds and seals a data packet carrying {@code events} (their remaining bytes). */
     public ByteBuffer build(long streamId, long sequence, List<? extends ByteBuffer> events, int flags) {
-        return buildSubprotocol(streamId, sequence, events, flags, 0);
+        return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, 0);
     }
 
     /** Builds and seals a subprotocol packet. */
     public ByteBuffer buildSubprotocol(long streamId, long sequence, List<? extends ByteBuffer> events,
                                        int flags, int subprotocolId) {
+        return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, subprotocolId);
+    }
+
+    /** Builds and seals a data packet for {@code session}. */
+    public ByteBuffer build(SealingSession session, long streamId, long sequence,
+                            List<? extends ByteBuffer> events, int flags) {
+        return buildSubprotocol(session, streamId, sequence, events, flags, 0);
+    }
+
+    /** Builds and seals a subprotocol packet for {@code session}. */
+    public ByteBuffer buildSubprotocol(SealingSession session, long streamId, long sequence,
+                                       List<? extends ByteBuffer> events, int flags, int subprotocolId) {
         Limits.checkFits(events.size(), payloadSize(events));
-        begin(streamId, sequence, flags, subprotocolId);
+        begin(session, streamId, sequence, flags, subprotocolId);
         for (int i = 0, n = events.size(); i < n; i++) {
             event(events.get(i));
         }
@@ -173,11 +212,17 @@ public final class PacketBuilder implements AutoCloseable {
 
     /** An empty sealed packet with FLAG_HEARTBEAT; it draws a counter like any other. */
     public ByteBuffer buildHeartbeat() {
+        return buildHeartbeat(core.defaultSession());
+    }
+
+    /** An empty sealed heartbeat for {@code session}; it draws a counter from its epoch. */
+    public ByteBuffer buildHeartbeat(SealingSession session) {
         checkedOut();
+        checkSession(session);
         claim();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
-        return sealPayload(0, 0);
+        return sealPayload(session, 0, 0);
     }
 
     /** A handshake packet: header then {@code payload} in clear, session id and nonce zero. */
@@ -208,7 +253,7 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- settings -----------------------------------------------------------------------------
 
-    /** The session id the next packet will carry (the pool's current one). */
+    /** The session id the next packet will carry (the pool's own session's current one). */
     public long sessionId() {
         return core.current().sessionId;
     }
@@ -269,6 +314,7 @@ public final class PacketBuilder implements AutoCloseable {
         }
         checkedOut = false;
         writing = false;
+        target = null;
         channelHash = 0;
     }
 
@@ -280,13 +326,13 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- internals ----------------------------------------------------------------------------
 
-    private ByteBuffer sealPayload(int payloadLen, int events) {
+    private ByteBuffer sealPayload(SealingSession session, int payloadLen, int events) {
         buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
         buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
         // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
         // thread moves the claim on from here.
         Thread me = Thread.currentThread();
-        KeyEpoch epoch = core.current();
+        KeyEpoch epoch = session.current();
         try {
             while (true) {
                 // A release store: whatever retire() reads here, later or not, orders after this
@@ -303,9 +349,10 @@ public final class PacketBuilder implements AutoCloseable {
                     return view(Wire.sealedLength(payloadLen));
                 }
                 CLAIM.setRelease(this, me); // done with the refused epoch; still this thread's
-                epoch = core.afterRefusedDraw(epoch);
+                epoch = session.afterRefusedDraw(epoch);
             }
         } finally {
+            target = null; // keeps no session alive between packets
             // Publishes "done with the key" to retire(), and the sealed bytes to the next claimer.
             CLAIM.setRelease(this, null);
         }
@@ -321,6 +368,17 @@ public final class PacketBuilder implements AutoCloseable {
         Thread me = Thread.currentThread();
         if (CLAIM.getOpaque(this) != me && !CLAIM.compareAndSet(this, null, me)) {
             throw inUse();
+        }
+    }
+
+    /**
+     * A session seals only through builders of its own pool: retiring an epoch waits out the
+     * seals of that pool's builders and no others (see PoolCore).
+     */
+    private void checkSession(SealingSession session) {
+        if (Objects.requireNonNull(session, "session").core != core) {
+            throw new IllegalArgumentException("session belongs to another pool: a session seals only"
+                    + " through builders of the pool that made it");
         }
     }
 

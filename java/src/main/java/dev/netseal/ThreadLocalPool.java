@@ -72,12 +72,15 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** That thread's cache (not in the ThreadLocal); written and read only by that thread. */
     private LocalCache firstCache;
 
-    private ThreadLocalPool(AeadBackend backend, int size, byte[] key, long sessionId, long originHash,
-                            int localCapacity) {
+    private ThreadLocalPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
+                            long originHash, int localCapacity) {
         if (localCapacity < 1) {
             throw new IllegalArgumentException("localCapacity must be at least 1, got " + localCapacity);
         }
-        this.core = new PoolCore(backend, size, key, sessionId, originHash);
+        this.core = new PoolCore(backend, size);
+        if (withKey) {
+            core.openDefaultSession(key, sessionId, originHash);
+        }
         this.localCapacity = localCapacity;
         int keep = 2 * localCapacity;
         this.keep = keep;
@@ -100,13 +103,41 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** As {@link #withOrigin}, with {@code localCapacity} builders moved per refill. */
     public static ThreadLocalPool withLocalCapacity(int size, byte[] key, long sessionId, long originHash,
                                                     int localCapacity) {
-        return new ThreadLocalPool(Backends.active(), size, key, sessionId, originHash, localCapacity);
+        return new ThreadLocalPool(Backends.active(), size, true, key, sessionId, originHash, localCapacity);
+    }
+
+    /**
+     * A pool of {@code size} builders with no key of its own, for a server with many peers: each
+     * peer is a {@link SealingSession} from {@link #newSession}, and every session seals through
+     * these builders (and the threads' caches of them).
+     */
+    public static ThreadLocalPool builders(int size) {
+        return builders(size, DEFAULT_LOCAL_CAPACITY);
+    }
+
+    /** As {@link #builders(int)}, with {@code localCapacity} builders moved per refill. */
+    public static ThreadLocalPool builders(int size, int localCapacity) {
+        return new ThreadLocalPool(Backends.active(), size, false, null, 0L, 0L, localCapacity);
+    }
+
+    static ThreadLocalPool buildersOnBackend(AeadBackend backend, int size, int localCapacity) {
+        return new ThreadLocalPool(backend, size, false, null, 0L, 0L, localCapacity);
+    }
+
+    /** A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool. */
+    public SealingSession newSession(byte[] key, long sessionId) {
+        return newSession(key, sessionId, 0L);
+    }
+
+    /** As {@link #newSession(byte[], long)}, stamping {@code originHash} on its data packets. */
+    public SealingSession newSession(byte[] key, long sessionId, long originHash) {
+        return core.newSession(this, key, sessionId, originHash);
     }
 
     /** As {@link #withLocalCapacity}, on an explicit backend (tests run every backend). */
     static ThreadLocalPool onBackend(AeadBackend backend, int size, byte[] key, long sessionId,
                                      long originHash, int localCapacity) {
-        return new ThreadLocalPool(backend, size, key, sessionId, originHash, localCapacity);
+        return new ThreadLocalPool(backend, size, true, key, sessionId, originHash, localCapacity);
     }
 
     /** Takes a builder; give it back with {@link #release} or {@link PacketBuilder#close()}. */
