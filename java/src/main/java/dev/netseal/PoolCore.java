@@ -55,6 +55,8 @@ final class PoolCore {
     /** Guarded by this. */
     private final List<WeakReference<PacketBuilder>> builders = new ArrayList<>();
     private int pruneAt = 64;
+    /** Guarded by this: builders made in all (the prefill included). */
+    private long made;
     /** The open sessions, so that closing the pool closes them (and wipes their keys). */
     private final Set<SealingSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -187,6 +189,7 @@ final class PoolCore {
         }
         PacketBuilder b = new PacketBuilder(this);
         builders.add(new WeakReference<>(b));
+        made++;
         return b;
     }
 
@@ -238,6 +241,11 @@ final class PoolCore {
     /** Test hook: makes the current epoch's next counter {@code next}. */
     void startCounterAt(long next) {
         current().counter.set(next);
+    }
+
+    /** Builders this pool has made in all, its prefill included (tests and benchmarks). */
+    synchronized long buildersMade() {
+        return made;
     }
 
     /** Test hook: the number of builders this pool has made that are still reachable. */

@@ -2,7 +2,9 @@ package dev.netseal;
 
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import org.jctools.queues.MessagePassingQueue;
 
@@ -21,6 +23,13 @@ import org.jctools.queues.MessagePassingQueue;
  * handed to another thread travels by the caller's own hand-off (a queue, an executor), which
  * already orders the writes; the builder then goes into the releasing thread's cache. The shared
  * queue (JCTools' MpmcArrayQueue) is touched only to refill or spill a batch.
+ *
+ * <h2>Virtual threads keep no cache</h2>
+ * A virtual thread (Java 21+, detected at run time: the library compiles for Java 17) takes its
+ * builder from the shared queue and gives it back there: no thread cache, no ThreadLocal entry,
+ * no builder left behind per task. The builders in use are then bounded by the capacity plus the
+ * tasks that hold one at the same moment (the carrier threads, for tasks that do not block while
+ * holding it). Platform threads keep their caches.
  *
  * <h2>Where the caches live, and why a dropped pool is still collected</h2>
  * The first thread that uses the pool keeps its cache in a plain field of the pool (found by
@@ -53,12 +62,38 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     public static final int DEFAULT_LOCAL_CAPACITY = 8;
 
     private static final VarHandle FIRST_OWNER;
+    /**
+     * {@code Thread.isVirtual()} (Java 21+), looked up once: the library compiles for Java 17,
+     * where it does not exist (then every thread is a platform thread). A static final handle,
+     * so the JIT inlines the call.
+     */
+    private static final MethodHandle IS_VIRTUAL;
 
     static {
         try {
             FIRST_OWNER = MethodHandles.lookup().findVarHandle(ThreadLocalPool.class, "firstOwner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
+        }
+        MethodHandle isVirtual;
+        try {
+            isVirtual = MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+                    MethodType.methodType(boolean.class));
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            isVirtual = null; // before Java 21: no virtual threads
+        }
+        IS_VIRTUAL = isVirtual;
+    }
+
+    /** True when {@code t} is a virtual thread (never before Java 21). */
+    static boolean isVirtual(Thread t) {
+        if (IS_VIRTUAL == null) {
+            return false;
+        }
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(t);
+        } catch (Throwable e) {
+            throw new IllegalStateException("Thread.isVirtual failed", e); // it throws nothing
         }
     }
 
@@ -144,6 +179,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     public PacketBuilder acquire() {
         core.checkOpen();
         LocalCache cache = cacheOfThisThread();
+        if (cache == null) {
+            return acquireShared();
+        }
         PacketBuilder b = cache.pop();
         if (b == null) {
             b = refill(cache);
@@ -175,6 +213,10 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         LocalCache cache = builder.home;
         if (cache == null || cache.owner != Thread.currentThread()) {
             cache = cacheOfThisThread(); // released by another thread than took it
+            if (cache == null) {
+                releaseShared(builder);
+                return;
+            }
         }
         if (!cache.push(builder)) {
             spill(cache);
@@ -182,7 +224,13 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         }
     }
 
-    /** The calling thread's cache: the pool's field for the first thread, else the ThreadLocal. */
+    /**
+     * The calling thread's cache: the pool's field for the first thread, else the ThreadLocal;
+     * null for a virtual thread, which keeps no cache at all. A server runs a virtual thread per
+     * task: a cache each would be a builder (8 KB direct) and a ThreadLocal entry per task, made
+     * for one packet and left behind. A virtual thread takes from and gives back to the shared
+     * queue instead, so the builders in use are bounded by the tasks mounted at once.
+     */
     private LocalCache cacheOfThisThread() {
         Thread me = Thread.currentThread();
         // Compares with a field of this pool, which is never written again once set, so other
@@ -191,6 +239,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         if (first == me) {
             return firstCache; // only this thread writes it, once, after winning firstOwner
         }
+        if (isVirtual(me)) {
+            return null; // never the first owner either: its cache would outlive the task
+        }
         if (first == null && FIRST_OWNER.compareAndSet(this, null, me)) { // once per pool
             firstCache = new LocalCache(keep, false);
             return firstCache;
@@ -198,9 +249,30 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         return local.get();
     }
 
+    /** A virtual thread's acquire: the shared queue, else a new builder. */
+    private PacketBuilder acquireShared() {
+        PacketBuilder b = core.pollShared();
+        if (b == null) {
+            b = core.newBuilder();
+        }
+        b.checkOut(this);
+        b.home = null;
+        return b;
+    }
+
+    /** A virtual thread's release: back to the shared queue (dropped only when that is full). */
+    private void releaseShared(PacketBuilder builder) {
+        builder.owner = null; // the core holds the shared queue: no path to the pool from there
+        builder.home = null;
+        core.offerShared(builder);
+    }
+
     /** Empties the calling thread's cache, stale slots included (after close). */
     private void dropCacheOfThisThread() {
         LocalCache cache = cacheOfThisThread();
+        if (cache == null) {
+            return; // a virtual thread has none
+        }
         cache.clear();
         if (cache.heldByThreadLocal) {
             local.remove();
