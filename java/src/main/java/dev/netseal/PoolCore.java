@@ -57,6 +57,12 @@ final class PoolCore {
     private int pruneAt = 64;
     /** Guarded by this: builders made in all (the prefill included). */
     private long made;
+    /**
+     * Guarded by this: every thread cache of a ThreadLocalPool on this core, weakly (a thread's
+     * map holds its cache; the core must not), so that close() empties them even in threads that
+     * never touch the pool again: a closed pool's builders are not pinned by live threads.
+     */
+    private final List<WeakReference<ThreadLocalPool.LocalCache>> caches = new ArrayList<>();
     /** The open sessions, so that closing the pool closes them (and wipes their keys). */
     private final Set<SealingSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -88,6 +94,15 @@ final class PoolCore {
                     + " default session; seal through a SealingSession from newSession(key, sessionId)");
         }
         return s;
+    }
+
+    /** Remembers a new thread cache (once per thread and pool: not on a warm path). */
+    synchronized ThreadLocalPool.LocalCache registerCache(ThreadLocalPool.LocalCache cache) {
+        if (caches.size() >= 64 && caches.size() % 64 == 0) {
+            caches.removeIf(ref -> ref.get() == null);
+        }
+        caches.add(new WeakReference<>(cache));
+        return cache;
     }
 
     /** Adds an open session; false when the pool is closed (the caller then wipes its key). */
@@ -214,6 +229,17 @@ final class PoolCore {
             s.close();
         }
         shared.clear();
+        List<WeakReference<ThreadLocalPool.LocalCache>> toClear;
+        synchronized (this) {
+            toClear = new ArrayList<>(caches);
+            caches.clear();
+        }
+        for (WeakReference<ThreadLocalPool.LocalCache> ref : toClear) {
+            ThreadLocalPool.LocalCache cache = ref.get();
+            if (cache != null) {
+                cache.clearFromClose();
+            }
+        }
     }
 
     /**

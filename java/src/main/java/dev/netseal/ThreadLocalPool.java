@@ -120,7 +120,8 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         int keep = 2 * localCapacity;
         this.keep = keep;
         // The initial value must not capture this pool: see the class comment.
-        this.local = ThreadLocal.withInitial(() -> new LocalCache(keep, true));
+        PoolCore c = core;
+        this.local = ThreadLocal.withInitial(() -> c.registerCache(new LocalCache(keep, true)));
         core.prefill();
         core.closeWhenUnreachable(this);
     }
@@ -243,7 +244,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             return null; // never the first owner either: its cache would outlive the task
         }
         if (first == null && FIRST_OWNER.compareAndSet(this, null, me)) { // once per pool
-            firstCache = new LocalCache(keep, false);
+            firstCache = core.registerCache(new LocalCache(keep, false));
             return firstCache;
         }
         return local.get();
@@ -333,9 +334,10 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     }
 
     /**
-     * Refuses new work and wipes the key once in-flight seals are done. Idempotent. The calling
-     * thread's cache is emptied now, another thread's when it next releases a builder here; all
-     * of them go with the pool.
+     * Refuses new work, closes every session of this pool and wipes their keys once the seals in
+     * flight are done. Idempotent. Every thread's cache is emptied now, so live threads that never
+     * touch the pool again keep none of its builders (a release racing the close may keep the one
+     * builder it was releasing, until that thread next releases here).
      */
     @Override
     public void close() {
@@ -393,6 +395,18 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         void clear() {
             java.util.Arrays.fill(items, null);
             count = 0;
+        }
+
+        /**
+         * Empties the cache from the thread closing the pool, while the owner thread may be
+         * running: plain writes racing the owner's plain ones. That is safe because the pool is
+         * closed first: the owner's next acquire is refused, and its next release drops its cache
+         * (or meets a null slot, which sends it to the closed shared queue and a refusal). A
+         * release already past its closed check may still put one builder back in a slot this
+         * clears, so a thread keeps at most the builders it was releasing at that moment.
+         */
+        void clearFromClose() {
+            clear();
         }
 
         @Override
