@@ -37,29 +37,29 @@ JNIEXPORT jlong JNICALL NS_FN(keyCreate)(JNIEnv *env, jclass cls,
                                          jbyteArray key)
 {
     unsigned char *k;
+    jbyte *src;
 
     (void)cls;
     if (key == NULL ||
         (*env)->GetArrayLength(env, key) != (jsize)NETSEAL_KEY_BYTES)
         return 0;
-    k = netseal_key_alloc();
-    if (k == NULL)
+    /*
+     * Copied straight from the Java array into the key slot, so no other
+     * copy needs wiping; no JNI call is made while the array is held.
+     */
+    src = (*env)->GetPrimitiveArrayCritical(env, key, NULL);
+    if (src == NULL)
         return 0;
-    /* Copy straight into guarded memory so no other copy needs wiping. */
-    (*env)->GetByteArrayRegion(env, key, 0, (jsize)NETSEAL_KEY_BYTES,
-                               (jbyte *)k);
-    if ((*env)->ExceptionCheck(env) || netseal_key_lock(k) != 0) {
-        netseal_key_free(k);
-        return 0;
-    }
+    k = netseal_key_create((const unsigned char *)src);
+    (*env)->ReleasePrimitiveArrayCritical(env, key, src, JNI_ABORT);
     return (jlong)(uintptr_t)k;
 }
 
-JNIEXPORT void JNICALL NS_FN(keyFree)(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL NS_FN(keyFree)(JNIEnv *env, jclass cls, jlong handle)
 {
     (void)env;
     (void)cls;
-    netseal_key_free(NS_PTR(handle));
+    return netseal_key_free(NS_PTR(handle));
 }
 
 /*
@@ -122,4 +122,26 @@ JNIEXPORT jint JNICALL NS_FN(keyCount)(JNIEnv *env, jclass cls)
     (void)env;
     (void)cls;
     return (jint)netseal_key_count();
+}
+
+JNIEXPORT jlong JNICALL NS_FN(keySlabs)(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)netseal_key_slabs();
+}
+
+JNIEXPORT jlong JNICALL NS_FN(keyUnlockedSlabs)(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)netseal_key_unlocked_slabs();
+}
+
+JNIEXPORT jlong JNICALL NS_FN(keySetMaxSlabs)(JNIEnv *env, jclass cls,
+                                              jlong maxSlabs)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)netseal_key_set_max_slabs((long)maxSlabs);
 }

@@ -142,15 +142,19 @@ int main(int argc, char **argv)
     }
 
     /* Key in guarded memory, as in the JNI library, for a like-for-like load. */
-    key = netseal_key_alloc();
+    {
+        unsigned char raw[NETSEAL_KEY_BYTES];
+
+        randombytes_buf(raw, sizeof raw);
+        key = netseal_key_create(raw);
+        sodium_memzero(raw, sizeof raw);
+    }
     b.msg = malloc(size > 0 ? (size_t)size : 1);
     results = malloc((size_t)iterations * sizeof *results);
     if (key == NULL || b.msg == NULL || results == NULL) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    randombytes_buf(key, NETSEAL_KEY_BYTES);
-    netseal_key_lock(key);
     randombytes_buf(b.aad, sizeof b.aad);
     randombytes_buf(b.msg, (size_t)size);
     b.key = key;

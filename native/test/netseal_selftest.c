@@ -134,18 +134,47 @@ static void test_empty(const unsigned char *key)
 
 static void test_key_count(void)
 {
+    static const unsigned char raw[NETSEAL_KEY_BYTES] = {1, 2, 3};
     long before = netseal_key_count();
-    unsigned char *a = netseal_key_alloc();
-    unsigned char *b = netseal_key_alloc();
+    unsigned char *a = netseal_key_create(raw);
+    unsigned char *b = netseal_key_create(raw);
 
-    CHECK(a != NULL && b != NULL);
+    CHECK(a != NULL && b != NULL && a != b);
+    CHECK(memcmp(a, raw, sizeof raw) == 0);
     CHECK(netseal_key_count() == before + 2);
-    netseal_key_free(a);
+    CHECK(netseal_key_free(a) == 0);
     CHECK(netseal_key_count() == before + 1);
-    netseal_key_free(NULL);
+    CHECK(netseal_key_free(a) == -1); /* a double free is refused */
+    CHECK(netseal_key_free(a + 1) == -1); /* so is a pointer into a slot */
+    CHECK(netseal_key_free(NULL) == 0);
     CHECK(netseal_key_count() == before + 1);
-    netseal_key_free(b);
+    CHECK(netseal_key_free(b) == 0);
     CHECK(netseal_key_count() == before);
+}
+
+/* Fills a capped key memory until refusal, frees it, and allocates again. */
+static void test_key_slabs(void)
+{
+    static unsigned char *keys[2 * NETSEAL_KEYS_PER_SLAB + 1];
+    unsigned char raw[NETSEAL_KEY_BYTES] = {9};
+    long before = netseal_key_count();
+    long slabs = netseal_key_slabs();
+    long previous = netseal_key_set_max_slabs(slabs + 1);
+    long n = 0;
+
+    while (n < (long)(sizeof keys / sizeof keys[0]) &&
+           (keys[n] = netseal_key_create(raw)) != NULL)
+        n++;
+    CHECK(n < (long)(sizeof keys / sizeof keys[0])); /* refused at the cap */
+    CHECK(n >= NETSEAL_KEYS_PER_SLAB);
+    CHECK(netseal_key_slabs() == slabs + 1);
+    for (long i = 0; i < n; i++)
+        CHECK(netseal_key_free(keys[i]) == 0);
+    CHECK(netseal_key_count() == before);
+    keys[0] = netseal_key_create(raw);
+    CHECK(keys[0] != NULL);
+    CHECK(netseal_key_free(keys[0]) == 0);
+    netseal_key_set_max_slabs(previous);
 }
 
 int main(void)
@@ -158,20 +187,25 @@ int main(void)
     }
     CHECK(netseal_init() == 0); /* idempotent */
 
-    key = netseal_key_alloc();
+    {
+        unsigned char raw[NETSEAL_KEY_BYTES];
+
+        for (unsigned i = 0; i < NETSEAL_KEY_BYTES; i++)
+            raw[i] = (unsigned char)(0x80 + i);
+        key = netseal_key_create(raw);
+        sodium_memzero(raw, sizeof raw);
+    }
     if (key == NULL) {
-        fprintf(stderr, "FAIL: netseal_key_alloc\n");
+        fprintf(stderr, "FAIL: netseal_key_create\n");
         return 1;
     }
-    for (unsigned i = 0; i < NETSEAL_KEY_BYTES; i++)
-        key[i] = (unsigned char)(0x80 + i);
-    CHECK(netseal_key_lock(key) == 0);
     CHECK(netseal_key_count() == 1);
 
     test_nonce_layout();
     test_rfc_vector(key);
     test_empty(key);
     test_key_count();
+    test_key_slabs();
 
     netseal_key_free(key);
     CHECK(netseal_key_count() == 0);

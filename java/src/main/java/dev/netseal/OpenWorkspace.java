@@ -6,7 +6,7 @@ import static dev.netseal.NetV1.MAX_PACKET_SIZE;
 import dev.netseal.internal.VirtualThreads;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadCipher;
-import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
  * What one open borrows for the length of one call: a cipher and a buffer the cipher works in (the
@@ -26,7 +26,7 @@ final class OpenWorkspace {
 
     private static final ThreadLocal<OpenWorkspace[]> PLATFORM =
             ThreadLocal.withInitial(() -> new OpenWorkspace[2]);
-    private static final MpmcArrayQueue<OpenWorkspace> SHARED = new MpmcArrayQueue<>(SHARED_LIMIT);
+    private static final MpmcAtomicArrayQueue<OpenWorkspace> SHARED = new MpmcAtomicArrayQueue<>(SHARED_LIMIT);
 
     /** Offset of the associated data in {@link #buffer}. */
     static final int AAD_OFFSET = MAX_PACKET_SIZE;
@@ -47,7 +47,7 @@ final class OpenWorkspace {
     /** A workspace for {@code backend}; give it back with {@link #release()}. */
     static OpenWorkspace acquire(AeadBackend backend) {
         if (VirtualThreads.current()) {
-            OpenWorkspace ws = SHARED.relaxedPoll();
+            OpenWorkspace ws = SHARED.poll();
             // A workspace of another backend instance goes back to the collector, not the queue:
             // a process has one backend of each kind, so this happens in tests only.
             return ws != null && ws.backend == backend ? ws : new OpenWorkspace(backend, true);
@@ -65,7 +65,7 @@ final class OpenWorkspace {
     /** Ends a borrow: a virtual thread's workspace goes back to the shared queue if it has room. */
     void release() {
         if (shared) {
-            SHARED.relaxedOffer(this); // full (or a spurious failure): dropped, another is made later
+            SHARED.offer(this); // full: dropped, another is made later
         }
     }
 }

@@ -24,13 +24,20 @@ import java.util.Objects;
  * {@link PacketPool}; {@link #close()} gives it back.
  *
  * <h2>Security guarantees</h2>
- * Every packet sealed by any builder of a pool takes its counter from the one atomic counter of
- * the pool's current key, so no (key, nonce) pair repeats, whatever thread seals. After
- * {@code setKey} the next seal of every builder uses the new key and its fresh counter; a key is
- * never used past its counter limit (2^62) and never after the pool wiped it.
+ * Every packet sealed for a session (the pool's own, or a {@link SealingSession} of the same
+ * pool passed to {@code begin}, {@code build}, {@code buildHeartbeat}), by any builder of the
+ * pool on any thread, takes its counter from the one atomic counter of that session's current
+ * key, so no (key, nonce) pair repeats. After a rekey the next seal of every builder uses the new
+ * key and its fresh counter; a key is never used past its counter limit (2^62) and never after it
+ * was wiped. A builder refuses a session of another pool, and holds no session between packets.
  *
  * <h2>Use</h2>
- * A builder is used by one thread at a time. A sealed packet is a read-only view of the builder's
+ * A builder is used by one thread at a time: {@code begin} (or {@code buildHeartbeat},
+ * {@code buildHandshake}) claims it for the calling thread with one atomic operation until the
+ * packet is sealed (or the builder released), and another thread that begins, writes, seals or
+ * releases meanwhile gets an {@link IllegalStateException} before it touches the buffer: misuse
+ * fails closed. Between packets a builder may move to another thread (a hand-off); a packet is
+ * begun and sealed on one thread. A sealed packet is a read-only view of the builder's
  * buffer, valid until the builder starts another packet or goes back to its pool: write it to a
  * channel straight from there, or copy it. Two forms:
  * <pre>{@code
@@ -40,11 +47,11 @@ import java.util.Objects;
  */
 public final class PacketBuilder implements AutoCloseable {
 
-    private static final VarHandle SEALING;
+    private static final VarHandle CLAIM;
 
     static {
         try {
-            SEALING = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "sealing", KeyEpoch.class);
+            CLAIM = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "claim", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -55,9 +62,18 @@ public final class PacketBuilder implements AutoCloseable {
     private final ByteBuffer buf;
     private final ByteBuffer sealedView;
 
-    /** The epoch a seal is running under, else null; see PoolCore for the protocol. */
-    @SuppressWarnings("unused") // accessed through SEALING
-    private KeyEpoch sealing;
+    /**
+     * Who may touch the buffer now: null (nobody: the next {@code begin} on any thread may claim
+     * it), a {@link Thread} (that thread is writing a packet: it claimed the builder with a CAS
+     * from null in {@code begin}), or a {@link KeyEpoch} (the claiming thread is sealing under
+     * that epoch: what PoolCore's retire waits on). Only a CAS from null claims it, and only the
+     * claiming thread moves it on (Thread to epoch to Thread, then null when the packet is sealed
+     * or the builder released), so a second thread is refused before it writes one byte into a
+     * buffer another thread is writing or sealing: a builder used by two threads at once fails
+     * closed (never a packet whose tag was computed over bytes another thread wrote in clear).
+     */
+    @SuppressWarnings("unused") // accessed through CLAIM
+    private Object claim;
 
     /**
      * The pool this builder goes back to on {@link #close()}: set while it is checked out, and
@@ -69,6 +85,12 @@ public final class PacketBuilder implements AutoCloseable {
     /** The thread cache it was last taken from (ThreadLocalPool's fast release path). */
     ThreadLocalPool.LocalCache home;
 
+    /**
+     * The session the packet being written seals for: set by begin, cleared when the packet is
+     * sealed or the builder released, so that a builder between packets (in a thread cache, the
+     * shared queue) keeps no session alive. Written and read only by the claiming thread.
+     */
+    private SealingSession target;
     private boolean writing;
     private int writePos;
     private int eventCount;
@@ -83,18 +105,38 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- the allocation-free form -------------------------------------------------------------
 
-    /** Starts a data packet; events follow with {@code event(...)}, then {@link #seal()}. */
+    /**
+     * Starts a data packet for the pool's own session (a pool made with a key); events follow
+     * with {@code event(...)}, then {@link #seal()}.
+     */
     public PacketBuilder begin(long streamId, long sequence, int flags) {
-        return begin(streamId, sequence, flags, 0);
+        return begin(core.defaultSession(), streamId, sequence, flags, 0);
     }
 
-    /** Starts a subprotocol packet (subprotocol_id is authenticated). */
+    /** Starts a subprotocol packet (subprotocol_id is authenticated) for the pool's own session. */
     public PacketBuilder begin(long streamId, long sequence, int flags, int subprotocolId) {
+        return begin(core.defaultSession(), streamId, sequence, flags, subprotocolId);
+    }
+
+    /**
+     * Starts a data packet for {@code session} (one of this builder's pool): its key, counter,
+     * session id and origin hash seal it.
+     */
+    public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags) {
+        return begin(session, streamId, sequence, flags, 0);
+    }
+
+    /** Starts a subprotocol packet for {@code session}. */
+    public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags,
+                               int subprotocolId) {
         checkedOut();
+        checkSession(session);
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
+        claim();
+        target = session;
         Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, 0L, streamId, sequence,
-                core.originHash);
+                session.originHash);
         writing = true;
         writePos = HEADER_SIZE;
         eventCount = 0;
@@ -132,7 +174,7 @@ public final class PacketBuilder implements AutoCloseable {
     public ByteBuffer seal() {
         requireWriting();
         writing = false;
-        return sealPayload(writePos - HEADER_SIZE, eventCount, null, 0);
+        return sealPayload(target, writePos - HEADER_SIZE, eventCount, null, 0);
     }
 
     /**
@@ -165,10 +207,10 @@ public final class PacketBuilder implements AutoCloseable {
         writing = false;
         int at = dst.position();
         if (cipher.worksIn(dst) && dst != buf) {
-            sealPayload(payloadLen, eventCount, dst, at);
+            sealPayload(target, payloadLen, eventCount, dst, at);
             dst.position(at + length);
         } else {
-            dst.put(sealPayload(payloadLen, eventCount, null, 0));
+            dst.put(sealPayload(target, payloadLen, eventCount, null, 0));
         }
         return length;
     }
@@ -183,14 +225,26 @@ public final class PacketBuilder implements AutoCloseable {
 
     /** Builds and seals a data packet carrying {@code events} (their remaining bytes). */
     public ByteBuffer build(long streamId, long sequence, List<? extends ByteBuffer> events, int flags) {
-        return buildSubprotocol(streamId, sequence, events, flags, 0);
+        return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, 0);
     }
 
     /** Builds and seals a subprotocol packet. */
     public ByteBuffer buildSubprotocol(long streamId, long sequence, List<? extends ByteBuffer> events,
                                        int flags, int subprotocolId) {
+        return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, subprotocolId);
+    }
+
+    /** Builds and seals a data packet for {@code session}. */
+    public ByteBuffer build(SealingSession session, long streamId, long sequence,
+                            List<? extends ByteBuffer> events, int flags) {
+        return buildSubprotocol(session, streamId, sequence, events, flags, 0);
+    }
+
+    /** Builds and seals a subprotocol packet for {@code session}. */
+    public ByteBuffer buildSubprotocol(SealingSession session, long streamId, long sequence,
+                                       List<? extends ByteBuffer> events, int flags, int subprotocolId) {
         Limits.checkFits(events.size(), payloadSize(events));
-        begin(streamId, sequence, flags, subprotocolId);
+        begin(session, streamId, sequence, flags, subprotocolId);
         for (int i = 0, n = events.size(); i < n; i++) {
             event(events.get(i));
         }
@@ -199,18 +253,27 @@ public final class PacketBuilder implements AutoCloseable {
 
     /** An empty sealed packet with FLAG_HEARTBEAT; it draws a counter like any other. */
     public ByteBuffer buildHeartbeat() {
+        return buildHeartbeat(core.defaultSession());
+    }
+
+    /** An empty sealed heartbeat for {@code session}; it draws a counter from its epoch. */
+    public ByteBuffer buildHeartbeat(SealingSession session) {
         checkedOut();
+        checkSession(session);
+        claim();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
-        return sealPayload(0, 0, null, 0);
+        return sealPayload(session, 0, 0, null, 0);
     }
 
     /** A handshake packet: header then {@code payload} in clear, session id and nonce zero. */
     public ByteBuffer buildHandshake(byte[] payload) {
         checkedOut();
         Limits.checkHandshakePayload(payload.length);
+        claim();
         writing = false;
         Wire.writeHandshake(buf, 0, payload);
+        CLAIM.setRelease(this, null); // done writing: publishes the bytes to the next claimer
         return view(HEADER_SIZE + payload.length);
     }
 
@@ -231,7 +294,7 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- settings -----------------------------------------------------------------------------
 
-    /** The session id the next packet will carry (the pool's current one). */
+    /** The session id the next packet will carry (the pool's own session's current one). */
     public long sessionId() {
         return core.current().sessionId;
     }
@@ -279,38 +342,50 @@ public final class PacketBuilder implements AutoCloseable {
         if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
+        Object c = CLAIM.getAcquire(this);
+        if (c != null) {
+            if (c != Thread.currentThread()) {
+                // Another thread is writing or sealing a packet in it: giving it back now would let
+                // a third thread write into that packet. Refused; the builder stays out.
+                throw inUse();
+            }
+            // A packet begun on this thread and never sealed. Only this thread moves the claim
+            // from itself, so a plain release store frees it.
+            CLAIM.setRelease(this, null);
+        }
         checkedOut = false;
         writing = false;
+        target = null;
         channelHash = 0;
     }
 
+    /** The epoch a seal is running under on this builder, or null (see PoolCore). */
     KeyEpoch sealingEpoch() {
-        return (KeyEpoch) SEALING.getAcquire(this);
+        Object c = CLAIM.getAcquire(this);
+        return c instanceof KeyEpoch ? (KeyEpoch) c : null;
     }
 
     // ---- internals ----------------------------------------------------------------------------
 
     /**
-     * Seals the payload: in place when {@code dst} is null (returns the view), else from this
-     * builder into {@code dst} at {@code dstOff} (returns null), which the caller checked.
+     * Seals the payload for {@code session}: in place when {@code dst} is null (returns the view),
+     * else from this builder into {@code dst} at {@code dstOff} (returns null), which the caller
+     * checked.
      */
-    private ByteBuffer sealPayload(int payloadLen, int events, ByteBuffer dst, int dstOff) {
+    private ByteBuffer sealPayload(SealingSession session, int payloadLen, int events, ByteBuffer dst,
+                                   int dstOff) {
         buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
         buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
-        KeyEpoch epoch = core.current();
-        if (SEALING.getOpaque(this) != null) {
-            // Two threads sealing on one builder would share this slot and could hide a seal in
-            // flight from a rekey or close; a plain check catches that misuse in all but the
-            // closest races (a CAS would cost every seal an atomic operation).
-            throw new IllegalStateException("builder is being sealed by another thread: a builder belongs"
-                    + " to one thread at a time");
-        }
-        while (true) {
-            try {
+        // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
+        // thread moves the claim on from here.
+        Thread me = Thread.currentThread();
+        KeyEpoch epoch = session.current();
+        try {
+            while (true) {
                 // A release store: whatever retire() reads here, later or not, orders after this
                 // thread's earlier "done" store (see PoolCore). The draw's volatile write orders it
                 // before the draw.
-                SEALING.setRelease(this, epoch);
+                CLAIM.setRelease(this, epoch);
                 long counter = epoch.counter.getAndIncrement();
                 if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
                     buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
@@ -329,11 +404,43 @@ public final class PacketBuilder implements AutoCloseable {
                     dst.put(dstOff, buf, 0, HEADER_SIZE);
                     return null;
                 }
-            } finally {
-                SEALING.setRelease(this, null); // publishes "done with the key" to retire()
+                CLAIM.setRelease(this, me); // done with the refused epoch; still this thread's
+                epoch = session.afterRefusedDraw(epoch);
             }
-            epoch = core.afterRefusedDraw(epoch);
+        } finally {
+            target = null; // keeps no session alive between packets
+            // Publishes "done with the key" to retire(), and the sealed bytes to the next claimer.
+            CLAIM.setRelease(this, null);
         }
+    }
+
+    /**
+     * Claims the builder for the calling thread before it writes the buffer: the one atomic
+     * operation per packet. A thread that holds the claim already (a packet begun again) reads
+     * its own value and skips the CAS. The CAS, a volatile read of the previous holder's release
+     * store of null, also orders everything that holder wrote before this thread's writes.
+     */
+    private void claim() {
+        Thread me = Thread.currentThread();
+        if (CLAIM.getOpaque(this) != me && !CLAIM.compareAndSet(this, null, me)) {
+            throw inUse();
+        }
+    }
+
+    /**
+     * A session seals only through builders of its own pool: retiring an epoch waits out the
+     * seals of that pool's builders and no others (see PoolCore).
+     */
+    private void checkSession(SealingSession session) {
+        if (Objects.requireNonNull(session, "session").core != core) {
+            throw new IllegalArgumentException("session belongs to another pool: a session seals only"
+                    + " through builders of the pool that made it");
+        }
+    }
+
+    private static IllegalStateException inUse() {
+        return new IllegalStateException("builder is in use by another thread (writing or sealing a packet):"
+                + " a builder belongs to one thread at a time, from begin to seal");
     }
 
     private ByteBuffer view(int length) {
@@ -370,6 +477,12 @@ public final class PacketBuilder implements AutoCloseable {
 
     private void requireWriting() {
         checkedOut();
+        // An opaque read: only this thread can have stored its own Thread here (by its CAS), and
+        // nobody else can move it from there, so equality means this thread holds the buffer.
+        Object c = CLAIM.getOpaque(this);
+        if (c != Thread.currentThread()) {
+            throw c == null ? new IllegalStateException("no packet begun: call begin(...) first") : inUse();
+        }
         if (!writing) {
             throw new IllegalStateException("no packet begun: call begin(...) first");
         }

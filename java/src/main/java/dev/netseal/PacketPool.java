@@ -14,10 +14,37 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
 
     private final PoolCore core;
 
-    private PacketPool(AeadBackend backend, int size, byte[] key, long sessionId, long originHash) {
-        this.core = new PoolCore(backend, size, key, sessionId, originHash);
+    private PacketPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
+                       long originHash) {
+        this.core = new PoolCore(backend, size);
+        if (withKey) {
+            core.openDefaultSession(key, sessionId, originHash);
+        }
         core.prefill();
         core.closeWhenUnreachable(this); // a dropped pool wipes its key
+    }
+
+    /**
+     * A pool of {@code size} builders with no key of its own, for a server with many peers: each
+     * peer is a {@link SealingSession} from {@link #newSession}, and every session seals through
+     * these builders.
+     */
+    public static PacketPool builders(int size) {
+        return new PacketPool(Backends.active(), size, false, null, 0L, 0L);
+    }
+
+    static PacketPool buildersOnBackend(AeadBackend backend, int size) {
+        return new PacketPool(backend, size, false, null, 0L, 0L);
+    }
+
+    /** A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool. */
+    public SealingSession newSession(byte[] key, long sessionId) {
+        return newSession(key, sessionId, 0L);
+    }
+
+    /** As {@link #newSession(byte[], long)}, stamping {@code originHash} on its data packets. */
+    public SealingSession newSession(byte[] key, long sessionId, long originHash) {
+        return core.newSession(this, key, sessionId, originHash);
     }
 
     /** A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}. */
@@ -27,17 +54,17 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
 
     /** As {@link #create}, stamping {@code originHash} on every data packet. */
     public static PacketPool withOrigin(int size, byte[] key, long sessionId, long originHash) {
-        return new PacketPool(Backends.active(), size, key, sessionId, originHash);
+        return new PacketPool(Backends.active(), size, true, key, sessionId, originHash);
     }
 
     static PacketPool onBackend(AeadBackend backend, int size, byte[] key, long sessionId, long originHash) {
-        return new PacketPool(backend, size, key, sessionId, originHash);
+        return new PacketPool(backend, size, true, key, sessionId, originHash);
     }
 
     /** Takes a builder (a new one when the queue is empty); close it to give it back. */
     public PacketBuilder get() {
         core.checkOpen();
-        PacketBuilder b = core.shared.poll();
+        PacketBuilder b = core.pollShared();
         if (b == null) {
             b = core.newBuilder();
         }
@@ -77,7 +104,10 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
         core.setKey(key, sessionId);
     }
 
-    /** Refuses new work and wipes the key once in-flight seals are done. Idempotent. */
+    /**
+     * Refuses new work, closes every session of this pool and wipes their keys once the seals in
+     * flight are done. Idempotent.
+     */
     @Override
     public void close() {
         core.close();

@@ -6,55 +6,121 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
- * What both pools share: the backend, the current key epoch, the bounded shared queue of idle
- * builders and every builder ever made (weakly), so that rekey and close can wait out in-flight
- * seals before they wipe a key.
+ * What both pools share: the backend, the bounded shared queue of idle builders, every builder
+ * ever made (weakly), so that a rekey or close can wait out in-flight seals before it wipes a key,
+ * and the open {@link SealingSession}s (each with its key epoch), which any builder of the pool
+ * seals for.
  *
  * <p>It holds no reference to the pool facade or its ThreadLocal, so builders parked in thread
- * caches never keep a dropped pool reachable.
+ * caches never keep a dropped pool reachable (only sessions opened with {@code newSession} hold
+ * the facade, on purpose: a pool with open sessions stays alive).
  *
  * <h2>Why wiping a key never races a seal</h2>
- * A seal does (1) a release write {@code builder.sealing = epoch}, (2) {@code counter.getAndIncrement()},
- * and, only if the counter is below the limit, (3) seals with the key and (4) a release write
- * {@code sealing = null}. Retiring does (a) {@code retired = true} and an atomic jump of the
- * counter to the limit, (b) for every builder, spins until an acquire read of {@code sealing} is
+ * A seal does (1) a release write of {@code epoch} to the builder's claim slot (which holds the
+ * sealing thread until then: see PacketBuilder), (2) {@code counter.getAndIncrement()}, and, only
+ * if the counter is below the limit, (3) seals with the key and (4) a release write of
+ * {@code null} (or of the thread again, after a refused draw) to the slot. Only the thread that
+ * claimed the builder writes the slot while it holds anything but null, so no other thread can
+ * overwrite an epoch there. Retiring does (a) {@code retired = true} and an atomic jump of the
+ * counter to the limit, (b) for every builder, spins until an acquire read of the slot is
  * not this epoch, then (c) destroys the key. The counter's updates are totally ordered. If (2)
  * comes before (a), (2) happens-before (a), so (1) happens-before (b): (b) sees the epoch (or a
  * later value) and waits for (4), which happens-before (c). If (2) comes after (a), it draws a
  * refused counter and never touches the key. If (b) reads a later (1) of another epoch instead,
  * that write is a release store after (4) in the same thread, so (4) still happens-before (c). A
  * builder made after (a) registers under the same lock, so its first draw comes after (a) too.
+ *
+ * <p>Builders are shared by sessions, and the argument is per epoch: whichever session's epoch is
+ * retired, (b) reads the slot of every builder of the pool, and only this pool's builders can
+ * seal under its sessions' epochs (a builder refuses a session of another pool). The slot names
+ * the epoch, not the session, so a builder sealing for another session at (b) is not waited on,
+ * and one that moves on to this epoch later draws after (a) and is refused.
  */
 final class PoolCore {
     /** One daemon thread for every netseal object that cleans up after being dropped. */
     static final Cleaner CLEANER = Cleaner.create();
 
     final AeadBackend backend;
-    final long originHash;
     final int capacity;
     final MpmcAtomicArrayQueue<PacketBuilder> shared;
+    /** The session of a pool made with a key (the seed's API), else null (a server's pool). */
+    private volatile SealingSession defaultSession;
 
-    private volatile KeyEpoch current;
     private volatile boolean closed;
     /** Guarded by this. */
     private final List<WeakReference<PacketBuilder>> builders = new ArrayList<>();
-    /** Guarded by this: the (key, prefix) fingerprints of this pool's retired epochs. */
-    private final java.util.Set<String> retiredFingerprints = new java.util.HashSet<>();
     private int pruneAt = 64;
+    /** Guarded by this: builders made in all (the prefill included). */
+    private long made;
+    /**
+     * Guarded by this: every thread cache of a ThreadLocalPool on this core, weakly (a thread's
+     * map holds its cache; the core must not), so that close() empties them even in threads that
+     * never touch the pool again: a closed pool's builders are not pinned by live threads.
+     */
+    private final List<WeakReference<ThreadLocalPool.LocalCache>> caches = new ArrayList<>();
+    /** The open sessions, so that closing the pool closes them (and wipes their keys). */
+    private final Set<SealingSession> sessions = ConcurrentHashMap.newKeySet();
 
-    PoolCore(AeadBackend backend, int capacity, byte[] key, long sessionId, long originHash) {
+    PoolCore(AeadBackend backend, int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("pool size must be at least 1, got " + capacity);
         }
         this.backend = backend;
         this.capacity = capacity;
-        this.originHash = originHash;
         this.shared = new MpmcAtomicArrayQueue<>(Math.max(2, capacity));
-        String fingerprint = LiveKeys.fingerprint(checkKey(key), sessionId);
-        this.current = KeyEpoch.create(backend, key, sessionId, fingerprint);
+    }
+
+    /** Opens the pool's default session (a pool made with a key); before {@link #prefill}. */
+    void openDefaultSession(byte[] key, long sessionId, long originHash) {
+        defaultSession = new SealingSession(this, null, key, sessionId, originHash);
+    }
+
+    /** A new session sealing through this pool's builders; {@code pool} is kept alive by it. */
+    SealingSession newSession(Object pool, byte[] key, long sessionId, long originHash) {
+        checkOpen();
+        return new SealingSession(this, pool, key, sessionId, originHash);
+    }
+
+    /** The default session, or an exception for a pool made without one. */
+    SealingSession defaultSession() {
+        SealingSession s = defaultSession;
+        if (s == null) {
+            throw new IllegalStateException("this pool was made without a key (builders(size)): it has no"
+                    + " default session; seal through a SealingSession from newSession(key, sessionId)");
+        }
+        return s;
+    }
+
+    /** Remembers a new thread cache (once per thread and pool: not on a warm path). */
+    synchronized ThreadLocalPool.LocalCache registerCache(ThreadLocalPool.LocalCache cache) {
+        if (caches.size() >= 64 && caches.size() % 64 == 0) {
+            caches.removeIf(ref -> ref.get() == null);
+        }
+        caches.add(new WeakReference<>(cache));
+        return cache;
+    }
+
+    /** Adds an open session; false when the pool is closed (the caller then wipes its key). */
+    synchronized boolean register(SealingSession s) {
+        if (closed) {
+            return false;
+        }
+        sessions.add(s);
+        return true;
+    }
+
+    void unregister(SealingSession s) {
+        sessions.remove(s);
+    }
+
+    /** Open sessions now (a moment's view). */
+    int openSessions() {
+        return sessions.size();
     }
 
     static byte[] checkKey(byte[] key) {
@@ -69,7 +135,7 @@ final class PoolCore {
 
     /**
      * Fills the shared queue with {@code capacity} fresh builders. If that fails (direct memory
-     * runs out), the core closes itself, so its key is wiped and its claim released at once.
+     * runs out), the core closes itself, so its keys are wiped and their claims released at once.
      */
     void prefill() {
         try {
@@ -81,14 +147,26 @@ final class PoolCore {
             throw e;
         }
     }
-
     /**
      * Returns a builder to the shared queue unless it holds {@code capacity} already (the queue
-     * itself rounds up to a power of two); a builder that does not fit is dropped. Racing
-     * returners can overshoot by at most one each: the bound is for memory, not for safety.
+     * itself rounds up to a power of two); a builder that does not fit is dropped, one that fits
+     * never is. {@code offer}, not {@code relaxedOffer}: JCTools' relaxed form may fail on a
+     * queue that is not full (a producer slot still being published), and every such failure
+     * lost a builder that the next acquire then had to allocate again. {@code offer} fails only
+     * when the queue is full. Racing returners that all read a size below {@code capacity} can
+     * overshoot it by at most one each when {@code capacity} is not a power of two (the queue's
+     * own bound stops them otherwise): the bound is for memory, not for safety.
      */
     boolean offerShared(PacketBuilder b) {
-        return shared.size() < capacity && shared.relaxedOffer(b);
+        return shared.size() < capacity && shared.offer(b);
+    }
+
+    /**
+     * Takes a builder from the shared queue, or null only when it is empty ({@code poll}, not
+     * {@code relaxedPoll}, which may miss an element being published).
+     */
+    PacketBuilder pollShared() {
+        return shared.poll();
     }
 
     /**
@@ -99,8 +177,9 @@ final class PoolCore {
         CLEANER.register(facade, this::close);
     }
 
+    /** The default session's current epoch (tests, and the seed's single-session API). */
     KeyEpoch current() {
-        return current;
+        return defaultSession().current();
     }
 
     boolean isClosed() {
@@ -125,39 +204,51 @@ final class PoolCore {
         }
         PacketBuilder b = new PacketBuilder(this);
         builders.add(new WeakReference<>(b));
+        made++;
         return b;
     }
 
-    /**
-     * Starts a new epoch; the old one's key is wiped once no seal can still use it. Refuses a
-     * (key, nonce prefix) this pool sealed under before: its counter would start at 0 again.
-     */
-    synchronized void setKey(byte[] key, long sessionId) {
+    /** Rekeys the default session. */
+    void setKey(byte[] key, long sessionId) {
         checkOpen();
-        String fingerprint = LiveKeys.fingerprint(checkKey(key), sessionId);
-        if (retiredFingerprints.contains(fingerprint)) {
-            throw new IllegalStateException("this pool already sealed under this key and nonce prefix:"
-                    + " its counter would restart at 0 and repeat nonces; rekey to a fresh key");
-        }
-        KeyEpoch next = KeyEpoch.create(backend, key, sessionId, fingerprint);
-        KeyEpoch old = current;
-        current = next;
-        retire(old);
-        retiredFingerprints.add(old.claim);
+        defaultSession().rekey(key, sessionId);
     }
 
-    /** Refuses new work, then wipes the key once the in-flight seals are done. Idempotent. */
-    synchronized void close() {
-        if (closed) {
-            return;
+    /**
+     * Refuses new work, closes every open session (each wipes its key once the seals in flight
+     * are done) and empties the shared queue. Idempotent.
+     */
+    void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true; // register() refuses from here on, so the set below only shrinks
         }
-        closed = true;
-        retire(current);
+        for (SealingSession s : sessions.toArray(new SealingSession[0])) {
+            s.close();
+        }
         shared.clear();
+        List<WeakReference<ThreadLocalPool.LocalCache>> toClear;
+        synchronized (this) {
+            toClear = new ArrayList<>(caches);
+            caches.clear();
+        }
+        for (WeakReference<ThreadLocalPool.LocalCache> ref : toClear) {
+            ThreadLocalPool.LocalCache cache = ref.get();
+            if (cache != null) {
+                cache.clearFromClose();
+            }
+        }
     }
 
-    /** See the class comment for why this is safe. */
-    private void retire(KeyEpoch epoch) {
+    /**
+     * Ends {@code epoch}: poisons its counter, waits until no builder of this pool is sealing
+     * under it, then wipes its key and releases its claim. See the class comment for why this is
+     * safe. Every builder that can seal under a session's epoch is one of this pool's: a builder
+     * refuses a session of another pool.
+     */
+    synchronized void retire(KeyEpoch epoch) {
         epoch.retired = true;
         epoch.poison();
         for (Iterator<WeakReference<PacketBuilder>> it = builders.iterator(); it.hasNext(); ) {
@@ -173,24 +264,14 @@ final class PoolCore {
         epoch.destroy();
     }
 
-    /**
-     * Called by a builder whose draw from {@code epoch} was refused: the epoch to try next, or an
-     * exception saying why sealing cannot go on.
-     */
-    KeyEpoch afterRefusedDraw(KeyEpoch epoch) {
-        if (!epoch.retired) {
-            throw new IllegalStateException("nonce counter exhausted: " + KeyEpoch.COUNTER_LIMIT
-                    + " packets were sealed under this key; call setKey with a new key");
-        }
-        if (closed) {
-            throw closedException();
-        }
-        return current;
-    }
-
     /** Test hook: makes the current epoch's next counter {@code next}. */
     void startCounterAt(long next) {
-        current.counter.set(next);
+        current().counter.set(next);
+    }
+
+    /** Builders this pool has made in all, its prefill included (tests and benchmarks). */
+    synchronized long buildersMade() {
+        return made;
     }
 
     /** Test hook: the number of builders this pool has made that are still reachable. */

@@ -2,7 +2,9 @@ package dev.netseal;
 
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import org.jctools.queues.MessagePassingQueue;
 
@@ -21,6 +23,13 @@ import org.jctools.queues.MessagePassingQueue;
  * handed to another thread travels by the caller's own hand-off (a queue, an executor), which
  * already orders the writes; the builder then goes into the releasing thread's cache. The shared
  * queue (JCTools' MpmcAtomicArrayQueue) is touched only to refill or spill a batch.
+ *
+ * <h2>Virtual threads keep no cache</h2>
+ * A virtual thread (Java 21+, detected at run time: the library compiles for Java 17) takes its
+ * builder from the shared queue and gives it back there: no thread cache, no ThreadLocal entry,
+ * no builder left behind per task. The builders in use are then bounded by the capacity plus the
+ * tasks that hold one at the same moment (the carrier threads, for tasks that do not block while
+ * holding it). Platform threads keep their caches.
  *
  * <h2>Where the caches live, and why a dropped pool is still collected</h2>
  * The first thread that uses the pool keeps its cache in a plain field of the pool (found by
@@ -53,12 +62,38 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     public static final int DEFAULT_LOCAL_CAPACITY = 8;
 
     private static final VarHandle FIRST_OWNER;
+    /**
+     * {@code Thread.isVirtual()} (Java 21+), looked up once: the library compiles for Java 17,
+     * where it does not exist (then every thread is a platform thread). A static final handle,
+     * so the JIT inlines the call.
+     */
+    private static final MethodHandle IS_VIRTUAL;
 
     static {
         try {
             FIRST_OWNER = MethodHandles.lookup().findVarHandle(ThreadLocalPool.class, "firstOwner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
+        }
+        MethodHandle isVirtual;
+        try {
+            isVirtual = MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+                    MethodType.methodType(boolean.class));
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            isVirtual = null; // before Java 21: no virtual threads
+        }
+        IS_VIRTUAL = isVirtual;
+    }
+
+    /** True when {@code t} is a virtual thread (never before Java 21). */
+    static boolean isVirtual(Thread t) {
+        if (IS_VIRTUAL == null) {
+            return false;
+        }
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(t);
+        } catch (Throwable e) {
+            throw new IllegalStateException("Thread.isVirtual failed", e); // it throws nothing
         }
     }
 
@@ -72,17 +107,21 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** That thread's cache (not in the ThreadLocal); written and read only by that thread. */
     private LocalCache firstCache;
 
-    private ThreadLocalPool(AeadBackend backend, int size, byte[] key, long sessionId, long originHash,
-                            int localCapacity) {
+    private ThreadLocalPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
+                            long originHash, int localCapacity) {
         if (localCapacity < 1) {
             throw new IllegalArgumentException("localCapacity must be at least 1, got " + localCapacity);
         }
-        this.core = new PoolCore(backend, size, key, sessionId, originHash);
+        this.core = new PoolCore(backend, size);
+        if (withKey) {
+            core.openDefaultSession(key, sessionId, originHash);
+        }
         this.localCapacity = localCapacity;
         int keep = 2 * localCapacity;
         this.keep = keep;
         // The initial value must not capture this pool: see the class comment.
-        this.local = ThreadLocal.withInitial(() -> new LocalCache(keep, true));
+        PoolCore c = core;
+        this.local = ThreadLocal.withInitial(() -> c.registerCache(new LocalCache(keep, true)));
         core.prefill();
         core.closeWhenUnreachable(this);
     }
@@ -100,19 +139,50 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** As {@link #withOrigin}, with {@code localCapacity} builders moved per refill. */
     public static ThreadLocalPool withLocalCapacity(int size, byte[] key, long sessionId, long originHash,
                                                     int localCapacity) {
-        return new ThreadLocalPool(Backends.active(), size, key, sessionId, originHash, localCapacity);
+        return new ThreadLocalPool(Backends.active(), size, true, key, sessionId, originHash, localCapacity);
+    }
+
+    /**
+     * A pool of {@code size} builders with no key of its own, for a server with many peers: each
+     * peer is a {@link SealingSession} from {@link #newSession}, and every session seals through
+     * these builders (and the threads' caches of them).
+     */
+    public static ThreadLocalPool builders(int size) {
+        return builders(size, DEFAULT_LOCAL_CAPACITY);
+    }
+
+    /** As {@link #builders(int)}, with {@code localCapacity} builders moved per refill. */
+    public static ThreadLocalPool builders(int size, int localCapacity) {
+        return new ThreadLocalPool(Backends.active(), size, false, null, 0L, 0L, localCapacity);
+    }
+
+    static ThreadLocalPool buildersOnBackend(AeadBackend backend, int size, int localCapacity) {
+        return new ThreadLocalPool(backend, size, false, null, 0L, 0L, localCapacity);
+    }
+
+    /** A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool. */
+    public SealingSession newSession(byte[] key, long sessionId) {
+        return newSession(key, sessionId, 0L);
+    }
+
+    /** As {@link #newSession(byte[], long)}, stamping {@code originHash} on its data packets. */
+    public SealingSession newSession(byte[] key, long sessionId, long originHash) {
+        return core.newSession(this, key, sessionId, originHash);
     }
 
     /** As {@link #withLocalCapacity}, on an explicit backend (tests run every backend). */
     static ThreadLocalPool onBackend(AeadBackend backend, int size, byte[] key, long sessionId,
                                      long originHash, int localCapacity) {
-        return new ThreadLocalPool(backend, size, key, sessionId, originHash, localCapacity);
+        return new ThreadLocalPool(backend, size, true, key, sessionId, originHash, localCapacity);
     }
 
     /** Takes a builder; give it back with {@link #release} or {@link PacketBuilder#close()}. */
     public PacketBuilder acquire() {
         core.checkOpen();
         LocalCache cache = cacheOfThisThread();
+        if (cache == null) {
+            return acquireShared();
+        }
         PacketBuilder b = cache.pop();
         if (b == null) {
             b = refill(cache);
@@ -144,6 +214,10 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         LocalCache cache = builder.home;
         if (cache == null || cache.owner != Thread.currentThread()) {
             cache = cacheOfThisThread(); // released by another thread than took it
+            if (cache == null) {
+                releaseShared(builder);
+                return;
+            }
         }
         if (!cache.push(builder)) {
             spill(cache);
@@ -151,7 +225,13 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         }
     }
 
-    /** The calling thread's cache: the pool's field for the first thread, else the ThreadLocal. */
+    /**
+     * The calling thread's cache: the pool's field for the first thread, else the ThreadLocal;
+     * null for a virtual thread, which keeps no cache at all. A server runs a virtual thread per
+     * task: a cache each would be a builder (8 KB direct) and a ThreadLocal entry per task, made
+     * for one packet and left behind. A virtual thread takes from and gives back to the shared
+     * queue instead, so the builders in use are bounded by the tasks mounted at once.
+     */
     private LocalCache cacheOfThisThread() {
         Thread me = Thread.currentThread();
         // Compares with a field of this pool, which is never written again once set, so other
@@ -160,16 +240,40 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         if (first == me) {
             return firstCache; // only this thread writes it, once, after winning firstOwner
         }
+        if (isVirtual(me)) {
+            return null; // never the first owner either: its cache would outlive the task
+        }
         if (first == null && FIRST_OWNER.compareAndSet(this, null, me)) { // once per pool
-            firstCache = new LocalCache(keep, false);
+            firstCache = core.registerCache(new LocalCache(keep, false));
             return firstCache;
         }
         return local.get();
     }
 
+    /** A virtual thread's acquire: the shared queue, else a new builder. */
+    private PacketBuilder acquireShared() {
+        PacketBuilder b = core.pollShared();
+        if (b == null) {
+            b = core.newBuilder();
+        }
+        b.checkOut(this);
+        b.home = null;
+        return b;
+    }
+
+    /** A virtual thread's release: back to the shared queue (dropped only when that is full). */
+    private void releaseShared(PacketBuilder builder) {
+        builder.owner = null; // the core holds the shared queue: no path to the pool from there
+        builder.home = null;
+        core.offerShared(builder);
+    }
+
     /** Empties the calling thread's cache, stale slots included (after close). */
     private void dropCacheOfThisThread() {
         LocalCache cache = cacheOfThisThread();
+        if (cache == null) {
+            return; // a virtual thread has none
+        }
         cache.clear();
         if (cache.heldByThreadLocal) {
             local.remove();
@@ -179,6 +283,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     private PacketBuilder refill(LocalCache cache) {
         core.shared.drain(cache, localCapacity);
         PacketBuilder b = cache.pop();
+        if (b == null) {
+            // drain() polls relaxedly and may come back empty from a queue that is not: one exact
+            // poll before a new builder is made, so contention never grows the pool.
+            b = core.pollShared();
+        }
         return b != null ? b : core.newBuilder();
     }
 
@@ -225,9 +334,10 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     }
 
     /**
-     * Refuses new work and wipes the key once in-flight seals are done. Idempotent. The calling
-     * thread's cache is emptied now, another thread's when it next releases a builder here; all
-     * of them go with the pool.
+     * Refuses new work, closes every session of this pool and wipes their keys once the seals in
+     * flight are done. Idempotent. Every thread's cache is emptied now, so live threads that never
+     * touch the pool again keep none of its builders (a release racing the close may keep the one
+     * builder it was releasing, until that thread next releases here).
      */
     @Override
     public void close() {
@@ -285,6 +395,18 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         void clear() {
             java.util.Arrays.fill(items, null);
             count = 0;
+        }
+
+        /**
+         * Empties the cache from the thread closing the pool, while the owner thread may be
+         * running: plain writes racing the owner's plain ones. That is safe because the pool is
+         * closed first: the owner's next acquire is refused, and its next release drops its cache
+         * (or meets a null slot, which sends it to the closed shared queue and a refusal). A
+         * release already past its closed check may still put one builder back in a slot this
+         * clears, so a thread keeps at most the builders it was releasing at that moment.
+         */
+        void clearFromClose() {
+            clear();
         }
 
         @Override

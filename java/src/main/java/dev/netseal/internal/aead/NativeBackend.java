@@ -37,15 +37,44 @@ public final class NativeBackend implements AeadBackend {
         return NativeSodium.keyCount();
     }
 
+    /** Keys per slab of native key memory. */
+    public static final int KEYS_PER_SLAB = 2048;
+
+    /** Slabs of native key memory allocated now (each {@link #KEYS_PER_SLAB} keys, 64 KiB). */
+    public static long keySlabs() {
+        return NativeSodium.keySlabs();
+    }
+
+    /**
+     * Slabs of native key memory that could not be locked in RAM (mlock refused: RLIMIT_MEMLOCK,
+     * {@code ulimit -l}). Their keys are still guarded, read-only and wiped on free, but the
+     * kernel may swap them out. Raise the limit (64 KiB per 2048 keys) to keep keys off swap.
+     */
+    public static long unlockedKeySlabs() {
+        return NativeSodium.keyUnlockedSlabs();
+    }
+
+    /**
+     * Caps the native key memory at {@code maxSlabs} slabs of {@link #KEYS_PER_SLAB} keys (0
+     * restores the default, 4096 slabs: 8,388,608 keys); returns the previous cap. For tests
+     * that fill the key memory until refusal, and for servers that want a lower bound.
+     */
+    public static long setMaxKeySlabs(long maxSlabs) {
+        if (maxSlabs < 0) {
+            throw new IllegalArgumentException("maxSlabs must be >= 0, got " + maxSlabs);
+        }
+        return NativeSodium.keySetMaxSlabs(maxSlabs);
+    }
+
     @Override
     public AeadKey importKey(byte[] key) {
         if (key.length != 32) {
             throw new IllegalArgumentException("key must be 32 bytes, got " + key.length);
         }
         long handle = NativeSodium.keyCreate(key);
-        // Guarded memory is a few mappings per key, and keys of pools dropped without close()
-        // are freed only when the collector finds them: as the JDK does for direct memory, ask
-        // for a collection and give the Cleaner time to free them before giving up.
+        // Key memory is capped, and keys of pools dropped without close() are freed only when
+        // the collector finds them: as the JDK does for direct memory, ask for a collection and
+        // give the Cleaner time to free them before giving up.
         for (int attempt = 0; handle == 0 && attempt < 8; attempt++) {
             System.gc();
             try {
@@ -57,8 +86,11 @@ public final class NativeBackend implements AeadBackend {
             handle = NativeSodium.keyCreate(key);
         }
         if (handle == 0) {
-            throw new OutOfMemoryError("libsodium could not allocate guarded key memory (" + liveKeyHandles()
-                    + " keys live): close() pools and receivers that are no longer used");
+            long cap = NativeSodium.keySetMaxSlabs(-1); // reads the cap, changes nothing
+            throw new IllegalStateException("native key memory is full: " + liveKeyHandles() + " keys live in "
+                    + keySlabs() + " slab(s) of " + KEYS_PER_SLAB + ", cap " + cap + " slabs (or the memory"
+                    + " could not be mapped): close() pools, sessions and receivers that are no longer used,"
+                    + " or raise the cap with NativeBackend.setMaxKeySlabs");
         }
         return new Key(handle);
     }
@@ -89,8 +121,10 @@ public final class NativeBackend implements AeadBackend {
 
         @Override
         public void destroy() {
-            if (freed.compareAndSet(false, true)) {
-                NativeSodium.keyFree(handle);
+            if (freed.compareAndSet(false, true) && NativeSodium.keyFree(handle) != 0) {
+                // Unreachable: this handle came from keyCreate and is freed once. The C side
+                // refused it instead of corrupting its free list.
+                throw new IllegalStateException("native key handle was not a live key");
             }
         }
 

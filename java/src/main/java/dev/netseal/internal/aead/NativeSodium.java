@@ -14,11 +14,14 @@ final class NativeSodium {
     /** libsodium's own version string. */
     static native String sodiumVersion();
 
-    /** Copies a 32-byte key into sodium_malloc'd read-only memory; the handle, or 0 on failure. */
+    /**
+     * Copies a 32-byte key into a slot of a guarded, locked, read-only key slab; the handle, or 0
+     * when no slot can be had (the slab cap is reached, or the memory cannot be mapped).
+     */
     static native long keyCreate(byte[] key);
 
-    /** Frees (and so wipes) a key handle; 0 is ignored. */
-    static native void keyFree(long handle);
+    /** Wipes a key slot and frees it: 0; 0 is ignored; -1 for a handle that is not a live key. */
+    static native int keyFree(long handle);
 
     /** Encrypts msgLen bytes at msg in place and writes the tag right after them; 0 on success. */
     static native int seal(long key, int noncePrefix, long counter, long aad, int aadLen,
@@ -40,4 +43,13 @@ final class NativeSodium {
 
     /** How many key handles are live: a test hook that shows handles are freed. */
     static native int keyCount();
+
+    /** Key slabs allocated now (2048 keys each). */
+    static native long keySlabs();
+
+    /** Key slabs that mlock refused (RLIMIT_MEMLOCK): guarded and wiped, but swappable. */
+    static native long keyUnlockedSlabs();
+
+    /** Caps the key slabs (0: the default, 4096; negative: no change); returns the previous cap. */
+    static native long keySetMaxSlabs(long maxSlabs);
 }
