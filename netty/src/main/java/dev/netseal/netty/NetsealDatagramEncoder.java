@@ -2,6 +2,7 @@ package dev.netseal.netty;
 
 import dev.netseal.NetV1;
 import dev.netseal.PacketBuilder;
+import dev.netseal.ThreadLocalPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,36 +15,58 @@ import java.util.List;
 /**
  * Seals each {@link OutboundEvents} into a {@link DatagramPacket} whose content is a pooled direct
  * buffer from the channel's allocator, sealed in place: the events are copied once into a builder
- * of the message's pool, and encrypted from there straight into the datagram's buffer
- * ({@link PacketBuilder#sealInto}). The builder goes back to its pool before this returns.
+ * of the encoder's pool, and encrypted from there, under the message's session, straight into the
+ * datagram's buffer ({@link PacketBuilder#sealInto}). The builder comes from the pool's cache of
+ * the event-loop thread and goes back before this returns. One pool of builders serves every peer:
+ * <pre>{@code
+ * ThreadLocalPool builders = ThreadLocalPool.builders(256);
+ * SealingSession peer = builders.newSession(key, sessionId);
+ * pipeline.addLast(new NetsealDatagramEncoder(builders));
+ * channel.writeAndFlush(OutboundEvents.of(peerAddress, peer, streamId, seq, 0, event));
+ * }</pre>
  *
  * <p>Events that do not fit one packet (8108 payload bytes, 4 per event for its length, at most
  * 2027 events) are an {@link EncoderException} that says so, unless the encoder was made with
  * {@link #splitting()}: then they go out in as many packets as they need, in order, with
  * consecutive sequence numbers. One event larger than a packet can carry is always refused.
  *
- * <p>{@code @Sharable}: it keeps no state, so one instance may serve every channel.
+ * <p>{@code @Sharable}: it keeps no state but its pool, so one instance may serve every channel.
  */
 @ChannelHandler.Sharable
 public final class NetsealDatagramEncoder extends MessageToMessageEncoder<OutboundEvents> {
     /** The largest event one packet can carry (its length prefix takes the rest). */
     public static final int MAX_EVENT_SIZE = NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE;
 
+    private final ThreadLocalPool builders;
     private final boolean split;
 
-    /** An encoder that refuses events that do not fit one packet. */
-    public NetsealDatagramEncoder() {
-        this(false);
+    /**
+     * An encoder that seals with the builders of {@code builders} and refuses events that do not
+     * fit one packet.
+     *
+     * @param builders the pool whose sessions the messages name
+     */
+    public NetsealDatagramEncoder(ThreadLocalPool builders) {
+        this(builders, false);
     }
 
-    private NetsealDatagramEncoder(boolean split) {
+    private NetsealDatagramEncoder(ThreadLocalPool builders, boolean split) {
         super(OutboundEvents.class);
+        if (builders == null) {
+            throw new NullPointerException("builders");
+        }
+        this.builders = builders;
         this.split = split;
     }
 
-    /** An encoder that splits events that do not fit one packet into several packets. */
-    public static NetsealDatagramEncoder splitting() {
-        return new NetsealDatagramEncoder(true);
+    /**
+     * An encoder that splits events that do not fit one packet into several packets.
+     *
+     * @param builders the pool whose sessions the messages name
+     * @return the encoder
+     */
+    public static NetsealDatagramEncoder splitting(ThreadLocalPool builders) {
+        return new NetsealDatagramEncoder(builders, true);
     }
 
     @Override
@@ -73,18 +96,19 @@ public final class NetsealDatagramEncoder extends MessageToMessageEncoder<Outbou
                 payload += NetV1.EVENT_PREFIX_SIZE + msg.event(to).readableBytes();
                 to++;
             }
-            out.add(new DatagramPacket(seal(ctx, msg, from, to, (int) payload, sequence++), msg.recipient()));
+            out.add(new DatagramPacket(seal(ctx, builders, msg, from, to, (int) payload, sequence++),
+                    msg.recipient()));
             from = to;
         } while (from < n);
     }
 
-    private static ByteBuf seal(ChannelHandlerContext ctx, OutboundEvents msg, int from, int to, int payload,
-                                long sequence) {
+    private static ByteBuf seal(ChannelHandlerContext ctx, ThreadLocalPool builders, OutboundEvents msg, int from,
+                                int to, int payload, long sequence) {
         int length = NetV1.HEADER_SIZE + payload + NetV1.TAG_SIZE;
         ByteBuf datagram = ctx.alloc().directBuffer(length, length);
         boolean done = false;
-        try (PacketBuilder b = msg.session().get()) {
-            b.begin(msg.streamId(), sequence, msg.flags());
+        try (PacketBuilder b = builders.get()) {
+            b.begin(msg.session(), msg.streamId(), sequence, msg.flags());
             for (int i = from; i < to; i++) {
                 ByteBuf e = msg.event(i);
                 if (e.nioBufferCount() == 1) {

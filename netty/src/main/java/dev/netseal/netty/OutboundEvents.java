@@ -1,6 +1,6 @@
 package dev.netseal.netty;
 
-import dev.netseal.ThreadLocalPool;
+import dev.netseal.SealingSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.AbstractReferenceCounted;
@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What to seal and send: the peer's address, the pool that seals for the peer's session, the
- * stream, sequence and flags, and the events. {@link NetsealDatagramEncoder} turns it into one
+ * What to seal and send: the peer's address, the peer's {@link SealingSession} (its key, counter
+ * and ids), the stream, sequence and flags, and the events. {@link NetsealDatagramEncoder} turns it into one
  * sealed {@code DatagramPacket} (or several, if it may split).
  *
  * <p>Reference-counted: it owns one reference to each event buffer and releases them when it is
@@ -18,13 +18,13 @@ import java.util.Objects;
  */
 public final class OutboundEvents extends AbstractReferenceCounted {
     private final InetSocketAddress recipient;
-    private final ThreadLocalPool session;
+    private final SealingSession session;
     private final long streamId;
     private final long sequence;
     private final int flags;
     private final ByteBuf[] events;
 
-    private OutboundEvents(InetSocketAddress recipient, ThreadLocalPool session, long streamId, long sequence,
+    private OutboundEvents(InetSocketAddress recipient, SealingSession session, long streamId, long sequence,
                            int flags, ByteBuf[] events) {
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.session = Objects.requireNonNull(session, "session");
@@ -35,10 +35,11 @@ public final class OutboundEvents extends AbstractReferenceCounted {
     }
 
     /**
-     * Events to seal for {@code recipient} with {@code session}'s key and counter. Takes ownership
+     * Events to seal for {@code recipient} with {@code session}'s key and counter; the session must
+     * belong to the pool of the encoder that seals them. Takes ownership
      * of the buffers (released once sealed, or when this is released).
      */
-    public static OutboundEvents of(InetSocketAddress recipient, ThreadLocalPool session, long streamId,
+    public static OutboundEvents of(InetSocketAddress recipient, SealingSession session, long streamId,
                                     long sequence, int flags, ByteBuf... events) {
         for (ByteBuf e : events) {
             Objects.requireNonNull(e, "event");
@@ -47,7 +48,7 @@ public final class OutboundEvents extends AbstractReferenceCounted {
     }
 
     /** The same from byte arrays (wrapped, not copied). */
-    public static OutboundEvents of(InetSocketAddress recipient, ThreadLocalPool session, long streamId,
+    public static OutboundEvents of(InetSocketAddress recipient, SealingSession session, long streamId,
                                     long sequence, int flags, List<byte[]> events) {
         ByteBuf[] bufs = new ByteBuf[events.size()];
         for (int i = 0; i < bufs.length; i++) {
@@ -61,8 +62,8 @@ public final class OutboundEvents extends AbstractReferenceCounted {
         return recipient;
     }
 
-    /** The pool whose session seals it. */
-    public ThreadLocalPool session() {
+    /** The session that seals it. */
+    public SealingSession session() {
         return session;
     }
 

@@ -12,6 +12,7 @@ import dev.netseal.NetV1;
 import dev.netseal.OpenedPacket;
 import dev.netseal.PacketException.Reason;
 import dev.netseal.PacketReceiver;
+import dev.netseal.SealingSession;
 import dev.netseal.SessionTable;
 import dev.netseal.ThreadLocalPool;
 import io.netty.buffer.ByteBuf;
@@ -55,9 +56,10 @@ class NetsealCodecTest {
     @Test
     void encoderSealsIntoOneDirectDatagramAndReleasesTheEvents() {
         byte[] k = key(1);
-        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION);
+        try (ThreadLocalPool builders = ThreadLocalPool.builders(4);
+             SealingSession pool = builders.newSession(k, SESSION);
              PacketReceiver r = PacketReceiver.create(k, SESSION)) {
-            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramEncoder());
+            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramEncoder(builders));
             ByteBuf a = PooledByteBufAllocator.DEFAULT.directBuffer().writeBytes("alpha".getBytes(StandardCharsets.US_ASCII));
             ByteBuf b = text("beta");
             assertTrue(ch.writeOutbound(OutboundEvents.of(PEER, pool, 7, 42, NetV1.FLAG_RELIABLE, a, b)));
@@ -83,13 +85,14 @@ class NetsealCodecTest {
     @Test
     void eventsThatDoNotFitAreNeverSentTruncated() {
         byte[] k = key(2);
-        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION)) {
-            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramEncoder());
+        try (ThreadLocalPool builders = ThreadLocalPool.builders(4);
+             SealingSession pool = builders.newSession(k, SESSION)) {
+            EmbeddedChannel ch = new EmbeddedChannel(new NetsealDatagramEncoder(builders));
             ByteBuf big = Unpooled.buffer().writeZero(5000);
             ByteBuf big2 = Unpooled.buffer().writeZero(5000);
             EncoderException e = assertThrows(EncoderException.class,
                     () -> ch.writeOutbound(OutboundEvents.of(PEER, pool, 1, 1, 0, big, big2)));
-            assertTrue(e.getMessage().contains("splitting()"), e.getMessage());
+            assertTrue(e.getMessage().contains("splitting("), e.getMessage());
             assertEquals(0, big.refCnt(), "refused events are released too");
             ByteBuf huge = Unpooled.buffer().writeZero(NetsealDatagramEncoder.MAX_EVENT_SIZE + 1);
             assertThrows(EncoderException.class, () -> ch.writeOutbound(OutboundEvents.of(PEER, pool, 1, 1, 0, huge)));
@@ -102,9 +105,10 @@ class NetsealCodecTest {
     @Test
     void splittingEncoderNeverLosesNorReordersAnEvent() throws Exception {
         byte[] k = key(3);
-        try (ThreadLocalPool pool = ThreadLocalPool.create(4, k, SESSION);
+        try (ThreadLocalPool builders = ThreadLocalPool.builders(4);
+             SealingSession pool = builders.newSession(k, SESSION);
              PacketReceiver r = PacketReceiver.create(k, SESSION)) {
-            EmbeddedChannel ch = new EmbeddedChannel(NetsealDatagramEncoder.splitting());
+            EmbeddedChannel ch = new EmbeddedChannel(NetsealDatagramEncoder.splitting(builders));
             List<ByteBuf> events = new ArrayList<>();
             for (int i = 0; i < 3000; i++) { // more events than one packet holds, and more bytes
                 events.add(text("event-" + i));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netseal.InsecureExplicitNonceCodec;
 import dev.netseal.PacketException.Reason;
+import dev.netseal.SealingSession;
 import dev.netseal.SessionTable;
 import dev.netseal.ThreadLocalPool;
 import io.netty.bootstrap.Bootstrap;
@@ -117,11 +118,12 @@ class UdpPipelineTest {
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         RefusalCounters refusals = new RefusalCounters();
         Collector collector = new Collector();
-        List<ThreadLocalPool> pools = new ArrayList<>();
-        try (SessionTable table = SessionTable.create()) {
+        List<SealingSession> pools = new ArrayList<>();
+        try (SessionTable table = SessionTable.create();
+             ThreadLocalPool builders = ThreadLocalPool.builders(64)) { // one pool of builders, every peer
             for (int c = 0; c < CLIENTS; c++) {
                 table.add(key(c), session(c));
-                pools.add(ThreadLocalPool.create(64, key(c), session(c)));
+                pools.add(builders.newSession(key(c), session(c)));
             }
             Channel server = new Bootstrap().group(serverGroup).channel(transport.channel())
                     .option(ChannelOption.SO_RCVBUF, 8 << 20)
@@ -132,11 +134,11 @@ class UdpPipelineTest {
                         }
                     }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             InetSocketAddress to = (InetSocketAddress) server.localAddress();
-            NetsealDatagramEncoder encoder = new NetsealDatagramEncoder();
+            NetsealDatagramEncoder encoder = new NetsealDatagramEncoder(builders);
             List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
                 int client = c;
-                ThreadLocalPool pool = pools.get(c);
+                SealingSession pool = pools.get(c);
                 done.add(clients.submit(() -> {
                     Channel ch = new Bootstrap().group(clientGroup).channel(transport.channel())
                             .handler(encoder).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -199,7 +201,7 @@ class UdpPipelineTest {
             assertEquals(1, collector.seen[CLIENTS + 1].cardinality(), "the one good hostile-round packet");
         } finally {
             clients.shutdownNow();
-            for (ThreadLocalPool p : pools) {
+            for (SealingSession p : pools) {
                 p.close();
             }
             serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -229,8 +231,9 @@ class UdpPipelineTest {
         int leaving = CLIENTS; // uses the collector's spare slots
         int joining = CLIENTS + 1;
         try (SessionTable table = SessionTable.create();
-             ThreadLocalPool leavingPool = ThreadLocalPool.create(16, key(leaving), session(leaving));
-             ThreadLocalPool joiningPool = ThreadLocalPool.create(16, key(joining), session(joining))) {
+             ThreadLocalPool builders = ThreadLocalPool.builders(16);
+             SealingSession leavingPool = builders.newSession(key(leaving), session(leaving));
+             SealingSession joiningPool = builders.newSession(key(joining), session(joining))) {
             table.add(key(leaving), session(leaving));
             Channel server = new Bootstrap().group(group).channel(transport.channel())
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
@@ -242,7 +245,7 @@ class UdpPipelineTest {
                     }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             InetSocketAddress to = (InetSocketAddress) server.localAddress();
             Channel client = new Bootstrap().group(group).channel(transport.channel())
-                    .handler(new NetsealDatagramEncoder()).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                    .handler(new NetsealDatagramEncoder(builders)).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             int removedAt = -1;
             for (int n = 0; n < 6000; n++) {
                 if (n == 2000) {
