@@ -366,20 +366,25 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         }
 
         PacketBuilder pop() {
-            if (count == 0) {
+            // count is read once: clearFromClose may zero it meanwhile, and a second read could
+            // then index -1. A lost update leaves null slots, which pop returns as "empty".
+            int c = count;
+            if (c == 0) {
                 return null;
             }
-            PacketBuilder b = items[--count];
+            PacketBuilder b = items[--c];
+            count = c;
             if (heldByThreadLocal) {
                 // A checked-out builder references the pool: a stale slot must not keep that path.
                 // The first thread's cache skips the store: the pool holds it anyway.
-                items[count] = null;
+                items[c] = null;
             }
             return b;
         }
 
         boolean push(PacketBuilder b) {
-            if (count == items.length) {
+            int c = count; // read once, as in pop
+            if (c == items.length) {
                 return false;
             }
             if (heldByThreadLocal) {
@@ -388,7 +393,8 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             if (b.home != this) {
                 b.home = this; // only after a hand-off between threads or a refill
             }
-            items[count++] = b;
+            items[c] = b;
+            count = c + 1;
             return true;
         }
 

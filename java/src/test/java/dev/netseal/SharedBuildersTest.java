@@ -59,18 +59,30 @@ class SharedBuildersTest {
     void sessionsSharingBuildersNeverRepeatAKeyNonceNorSealWithAnotherSessionsKey(String backendName)
             throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
+        ThreadLocalPool tl = ThreadLocalPool.buildersOnBackend(backend, 16, 4);
+        sessionsSharingBuilders(backend, tl.core(), tl::get, tl::newSession, tl);
+        PacketPool pp = PacketPool.buildersOnBackend(backend, 16);
+        sessionsSharingBuilders(backend, pp.core(), pp::get, pp::newSession, pp);
+    }
+
+    interface SessionMaker {
+        SealingSession newSession(byte[] key, long sessionId);
+    }
+
+    private static void sessionsSharingBuilders(AeadBackend backend, PoolCore core,
+                                                java.util.function.Supplier<PacketBuilder> get,
+                                                SessionMaker maker, AutoCloseable pool) throws Exception {
         int sessionCount = 1_000;
         int threads = 8;
         int perThread = 4_000;
         Map<Long, byte[]> keys = new ConcurrentHashMap<>();
-        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(backend, 16, 4);
         ExecutorService exec = Executors.newFixedThreadPool(threads + 1);
         try {
             SealingSession[] sessions = new SealingSession[sessionCount];
             for (int i = 0; i < sessionCount; i++) {
                 byte[] k = keyFor(i);
                 keys.put((long) i, k);
-                sessions[i] = pool.newSession(k, i);
+                sessions[i] = maker.newSession(k, i);
             }
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger rekeys = new AtomicInteger();
@@ -93,7 +105,7 @@ class SharedBuildersTest {
                     ThreadLocalRandom rnd = ThreadLocalRandom.current();
                     for (int n = 0; n < perThread; n++) {
                         int i = rnd.nextInt(sessionCount);
-                        try (PacketBuilder b = pool.get()) {
+                        try (PacketBuilder b = get.get()) {
                             ByteBuffer p = n % 7 == 0
                                     ? b.begin(sessions[i], i, n, 0).event(event(i)).seal()
                                     : b.build(sessions[i], i, n, List.of(ByteBuffer.wrap(event(i))), 0);
@@ -130,7 +142,7 @@ class SharedBuildersTest {
             for (SealingSession s : sessions) {
                 s.close();
             }
-            assertEquals(0, pool.core().openSessions());
+            assertEquals(0, core.openSessions());
         } finally {
             exec.shutdownNow();
             pool.close();
