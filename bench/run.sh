@@ -23,8 +23,8 @@
 # Run it on a quiet machine: every other process competes for the cores being measured.
 # Environment: NETSEAL_BENCH_JAVA17 / NETSEAL_BENCH_JAVA25 override the two JVMs;
 # NETSEAL_BENCH_RESULTS writes the results somewhere else (e.g. a smoke run into target/).
-# Output (bench/results/): paired.jsonl (+ .log), jmh-17.json (+ .log), jmh-25.json (+ .log),
-# raw-c.jsonl (+ .log), summary.json, summary.md.
+# Output (bench/results/): paired.jsonl (+ .log), jmh-17.json (+ .log), jmh-17-stages.json (+ .log),
+# jmh-25.json (+ .log), raw-c.jsonl (+ .log), summary.json, summary.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +35,7 @@ PAIRED_ONLY=false
 PAIRED_FILTER=
 TWICE=false
 ARGS=("$@")
-usage() { echo "usage: bench/run.sh [--quick|--full|--smoke] [--paired-only [REGEX]]" >&2; exit 2; }
+usage() { echo "usage: bench/run.sh [--quick|--full|--smoke] [--twice] [--paired-only [REGEX]]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) MODE=full ;;
@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
     --smoke) MODE=smoke ;;
     --paired-only) PAIRED_ONLY=true ;;
     --twice) TWICE=true ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) usage ;;
     *) PAIRED_FILTER=$1 ;;
   esac

@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 
 /**
  * Group "stages": the native seal path of one {@code size}-byte packet taken apart, one JMH row per
@@ -32,7 +33,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *     fixed fields and the event copy), no seal; {@code eventCopy}: the event's bytes copied into
  *     a direct buffer alone (at 1024 and 8108 B this copy, which the floor does not do, is most
  *     of the difference);</li>
- * <li>{@code counterDraw}: one {@code getAndIncrement} on an AtomicLong (the nonce counter draw);</li>
+ * <li>{@code counterDraw}: one {@code getAndIncrement} on an AtomicLong (the nonce counter draw);
+ *     {@code counterDrawTwoThreads}: the same by 2 threads on one counter, as every packet of a
+ *     pool's key does when 2 threads seal (the cache line moves between the cores: what bounds
+ *     the e2e 2-thread rows);</li>
  * <li>{@code aad}: {@link Wire#writeAad} into a separate area of a direct buffer (how the AAD was
  *     built before the seal path built it in place), and {@code aadInPlace}: the in-place form
  *     the seal path uses now;</li>
@@ -122,6 +126,12 @@ public class StagesBench {
 
     @Benchmark
     public long counterDraw() {
+        return counter.getAndIncrement();
+    }
+
+    @Benchmark
+    @Threads(2)
+    public long counterDrawTwoThreads() {
         return counter.getAndIncrement();
     }
 
