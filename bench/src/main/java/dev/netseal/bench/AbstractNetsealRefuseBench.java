@@ -35,12 +35,8 @@ public abstract class AbstractNetsealRefuseBench {
     @Param({"64", "8108"})
     public int size;
 
-    @Param({"REPLAYED", "TOO_OLD", "AUTH_FAILED", "WRONG_SESSION", "BAD_MAGIC"})
-    public String reason;
-
     private PacketReceiver receiver;
-    private ByteBuffer packet;
-    private Reason expected;
+    private final ByteBuffer[] packets = new ByteBuffer[Reason.values().length];
     private final OpenedPacket out = new OpenedPacket();
 
     protected abstract boolean nativeBackend();
@@ -52,39 +48,30 @@ public abstract class AbstractNetsealRefuseBench {
         byte[] event = BenchSupport.eventForPayload(size);
         InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.create();
         receiver = PacketReceiver.create(key, BenchSupport.SESSION_ID);
-        expected = Reason.valueOf(reason);
         byte[] accepted = seal(codec, key, 10_000, event);
         if (!receiver.tryOpen(ByteBuffer.wrap(accepted.clone()), out)) {
             throw new IllegalStateException("setup packet refused: " + out.refusalDetail());
         }
-        byte[] p;
-        switch (expected) {
-            case REPLAYED:
-                p = accepted;
-                break;
-            case TOO_OLD:
-                p = seal(codec, key, 10_000 - 8192, event);
-                break;
-            case AUTH_FAILED:
-                p = seal(codec, key, 20_000, event);
-                p[p.length - 1] ^= 1;
-                break;
-            case WRONG_SESSION:
-                p = accepted.clone();
-                p[24] ^= 1; // session_id
-                break;
-            case BAD_MAGIC:
-                p = accepted.clone();
-                p[0] ^= 1;
-                break;
-            default:
-                throw new IllegalArgumentException(reason);
-        }
-        packet = ByteBuffer.allocateDirect(p.length);
+        byte[] forged = seal(codec, key, 20_000, event);
+        forged[forged.length - 1] ^= 1;
+        byte[] wrongSession = accepted.clone();
+        wrongSession[24] ^= 1; // session_id
+        byte[] badMagic = accepted.clone();
+        badMagic[0] ^= 1;
+        prepare(Reason.REPLAYED, accepted);
+        prepare(Reason.TOO_OLD, seal(codec, key, 10_000 - 8192, event));
+        prepare(Reason.AUTH_FAILED, forged);
+        prepare(Reason.WRONG_SESSION, wrongSession);
+        prepare(Reason.BAD_MAGIC, badMagic);
+    }
+
+    private void prepare(Reason reason, byte[] p) {
+        ByteBuffer packet = ByteBuffer.allocateDirect(p.length);
         packet.put(p).flip();
-        if (receiver.tryOpen(packet, out) || out.refusal() != expected) {
+        if (receiver.tryOpen(packet, out) || out.refusal() != reason) {
             throw new IllegalStateException(reason + " case refused as " + out.refusal());
         }
+        packets[reason.ordinal()] = packet;
     }
 
     private static byte[] seal(InsecureExplicitNonceCodec codec, byte[] key, long counter, byte[] event) {
@@ -97,11 +84,36 @@ public abstract class AbstractNetsealRefuseBench {
         receiver.close();
     }
 
-    @Benchmark
-    public Object refuse() {
-        if (receiver.tryOpen(packet, out)) {
+    /** The op for {@code reason}: one refused open (the paired harness calls it directly). */
+    Object refuse(Reason reason) {
+        if (receiver.tryOpen(packets[reason.ordinal()], out)) {
             throw new IllegalStateException("a packet that must be refused opened");
         }
         return out.refusal();
+    }
+
+    @Benchmark
+    public Object replayed() {
+        return refuse(Reason.REPLAYED);
+    }
+
+    @Benchmark
+    public Object tooOld() {
+        return refuse(Reason.TOO_OLD);
+    }
+
+    @Benchmark
+    public Object authFailed() {
+        return refuse(Reason.AUTH_FAILED);
+    }
+
+    @Benchmark
+    public Object wrongSession() {
+        return refuse(Reason.WRONG_SESSION);
+    }
+
+    @Benchmark
+    public Object badMagic() {
+        return refuse(Reason.BAD_MAGIC);
     }
 }

@@ -109,6 +109,32 @@ public final class Paired {
                 "netseal-threadlocal-2t", "netseal-threadlocal-1t",
                 () -> new PairedSide.E2eThreadLocal("netseal-threadlocal-2t", 2, SESSION_A),
                 () -> new PairedSide.E2eThreadLocal("netseal-threadlocal-1t", 1, SESSION_B)));
+        // Refusals: a replay or a too-old packet is refused from the header, as cheaply as a
+        // packet of an unknown session (target at 8108 B: at most 1.5x).
+        for (String backend : new String[] {"native", "java"}) {
+            for (int size : new int[] {64, 8108}) {
+                for (String reason : new String[] {"REPLAYED", "TOO_OLD"}) {
+                    String impl = "netseal-" + backend + "-" + reason.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                    String base = "netseal-" + backend + "-wrong-session";
+                    p.add(new Pair("refuse-" + backend + "-" + reason.toLowerCase(java.util.Locale.ROOT) + "-" + size,
+                            backend, "refuse", size, 1, TIME, impl, base,
+                            () -> new PairedSide.Refuse(impl, backend.equals("native"), size, reason),
+                            () -> new PairedSide.Refuse(base, backend.equals("native"), size, "WRONG_SESSION")));
+                }
+            }
+        }
+        // Netty: packets/s through a UDP loopback pipeline, against the hand-written JDK-Cipher
+        // handler (target at 64 B: at least 2x) and against no sealing at all (what it costs).
+        for (int size : new int[] {64, 1024}) {
+            p.add(new Pair("netty-netseal-vs-jdk-cipher-" + size, "native", "netty", size, 1, THROUGHPUT,
+                    "netseal-netty", "netty-jdk-cipher",
+                    () -> new PairedSide.Netty("netseal-netty", NettyPipeline.Kind.NETSEAL, size),
+                    () -> new PairedSide.Netty("netty-jdk-cipher", NettyPipeline.Kind.JDK, size)));
+            p.add(new Pair("netty-netseal-vs-plain-" + size, "native", "netty", size, 1, THROUGHPUT,
+                    "netseal-netty", "netty-plain",
+                    () -> new PairedSide.Netty("netseal-netty", NettyPipeline.Kind.NETSEAL, size),
+                    () -> new PairedSide.Netty("netty-plain", NettyPipeline.Kind.PLAIN, size)));
+        }
         return p;
     }
 

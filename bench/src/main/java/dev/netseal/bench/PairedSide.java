@@ -348,4 +348,66 @@ abstract class PairedSide {
             return ops;
         }
     }
+
+    // ---- refusals and Netty -------------------------------------------------------------------
+
+    /** One refusal (the refuse group's JMH op): tryOpen of a packet refused for {@code reason}. */
+    static final class Refuse extends PairedSide {
+        private final AbstractNetsealRefuseBench bench;
+        private final dev.netseal.PacketException.Reason reason;
+
+        Refuse(String name, boolean nativeBackend, int size, String reason) {
+            super(name, 1);
+            bench = nativeBackend ? new NetsealNativeRefuseBench() : new NetsealJavaRefuseBench();
+            bench.size = size;
+            this.reason = dev.netseal.PacketException.Reason.valueOf(reason);
+        }
+
+        @Override
+        void setUp() {
+            bench.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            bench.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            AbstractNetsealRefuseBench b = bench;
+            dev.netseal.PacketException.Reason r = reason;
+            long ops = 0;
+            do {
+                bh.consume(b.refuse(r));
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    /** Packets through a Netty UDP loopback pipeline (see {@link NettyPipeline}). */
+    static final class Netty extends PairedSide {
+        private final NettyPipeline pipeline;
+
+        Netty(String name, NettyPipeline.Kind kind, int size) {
+            super(name, 1);
+            pipeline = new NettyPipeline(kind, size - 4); // size = payload bytes: the event and its prefix
+        }
+
+        @Override
+        void setUp() throws Exception {
+            pipeline.setUp();
+        }
+
+        @Override
+        void tearDown() throws Exception {
+            pipeline.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            return pipeline.run(c);
+        }
+    }
 }

@@ -69,6 +69,9 @@ public final class Summarize {
         CLASSES.put("E2ePacketPoolBench", new String[] {E2E, "netseal-shared"});
         // One row per @Benchmark method: impl is the method's name.
         CLASSES.put("StagesBench", new String[] {"stages", null});
+        // ns and B per refused packet, one row per reason (method); target 0 B/op.
+        CLASSES.put("NetsealNativeRefuseBench", new String[] {"refuse-native", null});
+        CLASSES.put("NetsealJavaRefuseBench", new String[] {"refuse-java", null});
     }
 
     /** Group of the JMH classes Summarize has no entry for (impl: Class.method). */
@@ -517,6 +520,13 @@ public final class Summarize {
                 return threads == 2 ? new double[] {1.15, -1} : null;
             case "e2e|netseal-threadlocal-2t|netseal-threadlocal-1t":
                 return new double[] {1.85, -1};
+            case "netty|netseal-netty|netty-jdk-cipher":
+                return size == 64 ? new double[] {2.0, -1} : null;
+            case "refuse|netseal-native-replayed|netseal-native-wrong-session":
+            case "refuse|netseal-native-too-old|netseal-native-wrong-session":
+            case "refuse|netseal-java-replayed|netseal-java-wrong-session":
+            case "refuse|netseal-java-too-old|netseal-java-wrong-session":
+                return size == 8108 ? new double[] {1.5, 1} : null;
             default:
                 return null;
         }

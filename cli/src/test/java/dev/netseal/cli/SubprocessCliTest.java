@@ -39,7 +39,7 @@ class SubprocessCliTest {
         assertEquals(1, r.code(), r.toString());
         assertEquals("", r.out());
         // Only this line is the CLI's: without the native library the library also logs its fallback.
-        assertTrue(r.err().endsWith("netseal: refused: AUTH_FAILED: tag did not verify\n"), r.err());
+        assertTrue(r.err().endsWith("netseal: refused: AUTH_FAILED: tag did not verify (counter 0)\n"), r.err());
 
         r = Cli.subprocess("open", "--key", KEY, "--session", "0x1234567890abcdef", PACKET);
         assertEquals(0, r.code(), r.toString());
