@@ -22,10 +22,10 @@ echo "[session-scale] building: ./mvnw -B -q -ntp -Pbench -DskipTests package"
 ./mvnw -B -q -ntp -Pbench -DskipTests package
 mkdir -p bench/results
 {
-  echo "# Session scale (sending side)"
+  echo "# Session scale (sending and receiving state)"
   echo
   echo "\`bench/session-scale.sh $*\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs. Written by"
-  echo "\`dev.netseal.bench.SessionScale\`; the receive side is measured separately."
+  echo "\`dev.netseal.bench.SessionScale\` (sending) and \`ReceiveScale\` (receiving)."
   echo
 } > "$OUT"
 for java in "$JAVA17" "$JAVA25"; do

@@ -140,6 +140,7 @@ public final class SessionScale {
             closeAll(s);
         }
         out("");
+        ReceiveScale.report(sessions, rounds, tasks, nativeKeys);
     }
 
     private static void warmUp(ThreadLocalPool pool, byte[] event) throws Exception {
@@ -212,7 +213,7 @@ public final class SessionScale {
         return (t1 - t0) / 1e6;
     }
 
-    private static Method virtualExecutorFactory() {
+    static Method virtualExecutorFactory() {
         try {
             return Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
         } catch (NoSuchMethodException e) {
@@ -220,12 +221,12 @@ public final class SessionScale {
         }
     }
 
-    private static void out(String format, Object... args) {
+    static void out(String format, Object... args) {
         System.out.println(String.format(Locale.ROOT, format, args));
     }
 
     /** Memory after a full collection: heap used, direct buffers, native key slabs. */
-    private static final class Snapshot {
+    static final class Snapshot {
         long heap;
         long direct;
         long directCount;
