@@ -50,11 +50,13 @@ import javax.crypto.spec.SecretKeySpec;
  * </ul>
  * The sender keeps at most {@value #IN_FLIGHT} packets ahead of what the server has counted, so
  * the socket never overflows and every packet sent is a packet delivered; one op is one packet.
+ * The packets are written on the client's event loop, as a server's handlers write them.
  */
 final class NettyPipeline {
     enum Kind { NETSEAL, PLAIN, JDK }
 
     static final int IN_FLIGHT = 256;
+    static final int BATCH = 32;
     private static final long SESSION = 0x6e65_7474_7931_0001L;
 
     private final Kind kind;
@@ -68,7 +70,10 @@ final class NettyPipeline {
     private ThreadLocalPool builders;
     private SealingSession session;
     private long sent;
+    /** Written on the client's event loop only. */
+    private long sequence;
     private ByteBuf event;
+    private final Runnable writeBatch = this::writeBatch;
 
     NettyPipeline(Kind kind, int eventSize) {
         this.kind = kind;
@@ -112,23 +117,32 @@ final class NettyPipeline {
         event = Unpooled.unreleasableBuffer(Unpooled.directBuffer(eventSize).writeZero(eventSize));
     }
 
-    /** Sends packets until {@code stop}; returns how many (each delivered: see the class comment). */
+    /**
+     * Sends packets until {@code stop}; returns how many (each delivered: see the class comment).
+     * The writes run on the client's event loop, {@value #BATCH} per task and one flush, as a
+     * server's handlers write: the harness thread only hands batches over and keeps the window.
+     */
     long run(PairedSide.Control stop) {
         long n = 0;
         do {
-            while (sent - received.get() > IN_FLIGHT) {
-                LockSupport.parkNanos(5_000);
+            while (sent - received.get() > IN_FLIGHT - BATCH) {
+                LockSupport.parkNanos(20_000);
             }
-            ByteBuf e = event.duplicate(); // an unreleasable view: released by the handlers, harmlessly
-            Object msg = kind == Kind.NETSEAL ? OutboundEvents.of(to, session, 1, sent, 0, e) : new Outbound(to, e);
-            client.write(msg);
-            if ((++sent & 15) == 0) {
-                client.flush();
-            }
-            n++;
+            client.eventLoop().execute(writeBatch);
+            sent += BATCH;
+            n += BATCH;
         } while (!stop.stop);
-        client.flush();
         return n;
+    }
+
+    /** Writes one batch and flushes; runs on the client's event loop only. */
+    private void writeBatch() {
+        for (int i = 0; i < BATCH; i++) {
+            ByteBuf e = event.duplicate(); // a view of an unreleasable buffer: the handlers' release is harmless
+            long seq = sequence++;
+            client.write(kind == Kind.NETSEAL ? OutboundEvents.of(to, session, 1, seq, 0, e) : new Outbound(to, e));
+        }
+        client.flush();
     }
 
     void tearDown() throws InterruptedException {
