@@ -24,7 +24,12 @@ public final class HandshakeReader {
 
     private HandshakeReader() {}
 
-    /** True when {@code packet}'s remaining bytes start like a handshake (long enough, flag set). */
+    /**
+     * True when {@code packet}'s remaining bytes start like a handshake (long enough, flag set).
+     *
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @return true when it starts like a handshake
+     */
     public static boolean isHandshake(ByteBuffer packet) {
         int start = packet.position();
         return packet.remaining() >= HEADER_SIZE
@@ -37,6 +42,10 @@ public final class HandshakeReader {
      * order: TRUNCATED, BAD_MAGIC, BAD_VERSION, NOT_HANDSHAKE (the flag is missing), BAD_HANDSHAKE
      * (other flags, a session id or a nonce that is not zero), BAD_LENGTH (payload_len above
      * {@link #MAX_PAYLOAD}, or a length other than 68 + payload_len), TRUNCATED (shorter than that).
+     *
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @return the payload
+     * @throws PacketException if a check refuses the packet, with its reason
      */
     public static ByteBuffer payload(ByteBuffer packet) throws PacketException {
         int start = packet.position();
@@ -78,7 +87,13 @@ public final class HandshakeReader {
         return packet.slice(start + HEADER_SIZE, payloadLen).asReadOnlyBuffer();
     }
 
-    /** The payload of the handshake in {@code packet}, copied; see {@link #payload(ByteBuffer)}. */
+    /**
+     * The payload of the handshake in {@code packet}, copied; see {@link #payload(ByteBuffer)}.
+     *
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @return the payload
+     * @throws PacketException if a check refuses the packet, with its reason
+     */
     public static byte[] payload(byte[] packet) throws PacketException {
         ByteBuffer view = payload(ByteBuffer.wrap(packet));
         byte[] out = new byte[view.remaining()];

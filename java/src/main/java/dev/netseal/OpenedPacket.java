@@ -57,12 +57,20 @@ public final class OpenedPacket {
 
     // ---- outcome --------------------------------------------------------------------------------
 
-    /** True when the last open succeeded. */
+    /**
+     * True when the last open succeeded.
+     *
+     * @return true when the last open succeeded
+     */
     public boolean isOpened() {
         return source != null;
     }
 
-    /** Why the last open was refused, or null if it succeeded (or nothing was opened yet). */
+    /**
+     * Why the last open was refused, or null if it succeeded (or nothing was opened yet).
+     *
+     * @return the reason, or null
+     */
     public Reason refusal() {
         return refusal;
     }
@@ -70,12 +78,18 @@ public final class OpenedPacket {
     /**
      * A sentence on the last refusal (for logs, not for every packet: it allocates), or null if the
      * last open succeeded.
+     *
+     * @return the sentence, or null
      */
     public String refusalDetail() {
         return refusal == null ? null : RefusalText.of(refusal, detailA, detailB);
     }
 
-    /** The last refusal as an exception (for callers that throw), or null if it succeeded. */
+    /**
+     * The last refusal as an exception (for callers that throw), or null if it succeeded.
+     *
+     * @return the exception, or null
+     */
     public PacketException refusalException() {
         return refusal == null ? null : new PacketException(refusal, refusalDetail());
     }
@@ -85,6 +99,8 @@ public final class OpenedPacket {
     /**
      * A read-only little-endian view of the buffer the packet is in, positioned at the packet's
      * first byte and limited at its last. Event offsets index it.
+     *
+     * @return the view
      */
     public ByteBuffer buffer() {
         requireOpened();
@@ -96,43 +112,74 @@ public final class OpenedPacket {
         return view;
     }
 
-    /** Index of the packet's first byte (its header) in {@link #buffer()}. */
+    /**
+     * Index of the packet's first byte (its header) in {@link #buffer()}.
+     *
+     * @return the index
+     */
     public int packetOffset() {
         requireOpened();
         return base;
     }
 
-    /** Bytes of the packet: header, ciphertext and tag. */
+    /**
+     * Bytes of the packet: header, ciphertext and tag.
+     *
+     * @return the length in bytes
+     */
     public int packetLength() {
         requireOpened();
         return length;
     }
 
-    /** Number of events. */
+    /**
+     * Number of events.
+     *
+     * @return the number of events
+     */
     public int eventCount() {
         requireOpened();
         return eventCount;
     }
 
-    /** Absolute offset of event {@code i} in {@link #buffer()}. */
+    /**
+     * Absolute offset of event {@code i} in {@link #buffer()}.
+     *
+     * @param i the event's index, from 0
+     * @return the index of its first byte
+     */
     public int eventOffset(int i) {
         requireOpened();
         return offsets[Objects.checkIndex(i, eventCount)];
     }
 
-    /** Length of event {@code i}. */
+    /**
+     * Length of event {@code i}.
+     *
+     * @param i the event's index, from 0
+     * @return its length in bytes
+     */
     public int eventLength(int i) {
         requireOpened();
         return lengths[Objects.checkIndex(i, eventCount)];
     }
 
-    /** A read-only view of event {@code i} (allocates the view). */
+    /**
+     * A read-only view of event {@code i} (allocates the view).
+     *
+     * @param i the event's index, from 0
+     * @return a read-only little-endian view of its bytes
+     */
     public ByteBuffer event(int i) {
         int offset = eventOffset(i);
         return buffer().slice(offset, lengths[i]).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Copies of every event's bytes (allocates). */
+    /**
+     * Copies of every event's bytes (allocates).
+     *
+     * @return a copy of each event, in order
+     */
     public List<byte[]> events() {
         requireOpened();
         List<byte[]> out = new ArrayList<>(eventCount);
@@ -146,94 +193,162 @@ public final class OpenedPacket {
 
     // ---- header fields --------------------------------------------------------------------------
 
-    /** flags (the {@code NetV1.FLAG_*} bits). */
+    /**
+     * flags (the {@code NetV1.FLAG_*} bits).
+     *
+     * @return the field's value
+     */
     public int flags() {
         return u8(HeaderLayout.FLAGS);
     }
 
-    /** priority. */
+    /**
+     * priority.
+     *
+     * @return the field's value
+     */
     public int priority() {
         return u8(HeaderLayout.PRIORITY);
     }
 
-    /** hop_ttl. */
+    /**
+     * hop_ttl.
+     *
+     * @return the field's value
+     */
     public int hopTtl() {
         return u8(HeaderLayout.HOP_TTL);
     }
 
-    /** hop_count as received (not authenticated: forwarders change it). */
+    /**
+     * hop_count as received (not authenticated: forwarders change it).
+     *
+     * @return the field's value
+     */
     public int hopCount() {
         return u8(HeaderLayout.HOP_COUNT);
     }
 
-    /** frag_flags. */
+    /**
+     * frag_flags.
+     *
+     * @return the field's value
+     */
     public int fragFlags() {
         return u8(HeaderLayout.FRAG_FLAGS);
     }
 
-    /** subprotocol_id (u16). */
+    /**
+     * subprotocol_id (u16).
+     *
+     * @return the field's value
+     */
     public int subprotocolId() {
         return u16(HeaderLayout.SUBPROTOCOL_ID);
     }
 
-    /** channel_hash (u16). */
+    /**
+     * channel_hash (u16).
+     *
+     * @return the field's value
+     */
     public int channelHash() {
         return u16(HeaderLayout.CHANNEL_HASH);
     }
 
-    /** The nonce's 4-byte prefix (as a little-endian int). */
+    /**
+     * The nonce's 4-byte prefix (as a little-endian int).
+     *
+     * @return the field's value
+     */
     public int noncePrefix() {
         requireOpened();
         return Wire.i32(source, base + HeaderLayout.NONCE_PREFIX);
     }
 
-    /** The nonce's counter (unsigned 64-bit). */
+    /**
+     * The nonce's counter (unsigned 64-bit).
+     *
+     * @return the field's value
+     */
     public long counter() {
         requireOpened();
         return Wire.i64(source, base + HeaderLayout.NONCE_COUNTER);
     }
 
-    /** session_id: which key opened it (after a rekey, the previous session's id is possible). */
+    /**
+     * session_id: which key opened it (after a rekey, the previous session's id is possible).
+     *
+     * @return the field's value
+     */
     public long sessionId() {
         requireOpened();
         return Wire.i64(source, base + HeaderLayout.SESSION_ID);
     }
 
-    /** stream_id. */
+    /**
+     * stream_id.
+     *
+     * @return the field's value
+     */
     public long streamId() {
         requireOpened();
         return Wire.i64(source, base + HeaderLayout.STREAM_ID);
     }
 
-    /** sequence. */
+    /**
+     * sequence.
+     *
+     * @return the field's value
+     */
     public long sequence() {
         requireOpened();
         return Wire.i64(source, base + HeaderLayout.SEQUENCE);
     }
 
-    /** origin_hash. */
+    /**
+     * origin_hash.
+     *
+     * @return the field's value
+     */
     public long originHash() {
         requireOpened();
         return Wire.i64(source, base + HeaderLayout.ORIGIN_HASH);
     }
 
-    /** subnet_id (unsigned 32-bit, as an int). */
+    /**
+     * subnet_id (unsigned 32-bit, as an int).
+     *
+     * @return the field's value
+     */
     public int subnetId() {
         requireOpened();
         return Wire.i32(source, base + HeaderLayout.SUBNET_ID);
     }
 
-    /** fragment_id (u16). */
+    /**
+     * fragment_id (u16).
+     *
+     * @return the field's value
+     */
     public int fragmentId() {
         return u16(HeaderLayout.FRAGMENT_ID);
     }
 
-    /** fragment_offset (u16). */
+    /**
+     * fragment_offset (u16).
+     *
+     * @return the field's value
+     */
     public int fragmentOffset() {
         return u16(HeaderLayout.FRAGMENT_OFFSET);
     }
 
-    /** payload_len: plaintext bytes (the framed events). */
+    /**
+     * payload_len: plaintext bytes (the framed events).
+     *
+     * @return the field's value
+     */
     public int payloadLength() {
         return u16(HeaderLayout.PAYLOAD_LEN);
     }

@@ -108,12 +108,25 @@ public final class PacketBuilder implements AutoCloseable {
     /**
      * Starts a data packet for the pool's own session (a pool made with a key); events follow
      * with {@code event(...)}, then {@link #seal()}.
+     *
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @return this builder
      */
     public PacketBuilder begin(long streamId, long sequence, int flags) {
         return begin(core.defaultSession(), streamId, sequence, flags, 0);
     }
 
-    /** Starts a subprotocol packet (subprotocol_id is authenticated) for the pool's own session. */
+    /**
+     * Starts a subprotocol packet (subprotocol_id is authenticated) for the pool's own session.
+     *
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @param subprotocolId subprotocol_id (u16, authenticated)
+     * @return this builder
+     */
     public PacketBuilder begin(long streamId, long sequence, int flags, int subprotocolId) {
         return begin(core.defaultSession(), streamId, sequence, flags, subprotocolId);
     }
@@ -121,12 +134,27 @@ public final class PacketBuilder implements AutoCloseable {
     /**
      * Starts a data packet for {@code session} (one of this builder's pool): its key, counter,
      * session id and origin hash seal it.
+     *
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @return this builder
      */
     public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags) {
         return begin(session, streamId, sequence, flags, 0);
     }
 
-    /** Starts a subprotocol packet for {@code session}. */
+    /**
+     * Starts a subprotocol packet for {@code session}.
+     *
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @param subprotocolId subprotocol_id (u16, authenticated)
+     * @return this builder
+     */
     public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags,
                                int subprotocolId) {
         checkedOut();
@@ -143,12 +171,24 @@ public final class PacketBuilder implements AutoCloseable {
         return this;
     }
 
-    /** Appends one event. */
+    /**
+     * Appends one event.
+     *
+     * @param event the event's bytes
+     * @return this builder
+     */
     public PacketBuilder event(byte[] event) {
         return event(event, 0, event.length);
     }
 
-    /** Appends {@code length} bytes of {@code event} from {@code offset}. */
+    /**
+     * Appends {@code length} bytes of {@code event} from {@code offset}.
+     *
+     * @param event the event's bytes
+     * @param offset where the event starts in {@code event}
+     * @param length how many bytes
+     * @return this builder
+     */
     public PacketBuilder event(byte[] event, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, event.length);
         int at = reserveEvent(length);
@@ -156,7 +196,12 @@ public final class PacketBuilder implements AutoCloseable {
         return this;
     }
 
-    /** Appends the remaining bytes of {@code event}, without moving its position. */
+    /**
+     * Appends the remaining bytes of {@code event}, without moving its position.
+     *
+     * @param event the event's bytes
+     * @return this builder
+     */
     public PacketBuilder event(ByteBuffer event) {
         int length = event.remaining();
         int at = reserveEvent(length);
@@ -164,13 +209,21 @@ public final class PacketBuilder implements AutoCloseable {
         return this;
     }
 
-    /** Payload bytes still free in the packet begun; each event takes 4 more for its prefix. */
+    /**
+     * Payload bytes still free in the packet begun; each event takes 4 more for its prefix.
+     *
+     * @return the payload bytes left
+     */
     public int remainingPayload() {
         requireWriting();
         return HEADER_SIZE + MAX_PAYLOAD_SIZE - writePos;
     }
 
-    /** Seals the packet begun with {@code begin}: a read-only view of the sealed bytes. */
+    /**
+     * Seals the packet begun with {@code begin}: a read-only view of the sealed bytes.
+     *
+     * @return a read-only view of the sealed packet, valid until this builder builds again or is released
+     */
     public ByteBuffer seal() {
         requireWriting();
         writing = false;
@@ -215,7 +268,11 @@ public final class PacketBuilder implements AutoCloseable {
         return length;
     }
 
-    /** Bytes the packet begun will take once sealed: header, the events so far and the tag. */
+    /**
+     * Bytes the packet begun will take once sealed: header, the events so far and the tag.
+     *
+     * @return the sealed length in bytes
+     */
     public int sealedLength() {
         requireWriting();
         return Wire.sealedLength(writePos - HEADER_SIZE);
@@ -223,24 +280,60 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- the one-call forms -------------------------------------------------------------------
 
-    /** Builds and seals a data packet carrying {@code events} (their remaining bytes). */
+    /**
+     * Builds and seals a data packet carrying {@code events} (their remaining bytes).
+     *
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param events the events, each its remaining bytes (positions are not moved)
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @return a read-only view of the sealed packet, valid until this builder builds again or is released
+     */
     public ByteBuffer build(long streamId, long sequence, List<? extends ByteBuffer> events, int flags) {
         return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, 0);
     }
 
-    /** Builds and seals a subprotocol packet. */
+    /**
+     * Builds and seals a subprotocol packet.
+     *
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param events the events, each its remaining bytes (positions are not moved)
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @param subprotocolId subprotocol_id (u16, authenticated)
+     * @return a read-only view of the sealed packet, valid until this builder builds again or is released
+     */
     public ByteBuffer buildSubprotocol(long streamId, long sequence, List<? extends ByteBuffer> events,
                                        int flags, int subprotocolId) {
         return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, subprotocolId);
     }
 
-    /** Builds and seals a data packet for {@code session}. */
+    /**
+     * Builds and seals a data packet for {@code session}.
+     *
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param events the events, each its remaining bytes (positions are not moved)
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @return a read-only view of the sealed packet, valid until this builder builds again or is released
+     */
     public ByteBuffer build(SealingSession session, long streamId, long sequence,
                             List<? extends ByteBuffer> events, int flags) {
         return buildSubprotocol(session, streamId, sequence, events, flags, 0);
     }
 
-    /** Builds and seals a subprotocol packet for {@code session}. */
+    /**
+     * Builds and seals a subprotocol packet for {@code session}.
+     *
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param events the events, each its remaining bytes (positions are not moved)
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @param subprotocolId subprotocol_id (u16, authenticated)
+     * @return a read-only view of the sealed packet, valid until this builder builds again or is released
+     */
     public ByteBuffer buildSubprotocol(SealingSession session, long streamId, long sequence,
                                        List<? extends ByteBuffer> events, int flags, int subprotocolId) {
         Limits.checkFits(events.size(), payloadSize(events));
@@ -251,12 +344,21 @@ public final class PacketBuilder implements AutoCloseable {
         return seal();
     }
 
-    /** An empty sealed packet with FLAG_HEARTBEAT; it draws a counter like any other. */
+    /**
+     * An empty sealed packet with FLAG_HEARTBEAT; it draws a counter like any other.
+     *
+     * @return a read-only view of the sealed heartbeat, valid until this builder builds again or is released
+     */
     public ByteBuffer buildHeartbeat() {
         return buildHeartbeat(core.defaultSession());
     }
 
-    /** An empty sealed heartbeat for {@code session}; it draws a counter from its epoch. */
+    /**
+     * An empty sealed heartbeat for {@code session}; it draws a counter from its epoch.
+     *
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @return a read-only view of the sealed heartbeat, valid until this builder builds again or is released
+     */
     public ByteBuffer buildHeartbeat(SealingSession session) {
         checkedOut();
         checkSession(session);
@@ -266,7 +368,12 @@ public final class PacketBuilder implements AutoCloseable {
         return sealPayload(session, 0, 0, null, 0);
     }
 
-    /** A handshake packet: header then {@code payload} in clear, session id and nonce zero. */
+    /**
+     * A handshake packet: header then {@code payload} in clear, session id and nonce zero.
+     *
+     * @param payload the handshake's payload, sent in clear (at most 8124 bytes)
+     * @return a read-only view of the handshake packet, valid until this builder builds again or is released
+     */
     public ByteBuffer buildHandshake(byte[] payload) {
         checkedOut();
         Limits.checkHandshakePayload(payload.length);
@@ -279,12 +386,22 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- sizing -------------------------------------------------------------------------------
 
-    /** True when {@code events} fit in one packet (count and bytes). */
+    /**
+     * True when {@code events} fit in one packet (count and bytes).
+     *
+     * @param events the events, each its remaining bytes (positions are not moved)
+     * @return true when they fit
+     */
     public boolean wouldFit(List<? extends ByteBuffer> events) {
         return events.size() <= MAX_EVENTS_PER_PACKET && payloadSize(events) <= MAX_PAYLOAD_SIZE;
     }
 
-    /** How many events of {@code averageSize} bytes fit in one packet. */
+    /**
+     * How many events of {@code averageSize} bytes fit in one packet.
+     *
+     * @param averageSize the average event size in bytes
+     * @return the number of events
+     */
     public static int maxEventsForSize(int averageSize) {
         if (averageSize < 0) {
             throw new IllegalArgumentException("averageSize must be >= 0, got " + averageSize);
@@ -294,12 +411,21 @@ public final class PacketBuilder implements AutoCloseable {
 
     // ---- settings -----------------------------------------------------------------------------
 
-    /** The session id the next packet will carry (the pool's own session's current one). */
+    /**
+     * The session id the next packet will carry (the pool's own session's current one).
+     *
+     * @return the session id
+     */
     public long sessionId() {
         return core.current().sessionId;
     }
 
-    /** The channel hash (u16) of the next data packets; reset to 0 when the builder is released. */
+    /**
+     * The channel hash (u16) of the next data packets; reset to 0 when the builder is released.
+     *
+     * @param channelHash channel_hash (u16) of the next data packets
+     * @return this builder
+     */
     public PacketBuilder setChannelHash(int channelHash) {
         checkedOut();
         Limits.checkU16("channelHash", channelHash);
@@ -307,7 +433,11 @@ public final class PacketBuilder implements AutoCloseable {
         return this;
     }
 
-    /** The channel hash data packets carry. */
+    /**
+     * The channel hash data packets carry.
+     *
+     * @return the channel hash
+     */
     public int channelHash() {
         return channelHash;
     }

@@ -45,15 +45,25 @@ public final class PacketException extends Exception {
         BAD_FRAMES
     }
 
+    /** Which check refused the packet. */
     private final Reason reason;
 
-    /** A refusal for {@code reason}; the message is {@code "REASON: detail"}. */
+    /**
+     * A refusal for {@code reason}; the message is {@code "REASON: detail"}.
+     *
+     * @param reason which check refused the packet
+     * @param detail what was wrong, for people
+     */
     public PacketException(Reason reason, String detail) {
         super(reason + ": " + detail, null, false, false);
         this.reason = reason;
     }
 
-    /** Which check refused the packet. */
+    /**
+     * Which check refused the packet.
+     *
+     * @return the reason
+     */
     public Reason reason() {
         return reason;
     }

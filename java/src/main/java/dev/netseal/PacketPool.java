@@ -28,6 +28,9 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
      * A pool of {@code size} builders with no key of its own, for a server with many peers: each
      * peer is a {@link SealingSession} from {@link #newSession}, and every session seals through
      * these builders.
+     *
+     * @param size how many builders the pool holds
+     * @return the pool
      */
     public static PacketPool builders(int size) {
         return new PacketPool(Backends.active(), size, false, null, 0L, 0L);
@@ -37,22 +40,50 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
         return new PacketPool(backend, size, false, null, 0L, 0L);
     }
 
-    /** A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool. */
+    /**
+     * A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool.
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return the new session, open until closed (or until the pool is)
+     */
     public SealingSession newSession(byte[] key, long sessionId) {
         return newSession(key, sessionId, 0L);
     }
 
-    /** As {@link #newSession(byte[], long)}, stamping {@code originHash} on its data packets. */
+    /**
+     * As {@link #newSession(byte[], long)}, stamping {@code originHash} on its data packets.
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @param originHash origin_hash stamped on the data packets
+     * @return the new session, open until closed (or until the pool is)
+     */
     public SealingSession newSession(byte[] key, long sessionId, long originHash) {
         return core.newSession(this, key, sessionId, originHash);
     }
 
-    /** A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}. */
+    /**
+     * A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}.
+     *
+     * @param size how many builders the pool holds
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return the pool
+     */
     public static PacketPool create(int size, byte[] key, long sessionId) {
         return withOrigin(size, key, sessionId, 0L);
     }
 
-    /** As {@link #create}, stamping {@code originHash} on every data packet. */
+    /**
+     * As {@link #create}, stamping {@code originHash} on every data packet.
+     *
+     * @param size how many builders the pool holds
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @param originHash origin_hash stamped on the data packets
+     * @return the pool
+     */
     public static PacketPool withOrigin(int size, byte[] key, long sessionId, long originHash) {
         return new PacketPool(Backends.active(), size, true, key, sessionId, originHash);
     }
@@ -61,7 +92,11 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
         return new PacketPool(backend, size, true, key, sessionId, originHash);
     }
 
-    /** Takes a builder (a new one when the queue is empty); close it to give it back. */
+    /**
+     * Takes a builder (a new one when the queue is empty); close it to give it back.
+     *
+     * @return a builder, to release with close() (try-with-resources)
+     */
     public PacketBuilder get() {
         core.checkOpen();
         PacketBuilder b = core.pollShared();
@@ -84,22 +119,39 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
         }
     }
 
-    /** The size of the queue. */
+    /**
+     * The size of the queue.
+     *
+     * @return the capacity
+     */
     public int capacity() {
         return core.capacity;
     }
 
-    /** Builders in the queue now. */
+    /**
+     * Builders in the queue now.
+     *
+     * @return the builders in the shared queue now
+     */
     public int available() {
         return core.shared.size();
     }
 
-    /** The session id packets carry now. */
+    /**
+     * The session id packets carry now.
+     *
+     * @return the default session's id
+     */
     public long sessionId() {
         return core.current().sessionId;
     }
 
-    /** Rekeys; see {@link ThreadLocalPool#setKey}. */
+    /**
+     * Rekeys; see {@link ThreadLocalPool#setKey}.
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     */
     public void setKey(byte[] key, long sessionId) {
         core.setKey(key, sessionId);
     }

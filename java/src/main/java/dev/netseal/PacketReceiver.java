@@ -60,12 +60,20 @@ public final class PacketReceiver implements AutoCloseable {
     /**
      * A receiver for packets sealed with {@code key} (32 bytes) under {@code sessionId}, with the
      * default window (8192) and grace period (30 s).
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return the receiver
      */
     public static PacketReceiver create(byte[] key, long sessionId) {
         return builder().build(key, sessionId);
     }
 
-    /** Settings for a receiver: window size and the previous key's grace period. */
+    /**
+     * Settings for a receiver: window size and the previous key's grace period.
+     *
+     * @return a builder with the defaults
+     */
     public static Builder builder() {
         return new Builder(Backends.active());
     }
@@ -78,22 +86,38 @@ public final class PacketReceiver implements AutoCloseable {
         return new Builder(backend);
     }
 
-    /** The current session id. */
+    /**
+     * The current session id.
+     *
+     * @return the current session id
+     */
     public long sessionId() {
         return session.sessionId();
     }
 
-    /** The previous session's id while its key is kept after a rekey. */
+    /**
+     * The previous session's id while its key is kept after a rekey.
+     *
+     * @return the previous session id, or empty
+     */
     public OptionalLong previousSessionId() {
         return session.previousSessionId();
     }
 
-    /** Counters the replay window tracks up to the highest accepted. */
+    /**
+     * Counters the replay window tracks up to the highest accepted.
+     *
+     * @return the window size in counters
+     */
     public int windowSize() {
         return session.settings.windowSize;
     }
 
-    /** How long a previous key stays usable after {@link #rekey}. */
+    /**
+     * How long a previous key stays usable after {@link #rekey}.
+     *
+     * @return the grace period
+     */
     public Duration previousKeyGrace() {
         return session.settings.previousKeyGrace;
     }
@@ -105,6 +129,9 @@ public final class PacketReceiver implements AutoCloseable {
      * and allocates nothing.
      *
      * @throws IllegalStateException if the receiver is closed
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @param into the result to fill, reused from packet to packet (reset first)
+     * @return true if it opened; false if it was refused
      */
     public boolean tryOpen(ByteBuffer packet, OpenedPacket into) {
         if (PacketOpener.open(session, packet, into)) {
@@ -121,6 +148,10 @@ public final class PacketReceiver implements AutoCloseable {
      * the reason of the first check that failed. The result belongs to the calling thread and is
      * reused by its next {@code open} on any receiver or session table (on a virtual thread each
      * call makes a new one). Servers that refuse floods should prefer {@link #tryOpen}.
+     *
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @return the opened packet (the calling thread's result)
+     * @throws PacketException if a check refuses the packet, with its reason
      */
     public OpenedPacket open(ByteBuffer packet) throws PacketException {
         OpenedPacket out = threadResult();
@@ -130,7 +161,15 @@ public final class PacketReceiver implements AutoCloseable {
         return out;
     }
 
-    /** Opens {@code length} bytes of {@code packet} from {@code offset}; see {@link #open(ByteBuffer)}. */
+    /**
+     * Opens {@code length} bytes of {@code packet} from {@code offset}; see {@link #open(ByteBuffer)}.
+     *
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @param offset where the event starts in {@code event}
+     * @param length how many bytes
+     * @return the opened packet (the calling thread's result)
+     * @throws PacketException if a check refuses the packet, with its reason
+     */
     public OpenedPacket open(byte[] packet, int offset, int length) throws PacketException {
         return open(ByteBuffer.wrap(packet, offset, length));
     }
@@ -142,12 +181,19 @@ public final class PacketReceiver implements AutoCloseable {
      *
      * @throws IllegalArgumentException if {@code key} and {@code sessionId} are the ones in use now
      *         or the previous ones (the window would re-admit old packets)
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
      */
     public void rekey(byte[] key, long sessionId) {
         session.rekey(key, sessionId);
     }
 
-    /** Wipes the previous key now instead of at the end of its grace period; false if none is kept. */
+    /**
+     * Wipes the previous key now instead of at the end of its grace period; false if none is kept.
+     *
+     * @return true if a previous key was dropped
+     */
     public boolean dropPreviousKey() {
         return session.dropPrevious();
     }
@@ -208,6 +254,9 @@ public final class PacketReceiver implements AutoCloseable {
          * Counters tracked up to the highest accepted: a power of two from 64 to 2^24 (default
          * 8192). Packets reordered by more than this are refused {@code TOO_OLD}; each session
          * holds {@code size / 8} bytes of window per key.
+         *
+         * @param size how many builders the pool holds
+         * @return this builder
          */
         public Builder windowSize(int size) {
             settings = settings.withWindowSize(size);
@@ -217,13 +266,22 @@ public final class PacketReceiver implements AutoCloseable {
         /**
          * How long the previous key stays usable after {@link PacketReceiver#rekey} (default 30 s);
          * {@link Duration#ZERO} drops it at the rekey.
+         *
+         * @param grace how long; {@link java.time.Duration#ZERO} for none
+         * @return this builder
          */
         public Builder previousKeyGrace(Duration grace) {
             settings = settings.withPreviousKeyGrace(grace);
             return this;
         }
 
-        /** A receiver for {@code key} (32 bytes) under {@code sessionId}. */
+        /**
+         * A receiver for {@code key} (32 bytes) under {@code sessionId}.
+         *
+         * @param key the 32-byte key; the caller keeps and wipes its own copy
+         * @param sessionId the session id (its two halves XORed make the nonce prefix)
+         * @return the receiver
+         */
         public PacketReceiver build(byte[] key, long sessionId) {
             return new PacketReceiver(backend, settings, key, sessionId);
         }

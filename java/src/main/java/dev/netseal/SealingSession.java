@@ -59,17 +59,29 @@ public final class SealingSession implements AutoCloseable {
         }
     }
 
-    /** The session id packets carry now. */
+    /**
+     * The session id packets carry now.
+     *
+     * @return the session id
+     */
     public long sessionId() {
         return current.sessionId;
     }
 
-    /** The origin hash stamped on this session's data packets. */
+    /**
+     * The origin hash stamped on this session's data packets.
+     *
+     * @return the origin hash
+     */
     public long originHash() {
         return originHash;
     }
 
-    /** True once closed (by {@link #close()} or by closing its pool). */
+    /**
+     * True once closed (by {@link #close()} or by closing its pool).
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed;
     }
@@ -79,6 +91,9 @@ public final class SealingSession implements AutoCloseable {
      * session, on any builder, uses the new key; the old key is wiped once no seal still uses
      * it. Refuses a (key, nonce prefix) another live session holds, or one this session sealed
      * under before (its counter would restart at 0 and repeat nonces).
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
      */
     public synchronized void rekey(byte[] key, long sessionId) {
         checkOpen();

@@ -55,12 +55,20 @@ public final class SessionTable implements AutoCloseable {
         }
     }
 
-    /** A table with the default window (8192) and grace period (30 s). */
+    /**
+     * A table with the default window (8192) and grace period (30 s).
+     *
+     * @return the table
+     */
     public static SessionTable create() {
         return builder().build();
     }
 
-    /** Settings for a table: window size and the previous key's grace period, for every session. */
+    /**
+     * Settings for a table: window size and the previous key's grace period, for every session.
+     *
+     * @return a builder with the defaults
+     */
     public static Builder builder() {
         return new Builder(Backends.active());
     }
@@ -74,6 +82,9 @@ public final class SessionTable implements AutoCloseable {
      *
      * @throws IllegalStateException if a session already answers to {@code sessionId}, or the
      *         table is closed
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
      */
     public void add(byte[] key, long sessionId) {
         checkOpen();
@@ -96,6 +107,10 @@ public final class SessionTable implements AutoCloseable {
      *
      * @throws IllegalStateException if no session answers to {@code sessionId}, or another one
      *         answers to {@code newSessionId}
+     *
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @param newKey the 32-byte key after the rekey
+     * @param newSessionId the session id packets carry after the rekey (may equal the old one)
      */
     public void rekey(long sessionId, byte[] newKey, long newSessionId) {
         ReceiveSession s = require(sessionId);
@@ -118,7 +133,12 @@ public final class SessionTable implements AutoCloseable {
         }
     }
 
-    /** Wipes the previous key of the session that answers to {@code sessionId} now; false if none. */
+    /**
+     * Wipes the previous key of the session that answers to {@code sessionId} now; false if none.
+     *
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return true if a previous key was dropped
+     */
     public boolean dropPreviousKey(long sessionId) {
         return require(sessionId).dropPrevious();
     }
@@ -127,6 +147,9 @@ public final class SessionTable implements AutoCloseable {
      * Removes the session that answers to {@code sessionId} (by its current or previous id): its
      * packets are refused {@code WRONG_SESSION} from now on, and its keys are wiped once the opens
      * in flight are done. False if there was none.
+     *
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return true if a session was removed
      */
     public boolean remove(long sessionId) {
         ReceiveSession s = sessions.get(sessionId);
@@ -137,12 +160,21 @@ public final class SessionTable implements AutoCloseable {
         return true;
     }
 
-    /** True when a session answers to {@code sessionId}. */
+    /**
+     * True when a session answers to {@code sessionId}.
+     *
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return true when a session answers to it
+     */
     public boolean contains(long sessionId) {
         return sessions.containsKey(sessionId);
     }
 
-    /** The number of session ids that name a session (a session in its grace period counts twice). */
+    /**
+     * The number of session ids that name a session (a session in its grace period counts twice).
+     *
+     * @return the number of session ids
+     */
     public int size() {
         return sessions.size();
     }
@@ -154,6 +186,9 @@ public final class SessionTable implements AutoCloseable {
      * Allocates nothing, throws nothing for a bad packet.
      *
      * @throws IllegalStateException if the table is closed
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @param into the result to fill, reused from packet to packet (reset first)
+     * @return true if it opened; false if it was refused
      */
     public boolean tryOpen(ByteBuffer packet, OpenedPacket into) {
         into.clear();
@@ -173,6 +208,10 @@ public final class SessionTable implements AutoCloseable {
     /**
      * Opens the packet, or throws {@link PacketException}; the result is the calling thread's (see
      * {@link PacketReceiver#open(ByteBuffer)}).
+     *
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @return the opened packet (the calling thread's result)
+     * @throws PacketException if a check refuses the packet, with its reason
      */
     public OpenedPacket open(ByteBuffer packet) throws PacketException {
         OpenedPacket out = PacketReceiver.threadResult();
@@ -221,19 +260,33 @@ public final class SessionTable implements AutoCloseable {
             this.backend = backend;
         }
 
-        /** Each session's replay window; see {@link PacketReceiver.Builder#windowSize}. */
+        /**
+         * Each session's replay window; see {@link PacketReceiver.Builder#windowSize}.
+         *
+         * @param size how many builders the pool holds
+         * @return this builder
+         */
         public Builder windowSize(int size) {
             settings = settings.withWindowSize(size);
             return this;
         }
 
-        /** Each session's previous-key grace; see {@link PacketReceiver.Builder#previousKeyGrace}. */
+        /**
+         * Each session's previous-key grace; see {@link PacketReceiver.Builder#previousKeyGrace}.
+         *
+         * @param grace how long; {@link java.time.Duration#ZERO} for none
+         * @return this builder
+         */
         public Builder previousKeyGrace(Duration grace) {
             settings = settings.withPreviousKeyGrace(grace);
             return this;
         }
 
-        /** An empty table. */
+        /**
+         * An empty table.
+         *
+         * @return the table
+         */
         public SessionTable build() {
             return new SessionTable(backend, settings);
         }

@@ -126,17 +126,41 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         core.closeWhenUnreachable(this);
     }
 
-    /** A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}. */
+    /**
+     * A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}.
+     *
+     * @param size how many builders the pool holds
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return the pool
+     */
     public static ThreadLocalPool create(int size, byte[] key, long sessionId) {
         return withOrigin(size, key, sessionId, 0L);
     }
 
-    /** As {@link #create}, stamping {@code originHash} on every data packet. */
+    /**
+     * As {@link #create}, stamping {@code originHash} on every data packet.
+     *
+     * @param size how many builders the pool holds
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @param originHash origin_hash stamped on the data packets
+     * @return the pool
+     */
     public static ThreadLocalPool withOrigin(int size, byte[] key, long sessionId, long originHash) {
         return withLocalCapacity(size, key, sessionId, originHash, DEFAULT_LOCAL_CAPACITY);
     }
 
-    /** As {@link #withOrigin}, with {@code localCapacity} builders moved per refill. */
+    /**
+     * As {@link #withOrigin}, with {@code localCapacity} builders moved per refill.
+     *
+     * @param size how many builders the pool holds
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @param originHash origin_hash stamped on the data packets
+     * @param localCapacity builders each thread's cache refills with at a time
+     * @return the pool
+     */
     public static ThreadLocalPool withLocalCapacity(int size, byte[] key, long sessionId, long originHash,
                                                     int localCapacity) {
         return new ThreadLocalPool(Backends.active(), size, true, key, sessionId, originHash, localCapacity);
@@ -146,12 +170,21 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * A pool of {@code size} builders with no key of its own, for a server with many peers: each
      * peer is a {@link SealingSession} from {@link #newSession}, and every session seals through
      * these builders (and the threads' caches of them).
+     *
+     * @param size how many builders the pool holds
+     * @return the pool
      */
     public static ThreadLocalPool builders(int size) {
         return builders(size, DEFAULT_LOCAL_CAPACITY);
     }
 
-    /** As {@link #builders(int)}, with {@code localCapacity} builders moved per refill. */
+    /**
+     * As {@link #builders(int)}, with {@code localCapacity} builders moved per refill.
+     *
+     * @param size how many builders the pool holds
+     * @param localCapacity builders each thread's cache refills with at a time
+     * @return the pool
+     */
     public static ThreadLocalPool builders(int size, int localCapacity) {
         return new ThreadLocalPool(Backends.active(), size, false, null, 0L, 0L, localCapacity);
     }
@@ -160,12 +193,25 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         return new ThreadLocalPool(backend, size, false, null, 0L, 0L, localCapacity);
     }
 
-    /** A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool. */
+    /**
+     * A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool.
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @return the new session, open until closed (or until the pool is)
+     */
     public SealingSession newSession(byte[] key, long sessionId) {
         return newSession(key, sessionId, 0L);
     }
 
-    /** As {@link #newSession(byte[], long)}, stamping {@code originHash} on its data packets. */
+    /**
+     * As {@link #newSession(byte[], long)}, stamping {@code originHash} on its data packets.
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @param originHash origin_hash stamped on the data packets
+     * @return the new session, open until closed (or until the pool is)
+     */
     public SealingSession newSession(byte[] key, long sessionId, long originHash) {
         return core.newSession(this, key, sessionId, originHash);
     }
@@ -176,7 +222,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         return new ThreadLocalPool(backend, size, true, key, sessionId, originHash, localCapacity);
     }
 
-    /** Takes a builder; give it back with {@link #release} or {@link PacketBuilder#close()}. */
+    /**
+     * Takes a builder; give it back with {@link #release} or {@link PacketBuilder#close()}.
+     *
+     * @return a builder, to give back with release
+     */
     public PacketBuilder acquire() {
         core.checkOpen();
         LocalCache cache = cacheOfThisThread();
@@ -194,7 +244,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         return b;
     }
 
-    /** The same as {@link #acquire()}, named for try-with-resources: {@code try (var b = pool.get())}. */
+    /**
+     * The same as {@link #acquire()}, named for try-with-resources: {@code try (var b = pool.get())}.
+     *
+     * @return a builder, to release with close() (try-with-resources)
+     */
     public PacketBuilder get() {
         return acquire();
     }
@@ -305,22 +359,38 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         }
     }
 
-    /** The size of the shared queue. */
+    /**
+     * The size of the shared queue.
+     *
+     * @return the capacity
+     */
     public int capacity() {
         return core.capacity;
     }
 
-    /** Builders in the shared queue now (a moment's view). */
+    /**
+     * Builders in the shared queue now (a moment's view).
+     *
+     * @return the builders in the shared queue now
+     */
     public int sharedAvailable() {
         return core.shared.size();
     }
 
-    /** The session id packets carry now. */
+    /**
+     * The session id packets carry now.
+     *
+     * @return the default session's id
+     */
     public long sessionId() {
         return core.current().sessionId;
     }
 
-    /** Builders moved per refill. */
+    /**
+     * Builders moved per refill.
+     *
+     * @return the local capacity
+     */
     public int localCapacity() {
         return localCapacity;
     }
@@ -328,6 +398,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /**
      * Rekeys: a new key (32 bytes) and session, counters from 0. Every builder, wherever it is,
      * seals its next packet with the new key; the old key is wiped once no seal still uses it.
+     *
+     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param sessionId the session id (its two halves XORed make the nonce prefix)
      */
     public void setKey(byte[] key, long sessionId) {
         core.setKey(key, sessionId);
