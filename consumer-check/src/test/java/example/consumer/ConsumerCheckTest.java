@@ -169,6 +169,69 @@ class ConsumerCheckTest {
         }
     }
 
+    /**
+     * A fat jar made the way README says (every jar merged, bcprov's signature files and the
+     * module descriptors left out, {@code Enable-Native-Access: ALL-UNNAMED} in the manifest)
+     * starts with {@code java -jar} alone and loads native.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdks")
+    void fatJarNeverFailsOnSignaturesNorWarns(Jdk jdk, @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        boolean expectNative = expectNative();
+        Path fat = dir.resolve("app.jar");
+        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+        java.util.jar.Attributes main = manifest.getMainAttributes();
+        main.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.put(java.util.jar.Attributes.Name.MAIN_CLASS, "example.consumer.ConsumerCheck");
+        main.putValue("Multi-Release", "true");
+        main.putValue("Enable-Native-Access", "ALL-UNNAMED");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(fat), manifest)) {
+            seen.add("META-INF/MANIFEST.MF");
+            Path classes = Path.of(System.getProperty("consumer.classes"));
+            try (Stream<Path> files = Files.walk(classes)) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    String name = classes.relativize(f).toString().replace(File.separatorChar, '/');
+                    if (!name.equals("module-info.class") && seen.add(name)) {
+                        out.putNextEntry(new java.util.jar.JarEntry(name));
+                        out.write(Files.readAllBytes(f));
+                    }
+                }
+            }
+            for (String jar : runtimeJars()) {
+                try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar)) {
+                    for (java.util.jar.JarEntry e : java.util.Collections.list(in.entries())) {
+                        String name = e.getName();
+                        boolean signature = name.matches("META-INF/[^/]+\\.(SF|DSA|RSA|EC)");
+                        boolean descriptor = name.equals("module-info.class")
+                                || name.matches("META-INF/versions/\\d+/module-info.class");
+                        if (e.isDirectory() || signature || descriptor || !seen.add(name)) {
+                            continue;
+                        }
+                        out.putNextEntry(new java.util.jar.JarEntry(name));
+                        try (java.io.InputStream is = in.getInputStream(e)) {
+                            is.transferTo(out);
+                        }
+                    }
+                }
+            }
+        }
+        List<String> cmd = new ArrayList<>(List.of(jdk.java()));
+        if (jdk.feature() >= 24) {
+            cmd.add("--illegal-native-access=deny");
+        }
+        if (expectNative) {
+            cmd.add("-Dnetseal.backend=native");
+        }
+        cmd.addAll(List.of("-jar", fat.toString()));
+        cmd.addAll(checkArgs(expectNative));
+        Result r = run(cmd);
+        assertClean(r, cmd);
+        if (expectNative) {
+            assertTrue(r.out().contains("backend: native (libsodium"), r.out());
+        }
+    }
+
     /** The check above could fail: without the README's flag, JDK 25's deny mode stops the load. */
     @Test
     void jdk25DenyWithoutTheFlagNeverLoadsNativeQuietly() throws Exception {
