@@ -17,7 +17,11 @@ public final class HandshakeDatagram extends DefaultByteBufHolder {
         this.sender = sender;
     }
 
-    /** The datagram's source address. */
+    /**
+     * The datagram's source address.
+     *
+     * @return the sender's address
+     */
     public InetSocketAddress sender() {
         return sender;
     }

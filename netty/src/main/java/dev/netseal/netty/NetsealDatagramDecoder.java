@@ -33,12 +33,21 @@ public final class NetsealDatagramDecoder extends MessageToMessageDecoder<Datagr
     /** Reused for every datagram of this channel: opening allocates nothing. */
     private final OpenedPacket opened = new OpenedPacket();
 
-    /** A decoder that opens with {@code sessions} and counts refusals in a new counter object. */
+    /**
+     * A decoder that opens with {@code sessions} and counts refusals in a new counter object.
+     *
+     * @param sessions the session table that opens the datagrams
+     */
     public NetsealDatagramDecoder(SessionTable sessions) {
         this(sessions, new RefusalCounters());
     }
 
-    /** A decoder that opens with {@code sessions} and counts refusals in {@code refusals}. */
+    /**
+     * A decoder that opens with {@code sessions} and counts refusals in {@code refusals}.
+     *
+     * @param sessions the session table that opens the datagrams
+     * @param refusals where refusals are counted (may be shared by several decoders)
+     */
     public NetsealDatagramDecoder(SessionTable sessions, RefusalCounters refusals) {
         super(DatagramPacket.class);
         if (sessions == null || refusals == null) {
@@ -48,7 +57,11 @@ public final class NetsealDatagramDecoder extends MessageToMessageDecoder<Datagr
         this.refusals = refusals;
     }
 
-    /** The refusals of this decoder (and of any other decoder that shares the object). */
+    /**
+     * The refusals of this decoder (and of any other decoder that shares the object).
+     *
+     * @return the counters
+     */
     public RefusalCounters refusals() {
         return refusals;
     }

@@ -27,7 +27,7 @@ import java.util.List;
  *
  * <p>Events that do not fit one packet (8108 payload bytes, 4 per event for its length, at most
  * 2027 events) are an {@link EncoderException} that says so, unless the encoder was made with
- * {@link #splitting()}: then they go out in as many packets as they need, in order, with
+ * {@link #splitting(ThreadLocalPool)}: then they go out in as many packets as they need, in order, with
  * consecutive sequence numbers. One event larger than a packet can carry is always refused.
  *
  * <p>{@code @Sharable}: it keeps no state but its pool, so one instance may serve every channel.

@@ -42,62 +42,111 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
         this.channelHash = p.channelHash();
     }
 
-    /** The datagram's source address. */
+    /**
+     * The datagram's source address.
+     *
+     * @return the sender's address
+     */
     public InetSocketAddress sender() {
         return sender;
     }
 
-    /** The local address it arrived on (may be null on some transports). */
+    /**
+     * The local address it arrived on (may be null on some transports).
+     *
+     * @return the local address, or null
+     */
     public InetSocketAddress recipient() {
         return recipient;
     }
 
-    /** The session whose key opened it (after a rekey, possibly the previous session's id). */
+    /**
+     * The session whose key opened it (after a rekey, possibly the previous session's id).
+     *
+     * @return the field's value
+     */
     public long sessionId() {
         return sessionId;
     }
 
-    /** stream_id. */
+    /**
+     * stream_id.
+     *
+     * @return the field's value
+     */
     public long streamId() {
         return streamId;
     }
 
-    /** sequence. */
+    /**
+     * sequence.
+     *
+     * @return the field's value
+     */
     public long sequence() {
         return sequence;
     }
 
-    /** The nonce counter it was sealed under. */
+    /**
+     * The nonce counter it was sealed under.
+     *
+     * @return the field's value
+     */
     public long counter() {
         return counter;
     }
 
-    /** origin_hash. */
+    /**
+     * origin_hash.
+     *
+     * @return the field's value
+     */
     public long originHash() {
         return originHash;
     }
 
-    /** flags (the {@code NetV1.FLAG_*} bits). */
+    /**
+     * flags (the {@code NetV1.FLAG_*} bits).
+     *
+     * @return the field's value
+     */
     public int flags() {
         return flags;
     }
 
-    /** subprotocol_id. */
+    /**
+     * subprotocol_id.
+     *
+     * @return the field's value
+     */
     public int subprotocolId() {
         return subprotocolId;
     }
 
-    /** channel_hash. */
+    /**
+     * channel_hash.
+     *
+     * @return the field's value
+     */
     public int channelHash() {
         return channelHash;
     }
 
-    /** Number of events. */
+    /**
+     * Number of events.
+     *
+     * @return the number of events
+     */
     public int eventCount() {
         return events.length;
     }
 
-    /** Event {@code i}: a read-only-by-convention slice of the datagram's buffer, valid while this is. */
+    /**
+     * Event {@code i}: a read-only-by-convention slice of the datagram's buffer, valid while this is.
+     *
+     * @param i the event's index, from 0
+     * @return a slice of the datagram's buffer
+     */
     public ByteBuf event(int i) {
         if (refCnt() == 0) {
             throw new io.netty.util.IllegalReferenceCountException(0);

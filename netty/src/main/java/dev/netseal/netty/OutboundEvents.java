@@ -38,6 +38,14 @@ public final class OutboundEvents extends AbstractReferenceCounted {
      * Events to seal for {@code recipient} with {@code session}'s key and counter; the session must
      * belong to the pool of the encoder that seals them. Takes ownership
      * of the buffers (released once sealed, or when this is released).
+     *
+     * @param recipient the peer's address
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @param events the events, each its remaining bytes (positions are not moved)
+     * @return the message, owning the event buffers
      */
     public static OutboundEvents of(InetSocketAddress recipient, SealingSession session, long streamId,
                                     long sequence, int flags, ByteBuf... events) {
@@ -47,7 +55,17 @@ public final class OutboundEvents extends AbstractReferenceCounted {
         return new OutboundEvents(recipient, session, streamId, sequence, flags, events.clone());
     }
 
-    /** The same from byte arrays (wrapped, not copied). */
+    /**
+     * The same from byte arrays (wrapped, not copied).
+     *
+     * @param recipient the peer's address
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @param events the events, each its remaining bytes (positions are not moved)
+     * @return the message, owning the event buffers
+     */
     public static OutboundEvents of(InetSocketAddress recipient, SealingSession session, long streamId,
                                     long sequence, int flags, List<byte[]> events) {
         ByteBuf[] bufs = new ByteBuf[events.size()];
@@ -57,37 +75,66 @@ public final class OutboundEvents extends AbstractReferenceCounted {
         return new OutboundEvents(recipient, session, streamId, sequence, flags, bufs);
     }
 
-    /** Where the datagram goes. */
+    /**
+     * Where the datagram goes.
+     *
+     * @return the recipient's address
+     */
     public InetSocketAddress recipient() {
         return recipient;
     }
 
-    /** The session that seals it. */
+    /**
+     * The session that seals it.
+     *
+     * @return the session
+     */
     public SealingSession session() {
         return session;
     }
 
-    /** stream_id. */
+    /**
+     * stream_id.
+     *
+     * @return the field's value
+     */
     public long streamId() {
         return streamId;
     }
 
-    /** sequence of the first packet (a split packet's next ones count up from it). */
+    /**
+     * sequence of the first packet (a split packet's next ones count up from it).
+     *
+     * @return the field's value
+     */
     public long sequence() {
         return sequence;
     }
 
-    /** flags. */
+    /**
+     * flags.
+     *
+     * @return the field's value
+     */
     public int flags() {
         return flags;
     }
 
-    /** Number of events. */
+    /**
+     * Number of events.
+     *
+     * @return the number of events
+     */
     public int eventCount() {
         return events.length;
     }
 
-    /** Event {@code i} (not a copy; valid while this is). */
+    /**
+     * Event {@code i} (not a copy; valid while this is).
+     *
+     * @param i the event's index, from 0
+     * @return the event's buffer
+     */
     public ByteBuf event(int i) {
         if (refCnt() == 0) {
             throw new io.netty.util.IllegalReferenceCountException(0);

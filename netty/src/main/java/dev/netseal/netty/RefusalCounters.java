@@ -27,12 +27,21 @@ public final class RefusalCounters {
         counts[reason.ordinal()].increment();
     }
 
-    /** Datagrams refused for {@code reason} so far. */
+    /**
+     * Datagrams refused for {@code reason} so far.
+     *
+     * @param reason which check refused the packet
+     * @return the count
+     */
     public long get(Reason reason) {
         return counts[reason.ordinal()].sum();
     }
 
-    /** Every refusal so far. */
+    /**
+     * Every refusal so far.
+     *
+     * @return the count
+     */
     public long total() {
         long n = 0;
         for (LongAdder c : counts) {
@@ -41,7 +50,11 @@ public final class RefusalCounters {
         return n;
     }
 
-    /** The non-zero counts, by reason (a copy). */
+    /**
+     * The non-zero counts, by reason (a copy).
+     *
+     * @return a copy of the non-zero counts
+     */
     public Map<Reason, Long> snapshot() {
         Map<Reason, Long> out = new EnumMap<>(Reason.class);
         for (Reason r : REASONS) {
