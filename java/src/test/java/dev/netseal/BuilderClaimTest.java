@@ -133,11 +133,13 @@ class BuilderClaimTest {
     void racingThreadsOnOneBuilderNeverSealAPacketThatIsNotTheirs(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key(121);
-        // Rounds go on until the threads have overlapped often enough: on a loaded machine the two
-        // racers are sometimes not running at the same time at all.
+        // Rounds go on until the threads have overlapped often enough (or 20 s passed): on a loaded
+        // machine the two racers are sometimes not running at the same time for thousands of rounds.
         int minRounds = 2_000;
-        int maxRounds = 20_000;
+        int maxRounds = 200_000;
         int enoughRefusals = 50;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        java.util.concurrent.atomic.AtomicBoolean timeUp = new java.util.concurrent.atomic.AtomicBoolean();
         InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
         ExecutorService two = Executors.newFixedThreadPool(2);
         try (PacketPool pool = PacketPool.onBackend(backend, 2, k, SESSION, 0L)) {
@@ -164,16 +166,20 @@ class BuilderClaimTest {
                             assertTrue(e.getMessage().contains("in use by another thread"), e.getMessage());
                             refusals.incrementAndGet();
                         }
+                        if (id == 0 && System.nanoTime() > deadline) {
+                            timeUp.set(true); // before the barrier: both threads read it after
+                        }
                         await(done, 2 * (round + 1));
                         round++;
                         // Both threads see the same count here: neither writes it before the next start.
-                        if (round == maxRounds || round >= minRounds && refusals.get() >= enoughRefusals) {
+                        if (round == maxRounds || timeUp.get()
+                                || round >= minRounds && refusals.get() >= enoughRefusals) {
                             return round;
                         }
                     }
                 }));
             }
-            int rounds = racers.get(0).get(100, TimeUnit.SECONDS);
+            int rounds = racers.get(0).get(120, TimeUnit.SECONDS);
             assertEquals(rounds, racers.get(1).get(100, TimeUnit.SECONDS), "the racers ran different rounds");
             int refused = refusals.get();
             int overwrittenViews = 0;
