@@ -12,11 +12,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -148,14 +148,16 @@ class BuilderClaimTest {
             byte[][][] packets = new byte[2][maxRounds][];
             AtomicInteger refusals = new AtomicInteger();
             List<Future<Integer>> racers = new ArrayList<>();
+            long seed = TestSeeds.seed(); // the spin jitter's (TestIsolation prints it on failure)
             for (int t = 0; t < 2; t++) {
                 int id = t;
+                Random jitter = new Random(seed + id);
                 racers.add(two.submit(() -> {
                     byte[] mine = event(id);
                     int round = 0;
                     while (true) {
                         await(start, 2 * (round + 1));
-                        for (int spin = ThreadLocalRandom.current().nextInt(64); spin > 0; spin--) {
+                        for (int spin = jitter.nextInt(64); spin > 0; spin--) {
                             Thread.onSpinWait(); // vary which step overlaps which
                         }
                         try {
