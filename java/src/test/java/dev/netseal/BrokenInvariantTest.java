@@ -228,6 +228,170 @@ class BrokenInvariantTest {
         }
     }
 
+    // ---- the destroyed-key and closed-receiver guards, each on its own ----------------------
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void destroyedKeyNeverSealsNorOpens(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        AeadKey key = backend.importKey(key(1412));
+        key.destroy();
+        assertTrue(key.isDestroyed());
+        AeadCipher cipher = backend.newCipher();
+        ByteBuffer aad = backend.allocate(NetV1.AAD_SIZE);
+        ByteBuffer buf = backend.allocate(64);
+        IllegalStateException sealed = assertThrows(IllegalStateException.class,
+                () -> cipher.seal(key, 1, 0, aad, 0, NetV1.AAD_SIZE, buf, 0, 16),
+                "a destroyed (zeroed) key sealed: the packet would be readable by anyone");
+        assertEquals("key was destroyed", sealed.getMessage());
+        ByteBuffer dst = backend.allocate(64);
+        assertThrows(IllegalStateException.class,
+                () -> cipher.sealTo(key, 1, 0, aad, 0, NetV1.AAD_SIZE, buf, 0, 16, dst, 0));
+        assertThrows(IllegalStateException.class,
+                () -> cipher.open(key, 1, 0, aad, 0, NetV1.AAD_SIZE, buf, 0, 16));
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void closedReceiverNeverAnswersWithARefusal(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key(1413);
+        PacketReceiverTest.Sealer sealer = new PacketReceiverTest.Sealer(backend, k, SESSION);
+        byte[] good = sealer.numbered(1);
+        PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION);
+        r.close();
+        OpenedPacket into = new OpenedPacket();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> r.tryOpen(ByteBuffer.wrap(good.clone()), into),
+                "a closed receiver reported a refusal instead of saying it is closed");
+        assertEquals("receiver is closed", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> r.open(ByteBuffer.wrap(good.clone())));
+        r.close(); // idempotent
+    }
+
+    // ---- every header field reads back as sealed ---------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void openedHeaderFieldsNeverReadBackOtherThanSealed(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key(1414);
+        byte[] payload = PacketReceiverTest.frames(new int[] {3, 2}, new byte[] {1, 2, 3}, new byte[] {4, 5});
+        byte[] packet = sealWithEveryField(backend, k, 9, payload);
+        try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
+            assertEveryField(PacketReceiverTest.opens(r, packet), payload.length);
+        }
+        // The public factory, on the active backend (native when it is there).
+        AeadBackend active = dev.netseal.internal.aead.Backends.active();
+        byte[] k2 = key(1415);
+        byte[] onActive = sealWithEveryField(active, k2, 10, payload);
+        try (PacketReceiver r = PacketReceiver.create(k2, SESSION)) {
+            assertEveryField(PacketReceiverTest.opens(r, onActive), payload.length);
+            assertEquals(PacketException.Reason.REPLAYED, PacketReceiverTest.refusal(r, onActive));
+        }
+    }
+
+    private static void assertEveryField(OpenedPacket p, int payloadLength) {
+        assertTrue(p.isOpened());
+        assertEquals(0xC1, p.priority(), "priority");
+        assertEquals(0xD2, p.hopTtl(), "hop_ttl");
+        assertEquals(0x05, p.hopCount(), "hop_count");
+        assertEquals(0xE3, p.fragFlags(), "frag_flags");
+        assertEquals(0xA55A, p.subprotocolId(), "subprotocol_id");
+        assertEquals(0xBEEF, p.channelHash(), "channel_hash");
+        assertEquals(SESSION, p.sessionId(), "session_id");
+        assertEquals(0xF1F2F3F4F5F6F7F8L, p.streamId(), "stream_id");
+        assertEquals(0x7172737475767778L, p.sequence(), "sequence");
+        assertEquals(0x8182838485868788L, p.originHash(), "origin_hash");
+        assertEquals(0x89ABCDEF, p.subnetId(), "subnet_id");
+        assertEquals(0xF00D, p.fragmentId(), "fragment_id");
+        assertEquals(0xCAFE, p.fragmentOffset(), "fragment_offset");
+        assertEquals(payloadLength, p.payloadLength(), "payload_len");
+        assertEquals(NetV1.FLAG_RELIABLE, p.flags(), "flags");
+        assertEquals(2, p.eventCount());
+        assertEquals(3, p.eventLength(0));
+        assertEquals(2, p.eventLength(1));
+        assertEquals(4, p.event(1).get(p.event(1).position()));
+    }
+
+    /** A data packet with every header field set to a distinct value, high bits included. */
+    private static byte[] sealWithEveryField(AeadBackend backend, byte[] keyBytes, long counter, byte[] payload) {
+        ByteBuffer buf = backend.allocate(NetV1.MAX_PACKET_SIZE + NetV1.AAD_SIZE);
+        dev.netseal.internal.wire.Wire.writeHeaderStart(buf, 0, NetV1.FLAG_RELIABLE, 0xA55A, 0xBEEF, SESSION,
+                0xF1F2F3F4F5F6F7F8L, 0x7172737475767778L, 0x8182838485868788L);
+        ByteBuffer le = buf.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        le.put(dev.netseal.internal.wire.HeaderLayout.PRIORITY, (byte) 0xC1);
+        le.put(dev.netseal.internal.wire.HeaderLayout.HOP_TTL, (byte) 0xD2);
+        le.put(dev.netseal.internal.wire.HeaderLayout.FRAG_FLAGS, (byte) 0xE3);
+        le.putInt(dev.netseal.internal.wire.HeaderLayout.SUBNET_ID, 0x89ABCDEF);
+        le.putShort(dev.netseal.internal.wire.HeaderLayout.FRAGMENT_ID, (short) 0xF00D);
+        le.putShort(dev.netseal.internal.wire.HeaderLayout.FRAGMENT_OFFSET, (short) 0xCAFE);
+        le.putShort(dev.netseal.internal.wire.HeaderLayout.PAYLOAD_LEN, (short) payload.length);
+        le.putShort(dev.netseal.internal.wire.HeaderLayout.EVENT_COUNT, (short) 2);
+        int prefix = dev.netseal.internal.wire.Wire.noncePrefix(SESSION);
+        dev.netseal.internal.wire.Wire.writeNonce(buf, 0, prefix, counter);
+        buf.put(NetV1.HEADER_SIZE, payload);
+        dev.netseal.internal.wire.Wire.writeAad(buf, 0, buf, NetV1.MAX_PACKET_SIZE);
+        AeadKey key = backend.importKey(keyBytes.clone());
+        try {
+            backend.newCipher().seal(key, prefix, counter, buf, NetV1.MAX_PACKET_SIZE, NetV1.AAD_SIZE, buf,
+                    NetV1.HEADER_SIZE, payload.length);
+        } finally {
+            key.destroy();
+        }
+        // hop_count is not authenticated (forwarders change it): set after sealing, still read back.
+        le.put(dev.netseal.internal.wire.HeaderLayout.HOP_COUNT, (byte) 0x05);
+        byte[] out = new byte[NetV1.HEADER_SIZE + payload.length + NetV1.TAG_SIZE];
+        buf.get(0, out);
+        return out;
+    }
+
+    // ---- the explicit-nonce codec's own limits; the fluent chain ------------------------------
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void codecNeverSealsAnOversizedPayload(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        byte[] k = key(1416);
+        byte[] tooBig = new byte[NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE + 1];
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                () -> codec.sealData(k, SESSION, 1, 1, 1, 0, 0L, 0, 0, List.of(tooBig)),
+                "the codec sealed a payload larger than a packet holds");
+        assertTrue(big.getMessage() != null && !big.getMessage().isEmpty());
+        byte[] exact = new byte[NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE];
+        byte[] sealed = codec.sealData(k, SESSION, 1, 1, 1, 0, 0L, 0, 0, List.of(exact));
+        assertEquals(NetV1.MAX_PACKET_SIZE, sealed.length, "the largest payload that fits was refused or resized");
+        List<byte[]> tooMany = new ArrayList<>();
+        for (int i = 0; i <= NetV1.MAX_EVENTS_PER_PACKET; i++) {
+            tooMany.add(new byte[0]);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> codec.sealData(k, SESSION, 2, 1, 1, 0, 0L, 0, 0, tooMany),
+                "the codec sealed more events than a packet may announce");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void fluentEventChainNeverLosesTheBuilder(String backendName) throws PacketException {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key(1417);
+        try (PacketPool pool = PacketPool.onBackend(backend, 1, k, SESSION, 0L);
+             PacketBuilder b = pool.get()) {
+            ByteBuffer first = ByteBuffer.wrap(new byte[] {9, 8, 7});
+            ByteBuffer packet = b.begin(5, 6, 0).event(first).event(ByteBuffer.wrap(new byte[] {6}))
+                    .event(new byte[] {5, 4}).event(new byte[] {0, 3, 2, 0}, 1, 2).seal();
+            assertEquals(0, first.position(), "event(ByteBuffer) moved the caller's position");
+            OpenedPacket opened = InsecureExplicitNonceCodec.onBackend(backend)
+                    .open(k, SESSION, ThreadLocalPoolTest.copy(packet));
+            assertEquals(4, opened.eventCount());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {9, 8, 7}, opened.events().get(0));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {6}, opened.events().get(1));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {5, 4}, opened.events().get(2));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {3, 2}, opened.events().get(3));
+        }
+    }
+
     /**
      * A backend that fails on purpose: its {@code allocate} throws after {@code allocationsLeft}
      * calls (as direct memory running out would), and its {@code importKey} throws when asked.
