@@ -166,6 +166,49 @@ class BrokenInvariantTest {
 
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
+    void closeNeverLeavesBuildersInTheCacheOfALiveThread(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        int threads = 140; // past the pruning of the cache list (at 64 and 128)
+        ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, key(1418), SESSION, 0L, 1);
+        java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(threads);
+        java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+        List<java.lang.ref.WeakReference<PacketBuilder>> cached = java.util.Collections.synchronizedList(
+                new ArrayList<>());
+        List<Thread> alive = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        PacketBuilder b = pool.acquire();
+                        cached.add(new java.lang.ref.WeakReference<>(b));
+                        b.close(); // into this thread's cache
+                        b = null;
+                        parked.countDown();
+                        end.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                th.start();
+                alive.add(th);
+            }
+            assertTrue(parked.await(60, java.util.concurrent.TimeUnit.SECONDS), "threads did not park");
+            pool.close();
+            // Every thread is alive and holds its cache: only close() emptying them frees the builders.
+            assertTrue(TestGc.until(() -> cached.stream().allMatch(r -> r.get() == null), 10_000),
+                    "close() left builders in the caches of live threads (a thread's cache was dropped"
+                            + " from the pool's list while alive)");
+        } finally {
+            end.countDown();
+            for (Thread th : alive) {
+                th.join(10_000);
+            }
+            pool.close();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
     void releasedBuilderNeverTakesAChannelHash(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
         try (PacketPool pool = PacketPool.onBackend(backend, 1, key(1408), SESSION, 0L)) {
