@@ -10,6 +10,7 @@ import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.BackendKind;
+import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -218,6 +219,33 @@ class BrokenInvariantTest {
             b.close();
             assertThrows(IllegalStateException.class, () -> b.setChannelHash(7),
                     "a released builder took a channel hash (another holder's packets would carry it)");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void builderNeverWritesOutsideABegunPacket(String backendName) throws PacketException {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key(1419);
+        try (PacketPool pool = PacketPool.onBackend(backend, 1, k, SESSION, 0L);
+             PacketBuilder b = pool.get()) {
+            for (Runnable misuse : List.<Runnable>of(() -> b.event(new byte[] {1}), b::seal, b::sealedLength,
+                    () -> b.sealInto(ByteBuffer.allocate(8192)), b::remainingPayload)) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, misuse::run);
+                assertTrue(e.getMessage().contains("no packet begun"), e.getMessage());
+            }
+            // A subprotocol packet through the fluent form, then nothing more until the next begin.
+            ByteBuffer sealed = b.begin(3, 4, 0, 0x0BAD).event(new byte[] {7, 7}).seal();
+            OpenedPacket opened = InsecureExplicitNonceCodec.onBackend(backend)
+                    .open(k, SESSION, ThreadLocalPoolTest.copy(sealed));
+            assertEquals(0x0BAD, opened.subprotocolId());
+            assertEquals(3, opened.streamId());
+            for (Runnable misuse : List.<Runnable>of(() -> b.event(new byte[] {1}), b::seal, b::sealedLength,
+                    () -> b.sealInto(ByteBuffer.allocate(8192)))) {
+                assertThrows(IllegalStateException.class, misuse::run, "a sealed packet took more writes");
+            }
+            assertEquals(Wire.sealedLength(4 + 2), b.begin(1, 1, 0).event(new byte[] {1, 2}).sealedLength());
+            b.seal();
         }
     }
 
