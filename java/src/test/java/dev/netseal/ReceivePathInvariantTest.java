@@ -81,8 +81,12 @@ class ReceivePathInvariantTest {
         assertEquals(-1L, w.highest());
         assertNull(w.check(10));
         assertNull(w.check(70));
-        assertNull(w.commit(10), "forgetAll() left a counter accepted");
-        assertEquals(10, w.highest());
+        assertNull(w.commit(100), "forgetAll() left the window's highest behind");
+        assertEquals(100, w.highest());
+        // Inside the window of 100 now, and forgotten: no stale slot may call them replays.
+        assertNull(w.check(70), "forgetAll() left counter 70's slot set");
+        assertNull(w.check(10), "forgetAll() left counter 10's slot set");
+        assertNull(w.commit(10));
     }
 
     /**
