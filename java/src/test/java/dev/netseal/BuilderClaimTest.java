@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -151,7 +150,9 @@ class BuilderClaimTest {
             long seed = TestSeeds.seed(); // the spin jitter's (TestIsolation prints it on failure)
             for (int t = 0; t < 2; t++) {
                 int id = t;
-                Random jitter = new Random(seed + id);
+                // SplittableRandom mixes its seed: java.util.Random's first draws from seeds s and
+                // s + 1 are nearly equal, which would give both racers the same jitter.
+                java.util.SplittableRandom jitter = new java.util.SplittableRandom(seed + id);
                 racers.add(two.submit(() -> {
                     byte[] mine = event(id);
                     int round = 0;
