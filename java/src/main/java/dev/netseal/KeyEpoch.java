@@ -19,15 +19,18 @@ final class KeyEpoch {
     final AeadKey key;
     /** This epoch's claim on (key, nonce prefix) in {@link LiveKeys}. */
     final String claim;
+    /** The token of that claim: only it ends the claim (see {@link LiveKeys}). */
+    private final Object claimToken;
     final long sessionId;
     final int noncePrefix;
     final AtomicLong counter = new AtomicLong();
     /** Set before {@link #poison()}; read by a builder that drew a refused counter. */
     volatile boolean retired;
 
-    private KeyEpoch(AeadKey key, String claim, long sessionId) {
+    private KeyEpoch(AeadKey key, String claim, Object claimToken, long sessionId) {
         this.key = key;
         this.claim = claim;
+        this.claimToken = claimToken;
         this.sessionId = sessionId;
         this.noncePrefix = Wire.noncePrefix(sessionId);
     }
@@ -35,12 +38,11 @@ final class KeyEpoch {
     /** Claims {@code fingerprint} (see {@link LiveKeys}), then imports the key into {@code backend}. */
     static KeyEpoch create(dev.netseal.internal.aead.AeadBackend backend, byte[] key, long sessionId,
                            String fingerprint) {
-        LiveKeys.claim(fingerprint);
-        String claim = fingerprint;
+        Object token = LiveKeys.claim(fingerprint);
         try {
-            return new KeyEpoch(backend.importKey(key), claim, sessionId);
+            return new KeyEpoch(backend.importKey(key), fingerprint, token, sessionId);
         } catch (RuntimeException | Error e) {
-            LiveKeys.release(claim);
+            LiveKeys.release(fingerprint, token);
             throw e;
         }
     }
@@ -48,7 +50,7 @@ final class KeyEpoch {
     /** Wipes the key and gives up the claim; only once no seal can still use the key. */
     void destroy() {
         key.destroy();
-        LiveKeys.release(claim);
+        LiveKeys.release(claim, claimToken);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The (key, nonce prefix) pairs that some live pool epoch seals under, in this JVM. The nonce is
@@ -23,10 +24,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * one (see PoolCore). What this cannot see: another JVM or machine sealing with the same key and
  * prefix, and a key reused after its pool is gone (its counters restart at 0 just the same). A
  * key must never be reused across pool lifetimes; derive a fresh one per pool and per rekey.
+ *
+ * <p>Each claim carries a token of its own, and only that token releases it: a stale release (an
+ * epoch destroyed twice, a Cleaner running after a test hook let the fingerprint go) can never
+ * end a newer claim on the same fingerprint, which would let a third pool repeat its nonces.
  */
 final class LiveKeys {
     private static final byte[] SALT = new byte[32];
-    private static final Set<String> LIVE = ConcurrentHashMap.newKeySet();
+    /** Fingerprint to the token of the claim that holds it. */
+    private static final ConcurrentMap<String, Object> LIVE = new ConcurrentHashMap<>();
 
     static {
         new SecureRandom().nextBytes(SALT);
@@ -39,18 +45,37 @@ final class LiveKeys {
         return fingerprint(key, dev.netseal.internal.wire.Wire.noncePrefix(sessionId));
     }
 
-    /** Claims a fingerprint for a new epoch; throws if a live epoch already holds it. */
-    static void claim(String fingerprint) {
-        if (!LIVE.add(fingerprint)) {
+    /**
+     * Claims a fingerprint for a new epoch and returns the claim's token (for {@link #release});
+     * throws if a live epoch already holds it.
+     */
+    static Object claim(String fingerprint) {
+        Object token = new Object();
+        if (LIVE.putIfAbsent(fingerprint, token) != null) {
             throw new IllegalStateException("another live pool already seals with this key and nonce prefix"
                     + " (this session id, or one whose halves XOR to the same prefix): both would repeat"
                     + " the same nonces. close() that pool first (one dropped without close() holds its key"
                     + " until it is garbage-collected), or use a fresh key or session id");
         }
+        return token;
     }
 
-    /** Ends a claim made by {@link #claim}. */
-    static void release(String fingerprint) {
+    /** Ends the claim {@code token} was returned for; a no-op once it has ended. */
+    static void release(String fingerprint, Object token) {
+        LIVE.remove(fingerprint, token);
+    }
+
+    /** Test hook: the fingerprints claimed now (a moment's view). */
+    static Set<String> claimedNow() {
+        return Set.copyOf(LIVE.keySet());
+    }
+
+    /**
+     * Test hook: ends whatever claim holds {@code fingerprint}, so that a test that failed before
+     * closing its pools does not make later tests with the same fixed keys fail. The pool that
+     * held it keeps sealing; its own release later is a no-op (its token no longer matches).
+     */
+    static void releaseForTests(String fingerprint) {
         LIVE.remove(fingerprint);
     }
 

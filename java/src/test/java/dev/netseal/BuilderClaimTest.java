@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -150,14 +149,18 @@ class BuilderClaimTest {
             byte[][][] packets = new byte[2][maxRounds][];
             AtomicInteger refusals = new AtomicInteger();
             List<Future<Integer>> racers = new ArrayList<>();
+            long seed = TestSeeds.seed(); // the spin jitter's (TestIsolation prints it on failure)
             for (int t = 0; t < 2; t++) {
                 int id = t;
+                // SplittableRandom mixes its seed: java.util.Random's first draws from seeds s and
+                // s + 1 are nearly equal, which would give both racers the same jitter.
+                java.util.SplittableRandom jitter = new java.util.SplittableRandom(seed + id);
                 racers.add(two.submit(() -> {
                     byte[] mine = event(id);
                     int round = 0;
                     while (true) {
                         await(start, 2 * (round + 1));
-                        for (int spin = ThreadLocalRandom.current().nextInt(64); spin > 0; spin--) {
+                        for (int spin = jitter.nextInt(64); spin > 0; spin--) {
                             Thread.onSpinWait(); // vary which step overlaps which
                         }
                         try {

@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +36,7 @@ class LifecycleTest {
 
     // ---- dropped pools ------------------------------------------------------------------------
 
+    @Tag("slow") // GC and 100k-pool loops: left out of the mutation run (-Pmutation)
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void threadCachesNeverKeepADroppedPoolAlive(String backendName) throws Exception {
@@ -304,6 +306,7 @@ class LifecycleTest {
         return (int) TestGc.settled(NativeBackend::liveKeyHandles);
     }
 
+    @Tag("slow") // GC and 100k-pool loops: left out of the mutation run (-Pmutation)
     @Test
     void closedPoolsNeverLeakNativeKeyHandles() throws Exception {
         AeadBackend backend = TestBackends.get("native");
@@ -327,6 +330,7 @@ class LifecycleTest {
         assertTrue(after <= before, "closed pools left " + (after - before) + " native key handles behind");
     }
 
+    @Tag("slow") // GC and 100k-pool loops: left out of the mutation run (-Pmutation)
     @Test
     void droppedThreadLocalPoolsNeverLeakNativeKeyHandles() throws Exception {
         AeadBackend backend = TestBackends.get("native");
@@ -338,6 +342,7 @@ class LifecycleTest {
                         + " native key handles after GC");
     }
 
+    @Tag("slow") // GC and 100k-pool loops: left out of the mutation run (-Pmutation)
     @Test
     void droppedPacketPoolsNeverLeakNativeKeyHandles() throws Exception {
         AeadBackend backend = TestBackends.get("native");

@@ -1,0 +1,93 @@
+package dev.netseal;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Keeps tests independent and their random inputs replayable. Registered for every test class
+ * of this module (autodetected: see {@code junit-platform.properties}; surefire and the mutation
+ * profile both read it).
+ *
+ * <ul>
+ *   <li>A test that fails prints the seeds it drew from {@link TestSeeds#seed()}, with the
+ *       property that replays them.</li>
+ *   <li>The JVM-wide (key, nonce prefix) claims ({@link LiveKeys}) never leak from one test into
+ *       the next. A test that fails leaves its pools open: the claims it made are ended right after it, so
+ *       the next test with the same fixed keys does not fail for a reason not its own.</li>
+ *   <li>At the end of a test class, claims the class made that are still held once the garbage
+ *       collector had its chance (pools dropped without close() are released by their Cleaner)
+ *       are ended too, and the class fails: it leaked a pool or session without closing it.</li>
+ * </ul>
+ * Ending a claim here never lets a stale release end a newer claim later: each claim has its own
+ * token (see {@link LiveKeys#releaseForTests}).
+ */
+public final class TestIsolation
+        implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+    private static final ExtensionContext.Namespace NS =
+            ExtensionContext.Namespace.create(TestIsolation.class);
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getStore(NS).put("class", LiveKeys.claimedNow());
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        TestSeeds.drain();
+        context.getStore(NS).put("test", LiveKeys.claimedNow());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        List<Long> seeds = TestSeeds.drain();
+        if (context.getExecutionException().isPresent()) {
+            Long keySeed = TestSeeds.keySeedIfUsed();
+            if (!seeds.isEmpty() || keySeed != null) {
+                // One property sets every seed: the test's draws and the key stream alike.
+                System.err.println("[netseal] " + context.getUniqueId() + " failed; seed(s) drawn: " + seeds
+                        + (keySeed != null ? ", key stream seed: " + keySeed : "")
+                        + ". Replay with -Dnetseal.test.seed=" + (seeds.isEmpty() ? keySeed : seeds.get(0)));
+            }
+            @SuppressWarnings("unchecked")
+            Set<String> before = context.getStore(NS).get("test", Set.class);
+            for (String fp : madeSince(before)) {
+                LiveKeys.releaseForTests(fp);
+            }
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        @SuppressWarnings("unchecked")
+        Set<String> before = context.getStore(NS).get("class", Set.class);
+        Set<String> left = madeSince(before);
+        // Dropped pools end their claims through the Cleaner once collected: give it a moment.
+        for (int i = 0; i < 100 && !left.isEmpty(); i++) { // up to 5 s, only when something is left
+            System.gc();
+            Thread.sleep(50);
+            left = madeSince(before);
+        }
+        for (String fp : left) {
+            LiveKeys.releaseForTests(fp);
+        }
+        if (!left.isEmpty()) {
+            throw new AssertionError(context.getDisplayName() + " left " + left.size()
+                    + " (key, nonce prefix) claims held by pools or sessions it never closed"
+                    + " (ended now so that later tests are not affected)");
+        }
+    }
+
+    private static Set<String> madeSince(Set<String> before) {
+        Set<String> now = new HashSet<>(LiveKeys.claimedNow());
+        if (before != null) {
+            now.removeAll(before);
+        }
+        return now;
+    }
+}
