@@ -38,22 +38,20 @@ JNIEXPORT jlong JNICALL FLOOR_FN(address)(JNIEnv *env, jclass cls, jobject buf)
     return (jlong)(uintptr_t)(*env)->GetDirectBufferAddress(env, buf);
 }
 
-/* The key in guarded memory, read-only, as the shipped library keeps it. */
+/* The key in the shipped library's key memory (a slot of a guarded, locked slab). */
 JNIEXPORT jlong JNICALL FLOOR_FN(keyCreate)(JNIEnv *env, jclass cls, jbyteArray key)
 {
+    unsigned char src[NETSEAL_KEY_BYTES];
     unsigned char *k;
 
     (void)cls;
     if (key == NULL || (*env)->GetArrayLength(env, key) != (jsize)NETSEAL_KEY_BYTES)
         return 0;
-    k = netseal_key_alloc();
-    if (k == NULL)
+    (*env)->GetByteArrayRegion(env, key, 0, (jsize)NETSEAL_KEY_BYTES, (jbyte *)src);
+    if ((*env)->ExceptionCheck(env))
         return 0;
-    (*env)->GetByteArrayRegion(env, key, 0, (jsize)NETSEAL_KEY_BYTES, (jbyte *)k);
-    if ((*env)->ExceptionCheck(env) || netseal_key_lock(k) != 0) {
-        netseal_key_free(k);
-        return 0;
-    }
+    k = netseal_key_create(src);
+    sodium_memzero(src, sizeof src);
     return (jlong)(uintptr_t)k;
 }
 
@@ -61,7 +59,7 @@ JNIEXPORT void JNICALL FLOOR_FN(keyFree)(JNIEnv *env, jclass cls, jlong key)
 {
     (void)env;
     (void)cls;
-    netseal_key_free(FLOOR_PTR(key));
+    (void)netseal_key_free(FLOOR_PTR(key));
 }
 
 /*
