@@ -3,7 +3,6 @@ package dev.netseal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netseal.PacketException.Reason;
@@ -387,7 +386,8 @@ class ReceiverOnRealNetworksTest {
                 // message or an exception would show 10,000 × 100 bytes or more
                 assertTrue(bytes < 2048, e.getKey() + " allocated " + bytes + " bytes for 10,000 refusals");
             }
-            assertNull(out.refusal() == null ? null : out.refusalDetail() == null ? "no detail" : null);
+            // the last case measured (EnumMap order) was the forgery: its text is built only now
+            assertEquals("tag did not verify (counter 6000)", out.refusalDetail());
         }
     }
 

@@ -120,7 +120,6 @@ class SessionTableTest {
                 return null;
             }));
         }
-        List<ReceiveKey> removedKeys = new ArrayList<>();
         try {
             Thread.sleep(100);
             for (long s = 1; s <= 10; s++) { // remove 10 sessions under traffic
@@ -150,7 +149,6 @@ class SessionTableTest {
         assertEquals(0, table.size());
         assertThrows(IllegalStateException.class, () -> table.tryOpen(ByteBuffer.allocate(100), new OpenedPacket()));
         assertThrows(IllegalStateException.class, () -> table.add(keyOf(1), 1));
-        assertTrue(removedKeys.isEmpty());
     }
 
     @ParameterizedTest

@@ -2,7 +2,6 @@ package dev.netseal.netty;
 
 import dev.netseal.OpenedPacket;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.AbstractReferenceCounted;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -14,10 +13,9 @@ import java.util.Objects;
  * retained with it; {@link #release()} (or {@code ReferenceCountUtil.release}) at the end of the
  * pipeline releases them all. Keep an event past that with {@code event(i).retain()}.
  */
-public final class OpenedDatagram extends AbstractReferenceCounted {
+public final class OpenedDatagram extends EventBuffers {
     private final InetSocketAddress sender;
     private final InetSocketAddress recipient;
-    private final ByteBuf[] events;
     private final long sessionId;
     private final long streamId;
     private final long sequence;
@@ -29,9 +27,9 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
 
     /** Takes ownership of {@code events} (each retained once for this message). */
     OpenedDatagram(InetSocketAddress sender, InetSocketAddress recipient, OpenedPacket p, ByteBuf[] events) {
+        super(events);
         this.sender = sender;
         this.recipient = recipient;
-        this.events = events;
         this.sessionId = p.sessionId();
         this.streamId = p.streamId();
         this.sequence = p.sequence();
@@ -132,46 +130,14 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
         return channelHash;
     }
 
-    /**
-     * Number of events.
-     *
-     * @return the number of events
-     */
-    public int eventCount() {
-        return events.length;
-    }
 
-    /**
-     * Event {@code i}: a read-only-by-convention slice of the datagram's buffer, valid while this is.
-     *
-     * @param i the event's index, from 0
-     * @return a slice of the datagram's buffer
-     */
-    public ByteBuf event(int i) {
-        if (refCnt() == 0) {
-            throw new io.netty.util.IllegalReferenceCountException(0);
-        }
-        return events[Objects.checkIndex(i, events.length)];
-    }
 
-    @Override
-    protected void deallocate() {
-        for (ByteBuf e : events) {
-            e.release();
-        }
-    }
 
-    @Override
-    public OpenedDatagram touch(Object hint) {
-        for (ByteBuf e : events) {
-            e.touch(hint);
-        }
-        return this;
-    }
 
     @Override
     public OpenedDatagram touch() {
-        return touch(null);
+        touch(null);
+        return this;
     }
 
     @Override
@@ -183,6 +149,6 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
     @Override
     public String toString() {
         return "OpenedDatagram(from " + sender + ", session " + Long.toUnsignedString(sessionId) + ", stream "
-                + streamId + ", seq " + sequence + ", " + events.length + " event(s))";
+                + streamId + ", seq " + sequence + ", " + eventCount() + " event(s))";
     }
 }

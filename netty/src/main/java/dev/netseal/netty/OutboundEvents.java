@@ -3,7 +3,6 @@ package dev.netseal.netty;
 import dev.netseal.SealingSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.util.AbstractReferenceCounted;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -16,22 +15,21 @@ import java.util.Objects;
  * <p>Reference-counted: it owns one reference to each event buffer and releases them when it is
  * released (the encoder does that once it has sealed them).
  */
-public final class OutboundEvents extends AbstractReferenceCounted {
+public final class OutboundEvents extends EventBuffers {
     private final InetSocketAddress recipient;
     private final SealingSession session;
     private final long streamId;
     private final long sequence;
     private final int flags;
-    private final ByteBuf[] events;
 
     private OutboundEvents(InetSocketAddress recipient, SealingSession session, long streamId, long sequence,
                            int flags, ByteBuf[] events) {
+        super(events);
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.session = Objects.requireNonNull(session, "session");
         this.streamId = streamId;
         this.sequence = sequence;
         this.flags = flags;
-        this.events = events;
     }
 
     /**
@@ -120,46 +118,14 @@ public final class OutboundEvents extends AbstractReferenceCounted {
         return flags;
     }
 
-    /**
-     * Number of events.
-     *
-     * @return the number of events
-     */
-    public int eventCount() {
-        return events.length;
-    }
 
-    /**
-     * Event {@code i} (not a copy; valid while this is).
-     *
-     * @param i the event's index, from 0
-     * @return the event's buffer
-     */
-    public ByteBuf event(int i) {
-        if (refCnt() == 0) {
-            throw new io.netty.util.IllegalReferenceCountException(0);
-        }
-        return events[Objects.checkIndex(i, events.length)];
-    }
 
-    @Override
-    protected void deallocate() {
-        for (ByteBuf e : events) {
-            e.release();
-        }
-    }
 
-    @Override
-    public OutboundEvents touch(Object hint) {
-        for (ByteBuf e : events) {
-            e.touch(hint);
-        }
-        return this;
-    }
 
     @Override
     public OutboundEvents touch() {
-        return touch(null);
+        touch(null);
+        return this;
     }
 
     @Override
@@ -171,6 +137,6 @@ public final class OutboundEvents extends AbstractReferenceCounted {
     @Override
     public String toString() {
         return "OutboundEvents(to " + recipient + ", stream " + streamId + ", seq " + sequence + ", "
-                + events.length + " event(s))";
+                + eventCount() + " event(s))";
     }
 }

@@ -16,7 +16,6 @@ import dev.netseal.SealingSession;
 import dev.netseal.SessionTable;
 import dev.netseal.ThreadLocalPool;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -280,10 +279,5 @@ class NetsealCodecTest {
     static byte[] sealWith(byte[] key, long session) {
         return InsecureExplicitNonceCodec.create().sealData(key, session, 1, 1, 1, 0, 0, 0, 0,
                 List.of(new byte[] {1}));
-    }
-
-    @SuppressWarnings("unused")
-    private static String hex(ByteBuf b) {
-        return ByteBufUtil.hexDump(b);
     }
 }
