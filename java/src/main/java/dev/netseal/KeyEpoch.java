@@ -2,7 +2,6 @@ package dev.netseal;
 
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.wire.Wire;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One key with its session and its nonce counter. A pool has one current epoch; {@code setKey}
@@ -23,7 +22,8 @@ final class KeyEpoch {
     private final Object claimToken;
     final long sessionId;
     final int noncePrefix;
-    final AtomicLong counter = new AtomicLong();
+    /** The nonce counter, from 0, on a cache line of its own (see {@link NonceCounter}). */
+    final NonceCounter counter = new NonceCounter();
     /** Set before {@link #poison()}; read by a builder that drew a refused counter. */
     volatile boolean retired;
 
@@ -58,6 +58,6 @@ final class KeyEpoch {
      * counter: any draw ordered before it happened-before it (see {@link PoolCore#retire}).
      */
     void poison() {
-        counter.accumulateAndGet(COUNTER_LIMIT, Math::max);
+        counter.raiseTo(COUNTER_LIMIT);
     }
 }

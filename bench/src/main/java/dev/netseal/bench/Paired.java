@@ -105,6 +105,13 @@ public final class Paired {
                 "netseal-threadlocal", "netseal-shared",
                 () -> new PairedSide.E2eThreadLocal("netseal-threadlocal", 2, SESSION_A),
                 () -> new PairedSide.E2ePacketPool("netseal-shared", 2, SESSION_B)));
+        // Calibration of the machine's own 2-thread scaling: the floor, 2 threads sealing apart
+        // against 1, sharing no written line. No target: the e2e scaling pair below cannot scale
+        // better than this, and the gap between the two is what the shared counter costs.
+        p.add(new Pair("calibration-floor-2t-vs-1t-64", "native", "e2e", 64, 2, THROUGHPUT,
+                "libsodium-floor-2t", "libsodium-floor-1t",
+                () -> new PairedSide.Floor("libsodium-floor-2t", 64, 2),
+                () -> new PairedSide.Floor("libsodium-floor-1t", 64, 1)));
         p.add(new Pair("e2e-threadlocal-2t-vs-1t", "native", "e2e", e2eSize, 2, THROUGHPUT,
                 "netseal-threadlocal-2t", "netseal-threadlocal-1t",
                 () -> new PairedSide.E2eThreadLocal("netseal-threadlocal-2t", 2, SESSION_A),

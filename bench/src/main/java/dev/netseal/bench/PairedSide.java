@@ -114,23 +114,33 @@ abstract class PairedSide {
      * The libsodium floor: {@link SodiumFloor#sealBatch} of {@value #BATCH} in-place seals per JNI
      * call (the crossing is 1/{@value #BATCH} of a call per seal), the same 56-byte AAD and
      * {@code size}-byte message as netseal's packet, a fresh counter nonce per seal, the key in
-     * guarded memory.
+     * guarded memory. With more than one thread, each thread seals its own message (its own
+     * direct buffer) with counters of its own range and shares nothing else but the read-only
+     * key and AAD: what the machine gives two threads that never touch a common cache line, the
+     * yardstick for the e2e scaling pair.
      */
     static final class Floor extends PairedSide {
         /** Seals per JNI call: about 10-20 µs at 64 B, so the stop flag is read often enough. */
         static final int BATCH = 32;
+        /** Each thread's counter slot, a cache line apart from the next. */
+        private static final int COUNTER_STRIDE = 16;
 
         private final int size;
         private ByteBuffer aad;
-        private ByteBuffer msg;
+        private ByteBuffer[] msgs;
         private long key;
         private long aadAddress;
-        private long msgAddress;
-        private long counter;
+        private long[] msgAddresses;
+        private final long[] counters;
 
         Floor(String name, int size) {
-            super(name, 1);
+            this(name, size, 1);
+        }
+
+        Floor(String name, int size, int threads) {
+            super(name, threads);
             this.size = size;
+            this.counters = new long[(threads + 1) * COUNTER_STRIDE];
         }
 
         @Override
@@ -138,20 +148,28 @@ abstract class PairedSide {
             SodiumFloor.load();
             aad = ByteBuffer.allocateDirect(BenchSupport.AAD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             aad.put(0, BenchSupport.bytes(BenchSupport.AAD_BYTES, 1));
-            msg = ByteBuffer.allocateDirect(size + BenchSupport.TAG_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            msg.put(0, BenchSupport.bytes(size, 2));
-            SodiumFloor.checkFits(aad, BenchSupport.AAD_BYTES, msg, size);
             key = SodiumFloor.keyCreate(BenchSupport.key());
             if (key == 0) {
                 throw new IllegalStateException("floor: no guarded memory for the key");
             }
             aadAddress = SodiumFloor.addressOf(aad);
-            msgAddress = SodiumFloor.addressOf(msg);
-            if (SodiumFloor.sealBatch(key, 0x6e736c31, counter, aadAddress, BenchSupport.AAD_BYTES,
-                    msgAddress, size, 1) < 0) {
-                throw new IllegalStateException("floor: libsodium refused to seal");
+            msgs = new ByteBuffer[threads];
+            msgAddresses = new long[threads];
+            for (int t = 0; t < threads; t++) {
+                ByteBuffer msg = ByteBuffer.allocateDirect(size + BenchSupport.TAG_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                msg.put(0, BenchSupport.bytes(size, 2));
+                SodiumFloor.checkFits(aad, BenchSupport.AAD_BYTES, msg, size);
+                msgs[t] = msg;
+                msgAddresses[t] = SodiumFloor.addressOf(msg);
+                // Disjoint counter ranges per thread: no nonce repeats, as in netseal.
+                int slot = (t + 1) * COUNTER_STRIDE;
+                counters[slot] = (long) t << 40;
+                if (SodiumFloor.sealBatch(key, 0x6e736c31, counters[slot], aadAddress, BenchSupport.AAD_BYTES,
+                        msgAddresses[t], size, 1) < 0) {
+                    throw new IllegalStateException("floor: libsodium refused to seal");
+                }
+                counters[slot]++;
             }
-            counter++;
         }
 
         @Override
@@ -164,16 +182,17 @@ abstract class PairedSide {
         long loop(Control c, Blackhole bh, int thread) {
             long k = key;
             long a = aadAddress;
-            long m = msgAddress;
+            long m = msgAddresses[thread];
             int n = size;
-            long ctr = counter;
+            int slot = (thread + 1) * COUNTER_STRIDE;
+            long ctr = counters[slot];
             long ops = 0;
             do {
                 bh.consume(SodiumFloor.sealBatch(k, 0x6e736c31, ctr, a, BenchSupport.AAD_BYTES, m, n, BATCH));
                 ctr += BATCH;
                 ops += BATCH;
             } while (!c.stop);
-            counter = ctr;
+            counters[slot] = ctr;
             return ops;
         }
     }
