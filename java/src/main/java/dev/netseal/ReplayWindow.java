@@ -73,6 +73,11 @@ final class ReplayWindow {
         return size;
     }
 
+    /** Bytes of bitmap this window holds: exactly one bit per counter it tracks. */
+    int bitmapBytes() {
+        return bits.length * Long.BYTES;
+    }
+
     /** Counters the window tracks, up to and including the highest accepted. */
     int size() {
         return mask + 1;
@@ -87,7 +92,8 @@ final class ReplayWindow {
         if ((v & 1) == 0) {
             Reason r = refusal(counter);
             VarHandle.acquireFence();
-            if ((long) VERSION.getOpaque(this) == v) {
+            long again = (long) VERSION.getOpaque(this);
+            if (again == v) {
                 return r;
             }
         }
@@ -105,10 +111,8 @@ final class ReplayWindow {
         if (refused != null) {
             return refused;
         }
-        long v = (long) VERSION.get(this);
-        VERSION.setVolatile(this, v + 1);
-        VarHandle.fullFence();
-        if (!any || Long.compareUnsigned(counter, highest) > 0) {
+        beginWrite();
+        if (isAhead(counter)) {
             if (any) {
                 forgetSlotsAfter(highest, counter);
             }
@@ -117,7 +121,7 @@ final class ReplayWindow {
         }
         int slot = (int) counter & mask;
         bits[slot >>> 6] |= 1L << slot;
-        VERSION.setRelease(this, v + 2);
+        endWrite();
         return null;
     }
 
@@ -127,7 +131,8 @@ final class ReplayWindow {
         if ((v & 1) == 0) {
             long h = any ? highest : -1L;
             VarHandle.acquireFence();
-            if ((long) VERSION.getOpaque(this) == v) {
+            long again = (long) VERSION.getOpaque(this);
+            if (again == v) {
                 return h;
             }
         }
@@ -138,20 +143,37 @@ final class ReplayWindow {
 
     /** Forgets every accepted counter (a benchmark hook; it re-admits replays). */
     synchronized void forgetAll() {
-        long v = (long) VERSION.get(this);
-        VERSION.setVolatile(this, v + 1);
-        VarHandle.fullFence();
+        beginWrite();
         java.util.Arrays.fill(bits, 0L);
         highest = 0;
         any = false;
-        VERSION.setRelease(this, v + 2);
+        endWrite();
+    }
+
+    /**
+     * Starts a change (the caller holds the monitor): the version goes odd, and the full fence
+     * keeps the changes that follow after that store.
+     */
+    private void beginWrite() {
+        long even = (long) VERSION.get(this);
+        VERSION.setVolatile(this, even + 1);
+        VarHandle.fullFence();
+    }
+
+    /**
+     * Ends the change (the caller still holds the monitor, so the version is its own odd value):
+     * the release store of the next even value publishes the change.
+     */
+    private void endWrite() {
+        long odd = (long) VERSION.get(this);
+        VERSION.setRelease(this, odd + 1);
     }
 
     private Reason refusal(long counter) {
         if (counter == -1L) {
             return Reason.BAD_COUNTER;
         }
-        if (!any || Long.compareUnsigned(counter, highest) > 0) {
+        if (isAhead(counter)) {
             return null;
         }
         if (Long.compareUnsigned(highest - counter, mask) > 0) { // highest - counter >= size
@@ -159,6 +181,14 @@ final class ReplayWindow {
         }
         int slot = (int) counter & mask;
         return (bits[slot >>> 6] & (1L << slot)) != 0 ? Reason.REPLAYED : null;
+    }
+
+    /**
+     * Whether {@code counter} is above every counter accepted (or none was): it would move the
+     * window. One test for both {@link #refusal} and {@link #commit}, so they cannot disagree.
+     */
+    private boolean isAhead(long counter) {
+        return !any || Long.compareUnsigned(counter, highest) > 0;
     }
 
     /** Clears the slots of the counters {@code from+1 .. to}, a word at a time. */
