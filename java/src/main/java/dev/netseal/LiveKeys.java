@@ -79,7 +79,7 @@ final class LiveKeys {
         LIVE.remove(fingerprint);
     }
 
-    private static String fingerprint(byte[] key, int noncePrefix) {
+    static String fingerprint(byte[] key, int noncePrefix) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(SALT);

@@ -154,6 +154,11 @@ final class ReceiveSession {
         }
     }
 
+    /** Test hook: the scheduled drop of the previous key, or null. */
+    synchronized ScheduledFuture<?> scheduledExpiry() {
+        return expiry;
+    }
+
     /** Test and benchmark hook: forgets every counter the current key accepted. */
     void forgetAcceptedCounters() {
         requireOpen().current.window.forgetAll();
@@ -188,7 +193,7 @@ final class ReceiveSession {
     }
 
     /** A salted 64-bit fingerprint of (key, nonce prefix); never the key itself. */
-    private static long fingerprint(byte[] key, long sessionId) {
+    static long fingerprint(byte[] key, long sessionId) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(SALT);

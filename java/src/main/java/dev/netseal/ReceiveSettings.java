@@ -17,10 +17,7 @@ final class ReceiveSettings {
 
     ReceiveSettings(int windowSize, Duration previousKeyGrace) {
         this.windowSize = ReplayWindow.checkSize(windowSize);
-        if (previousKeyGrace == null) {
-            throw new NullPointerException("previousKeyGrace");
-        }
-        if (previousKeyGrace.isNegative()) {
+        if (java.util.Objects.requireNonNull(previousKeyGrace, "previousKeyGrace").isNegative()) {
             throw new IllegalArgumentException("previousKeyGrace must not be negative, got " + previousKeyGrace);
         }
         this.previousKeyGrace = previousKeyGrace;
