@@ -44,30 +44,37 @@ final class PacketOpener {
     /** The shape checks of WIRE.md step 1, from the header alone. */
     static boolean checkShape(ByteBuffer packet, int start, int length, OpenedPacket out) {
         if (length < HEADER_SIZE) {
-            return out.refuse(Reason.TRUNCATED, length, HEADER_SIZE);
+            out.refuse(Reason.TRUNCATED, length, HEADER_SIZE);
+            return false;
         }
         int magic = Wire.u16(packet, start + HeaderLayout.MAGIC);
         if (magic != NetV1.MAGIC) {
-            return out.refuse(Reason.BAD_MAGIC, magic, 0);
+            out.refuse(Reason.BAD_MAGIC, magic, 0);
+            return false;
         }
         int version = packet.get(start + HeaderLayout.VERSION) & 0xFF;
         if (version != NetV1.VERSION) {
-            return out.refuse(Reason.BAD_VERSION, version, 0);
+            out.refuse(Reason.BAD_VERSION, version, 0);
+            return false;
         }
         if ((packet.get(start + HeaderLayout.FLAGS) & NetV1.FLAG_HANDSHAKE) != 0) {
-            return out.refuse(Reason.NOT_SEALED, 0, 0);
+            out.refuse(Reason.NOT_SEALED, 0, 0);
+            return false;
         }
         int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
         if (payloadLen > MAX_PAYLOAD_SIZE) {
-            return out.refuse(Reason.BAD_LENGTH, payloadLen, RefusalText.PAYLOAD_TOO_LARGE);
+            out.refuse(Reason.BAD_LENGTH, payloadLen, RefusalText.PAYLOAD_TOO_LARGE);
+            return false;
         }
         int eventCount = Wire.u16(packet, start + HeaderLayout.EVENT_COUNT);
         if (eventCount > MAX_EVENTS_PER_PACKET) {
-            return out.refuse(Reason.TOO_MANY_EVENTS, eventCount, 0);
+            out.refuse(Reason.TOO_MANY_EVENTS, eventCount, 0);
+            return false;
         }
         int expected = Wire.sealedLength(payloadLen);
         if (length != expected) {
-            return out.refuse(length < expected ? Reason.TRUNCATED : Reason.BAD_LENGTH, length, expected);
+            out.refuse(length < expected ? Reason.TRUNCATED : Reason.BAD_LENGTH, length, expected);
+            return false;
         }
         return true;
     }
@@ -81,7 +88,8 @@ final class PacketOpener {
                                 int start, int length, OpenedPacket out, boolean useWindow) {
         long id = Wire.i64(packet, start + HeaderLayout.SESSION_ID);
         if (keys == null) {
-            return out.refuse(Reason.WRONG_SESSION, id, 0);
+            out.refuse(Reason.WRONG_SESSION, id, 0);
+            return false;
         }
         ReceiveKey first;
         ReceiveKey second = null;
@@ -94,11 +102,13 @@ final class PacketOpener {
         } else if (previous != null && previous.sessionId == id) {
             first = previous;
         } else {
-            return out.refuse(Reason.WRONG_SESSION, id, 0);
+            out.refuse(Reason.WRONG_SESSION, id, 0);
+            return false;
         }
         int prefix = Wire.i32(packet, start + HeaderLayout.NONCE_PREFIX);
         if (prefix != first.noncePrefix) { // both keys share the id, so the prefix
-            return out.refuse(Reason.WRONG_NONCE_PREFIX, prefix, first.noncePrefix);
+            out.refuse(Reason.WRONG_NONCE_PREFIX, prefix, first.noncePrefix);
+            return false;
         }
         long counter = Wire.i64(packet, start + HeaderLayout.NONCE_COUNTER);
         if (attempt(backend, first, packet, start, length, counter, out, useWindow)) {
@@ -116,7 +126,8 @@ final class PacketOpener {
                 && (firstRefusal == Reason.REPLAYED || firstRefusal == Reason.TOO_OLD)) {
             // The current key's window knew the counter and the previous key's tag did not verify:
             // most likely a replay under the current key, so say that.
-            return refuseCounter(firstRefusal, counter, first.window, out);
+            refuseCounter(firstRefusal, counter, first.window, out);
+            return false;
         }
         return false;
     }
@@ -128,10 +139,12 @@ final class PacketOpener {
         if (window != null) {
             Reason early = window.check(counter);
             if (early != null) {
-                return refuseCounter(early, counter, window, out);
+                refuseCounter(early, counter, window, out);
+                return false;
             }
         } else if (counter == -1L) {
-            return out.refuse(Reason.BAD_COUNTER, counter, 0);
+            out.refuse(Reason.BAD_COUNTER, counter, 0);
+            return false;
         }
         int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
         OpenWorkspace ws = OpenWorkspace.acquire(backend);
@@ -140,7 +153,8 @@ final class PacketOpener {
             ByteBuffer work = inPlace ? packet : ws.buffer;
             int base = inPlace ? start : 0;
             if (!key.enter()) { // retired under us: rekeyed past, removed or closed
-                return out.refuse(Reason.WRONG_SESSION, key.sessionId, 0);
+                out.refuse(Reason.WRONG_SESSION, key.sessionId, 0);
+                return false;
             }
             boolean verified;
             try {
@@ -154,12 +168,14 @@ final class PacketOpener {
                 key.exit();
             }
             if (!verified) {
-                return out.refuse(Reason.AUTH_FAILED, counter, 0);
+                out.refuse(Reason.AUTH_FAILED, counter, 0);
+                return false;
             }
             if (window != null) {
                 Reason late = window.commit(counter);
                 if (late != null) {
-                    return refuseCounter(late, counter, window, out);
+                    refuseCounter(late, counter, window, out);
+                    return false;
                 }
             }
             ByteBuffer target = packet;
@@ -180,8 +196,8 @@ final class PacketOpener {
         }
     }
 
-    private static boolean refuseCounter(Reason reason, long counter, ReplayWindow window, OpenedPacket out) {
-        return out.refuse(reason, counter, reason == Reason.TOO_OLD ? window.highest() : 0);
+    private static void refuseCounter(Reason reason, long counter, ReplayWindow window, OpenedPacket out) {
+        out.refuse(reason, counter, reason == Reason.TOO_OLD ? window.highest() : 0);
     }
 
     /** Step 6: the frames exactly fill payload_len and their number is event_count. */
@@ -192,18 +208,21 @@ final class PacketOpener {
         int end = pos + payloadLen;
         for (int i = 0; i < eventCount; i++) {
             if (end - pos < EVENT_PREFIX_SIZE) {
-                return out.refuse(Reason.BAD_FRAMES, i, end - pos);
+                out.refuse(Reason.BAD_FRAMES, i, end - pos);
+                return false;
             }
             long len = Wire.i32(buf, pos) & 0xFFFFFFFFL; // unsigned: 2^31 and above are never negative
             pos += EVENT_PREFIX_SIZE;
             if (len > end - pos) {
-                return out.refuse(Reason.BAD_FRAMES, i, end - pos + EVENT_PREFIX_SIZE);
+                out.refuse(Reason.BAD_FRAMES, i, end - pos + EVENT_PREFIX_SIZE);
+                return false;
             }
             out.addEvent(pos, (int) len);
             pos += (int) len;
         }
         if (pos != end) {
-            return out.refuse(Reason.BAD_FRAMES, RefusalText.AFTER_LAST_EVENT, end - pos);
+            out.refuse(Reason.BAD_FRAMES, RefusalText.AFTER_LAST_EVENT, end - pos);
+            return false;
         }
         return true;
     }
