@@ -255,7 +255,7 @@ public final class PacketReceiver implements AutoCloseable {
          * 8192). Packets reordered by more than this are refused {@code TOO_OLD}; each session
          * holds {@code size / 8} bytes of window per key.
          *
-         * @param size how many builders the pool holds
+         * @param size the replay window, in counters
          * @return this builder
          */
         public Builder windowSize(int size) {
