@@ -230,7 +230,12 @@ public final class PacketReceiver implements AutoCloseable {
     }
 
     static OpenedPacket threadResult() {
-        return VirtualThreads.current() ? new OpenedPacket() : THREAD_RESULT.get();
+        return threadResult(VirtualThreads.current());
+    }
+
+    /** A virtual thread gets a result of its own per call (no per-virtual-thread state); separate for tests on Java 17. */
+    static OpenedPacket threadResult(boolean virtual) {
+        return virtual ? new OpenedPacket() : THREAD_RESULT.get();
     }
 
     /**

@@ -10,9 +10,6 @@ import dev.netseal.PacketException.Reason;
 import dev.netseal.PacketReceiverTest.Sealer;
 import dev.netseal.internal.aead.AeadBackend;
 import java.lang.reflect.Method;
-import dev.netseal.internal.aead.AeadCipher;
-import dev.netseal.internal.aead.AeadKey;
-import dev.netseal.internal.aead.BackendKind;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -382,45 +379,37 @@ class SessionTableTest {
         assertTrue(backend.imported.get(0).isDestroyed(), "the key of the session added during close() was kept");
     }
 
-    /** A delegating backend that records the keys it imports and can run something at import. */
-    static final class HookedBackend implements AeadBackend {
-        final AeadBackend delegate;
-        final List<AeadKey> imported = new ArrayList<>();
-        volatile Runnable onImport;
-
-        HookedBackend(AeadBackend delegate) {
-            this.delegate = delegate;
+    /** A second add() of one id is refused, and the key it imported for nothing is wiped at once. */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void refusedAddNeverKeepsItsKey(String backendName) {
+        HookedBackend backend = new HookedBackend(TestBackends.get(backendName));
+        try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
+            table.add(keyOf(41), 41);
+            assertThrows(IllegalStateException.class, () -> table.add(keyOf(42), 41));
+            assertEquals(2, backend.imported.size());
+            assertFalse(backend.imported.get(0).isDestroyed(), "the session in the table lost its key");
+            assertTrue(backend.imported.get(1).isDestroyed(), "the refused session's key was kept");
+            assertEquals(1, table.size());
         }
+    }
 
-        @Override
-        public BackendKind kind() {
-            return delegate.kind();
-        }
-
-        @Override
-        public String description() {
-            return "hooked " + delegate.description();
-        }
-
-        @Override
-        public AeadKey importKey(byte[] key) {
-            AeadKey k = delegate.importKey(key);
-            imported.add(k);
-            Runnable hook = onImport;
-            if (hook != null) {
-                hook.run();
-            }
-            return k;
-        }
-
-        @Override
-        public ByteBuffer allocate(int capacity) {
-            return delegate.allocate(capacity);
-        }
-
-        @Override
-        public AeadCipher newCipher() {
-            return delegate.newCipher();
-        }
+    /** Asking about a session that is not there, or a table that is closed, says which. */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void unknownSessionOrClosedTableNeverPassesSilently(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        SessionTable table = SessionTable.builderOnBackend(backend).build();
+        table.add(keyOf(43), 43);
+        assertFalse(table.dropPreviousKey(43), "a session never rekeyed dropped a previous key");
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> table.dropPreviousKey(44));
+        assertEquals("no session 44 in the table", none.getMessage());
+        assertThrows(IllegalStateException.class, () -> table.rekey(44, keyOf(45), 45));
+        assertFalse(table.contains(45));
+        table.close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> table.rekey(43, keyOf(46), 46));
+        assertEquals("session table is closed", closed.getMessage());
+        closed = assertThrows(IllegalStateException.class, () -> table.dropPreviousKey(43));
+        assertEquals("session table is closed", closed.getMessage());
     }
 }
