@@ -114,7 +114,9 @@ final class PacketOpener {
         if (attempt(backend, first, packet, start, length, counter, out, useWindow)) {
             return true;
         }
-        if (second == null) {
+        if (second == null || out.refusal() == Reason.BAD_FRAMES) {
+            // BAD_FRAMES: the current key's tag verified, so the packet is the current key's and
+            // the previous key's would only say AUTH_FAILED.
             return false;
         }
         // Same session id on both keys: a packet the current key refused may be the previous key's.

@@ -130,4 +130,52 @@ class PacketOpenerTest {
             assertEquals(Reason.AUTH_FAILED, out.refusal(), "a forgery under fresh counter was reported otherwise");
         }
     }
+
+    /**
+     * Both keys under one session id: a packet the current key authenticated but whose frames are
+     * bad is the current key's, and is refused BAD_FRAMES with its numbers, never called a
+     * forgery because the previous key's tag then did not verify.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void authenticatedPacketWithBadFramesNeverReportedAsAForgery(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] abc = "abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (PacketReceiver r = PacketReceiver.builderOnBackend(backend)
+                .previousKeyGrace(Duration.ofMinutes(5)).build(key(6), SESSION)) {
+            r.rekey(key(7), SESSION);
+            byte[] p = PacketReceiverTest.frames(new int[] {3}, abc, new byte[] {9});
+            byte[] packet = PacketReceiverTest.sealRaw(backend, key(7), SESSION, 3, 0, p.length, 1, p);
+            OpenedPacket out = new OpenedPacket();
+            assertFalse(r.tryOpen(ByteBuffer.wrap(packet), out));
+            assertEquals(Reason.BAD_FRAMES, out.refusal(), "bad frames under the current key reported as "
+                    + out.refusal());
+            assertEquals(RefusalText.of(Reason.BAD_FRAMES, RefusalText.AFTER_LAST_EVENT, 1), out.refusalDetail());
+        }
+    }
+
+    /**
+     * Both keys under one session id, the current one retired under a stale snapshot (a rekey or
+     * a close raced the open): a packet the live previous key does not verify is a forgery; the
+     * retired key's refusal is not the answer.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void packetNoLiveKeyVerifiesNeverReportedOtherwise(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        ReceiveKey current = new ReceiveKey(backend.importKey(key(8)), SESSION, new ReplayWindow(64));
+        ReceiveKey previous = new ReceiveKey(backend.importKey(key(9)), SESSION, new ReplayWindow(64));
+        current.retire();
+        try {
+            byte[] packet = new Sealer(backend, key(8), SESSION).numbered(4);
+            OpenedPacket out = new OpenedPacket();
+            assertFalse(PacketOpener.openWithKeys(backend, new ReceiveSession.Keys(current, previous),
+                    ByteBuffer.wrap(packet), 0, packet.length, out, true));
+            assertEquals(Reason.AUTH_FAILED, out.refusal());
+            assertEquals(RefusalText.of(Reason.AUTH_FAILED, 4, 0), out.refusalDetail());
+            assertEquals(-1L, previous.window.highest(), "a refused packet moved the previous key's window");
+        } finally {
+            previous.retire();
+        }
+    }
 }
