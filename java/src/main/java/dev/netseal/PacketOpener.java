@@ -25,7 +25,7 @@ import java.nio.ByteBuffer;
  * the plaintext back into the packet's buffer, or, if that is read-only, into the
  * {@code OpenedPacket}'s own copy. So a refused packet's buffer is never changed, except by the
  * loser of a race between two opens of the same bytes in the same buffer at once (the window's
- * re-check refuses it after it decrypted in place).
+ * re-check refuses it after its plaintext was written into that buffer).
  */
 final class PacketOpener {
     private PacketOpener() {}
@@ -148,29 +148,48 @@ final class PacketOpener {
             out.refuse(Reason.BAD_COUNTER, counter, 0);
             return false;
         }
+        ByteBuffer target;
         OpenWorkspace ws = OpenWorkspace.acquire(backend);
         try {
-            return openIn(ws, key, packet, start, length, counter, out, window);
+            target = decrypt(ws, key, packet, start, length, counter, out);
         } finally {
+            // Given back before the window's commit: commit takes the window's monitor, where a
+            // virtual thread may unmount (Java 24+); holding a workspace there would let the
+            // workspaces in flight grow with the virtual threads waiting, not with the carriers.
             ws.release();
         }
+        if (target == null) {
+            return false;
+        }
+        if (window != null) {
+            Reason late = window.commit(counter);
+            if (late != null) {
+                refuseCounter(late, counter, window, out);
+                return false;
+            }
+        }
+        int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
+        int eventCount = Wire.u16(packet, start + HeaderLayout.EVENT_COUNT);
+        return frames(out, target, target == packet ? start : 0, length, payloadLen, eventCount);
     }
 
     /**
-     * Steps 4 to 6 in a borrowed workspace. A method of its own so that its refusals' constant
-     * {@code return false} is not inside the try/finally that gives the workspace back (there
-     * javac stores and reloads the constant, and the mutation run would count a "returns false"
-     * mutant that nothing can tell from the original).
+     * Step 4 in a borrowed workspace: verifies the tag and puts the plaintext where the caller
+     * reads it (the packet's buffer, or the {@code OpenedPacket}'s copy when that is read-only);
+     * returns that buffer, or null when refused. A method of its own so that the workspace's
+     * try/finally holds only this call: the constant results of its refusals stay plain
+     * constants (inside a try/finally javac stores and reloads them, and the mutation run would
+     * count a "returns false" mutant that nothing can tell from the original).
      */
-    private static boolean openIn(OpenWorkspace ws, ReceiveKey key, ByteBuffer packet, int start, int length,
-                                  long counter, OpenedPacket out, ReplayWindow window) {
+    private static ByteBuffer decrypt(OpenWorkspace ws, ReceiveKey key, ByteBuffer packet, int start, int length,
+                                      long counter, OpenedPacket out) {
         int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
         boolean inPlace = ws.cipher.worksIn(packet);
         ByteBuffer work = inPlace ? packet : ws.buffer;
         int base = inPlace ? start : 0;
         if (!key.enter()) { // retired under us: rekeyed past, removed or closed
             out.refuse(Reason.WRONG_SESSION, key.sessionId, 0);
-            return false;
+            return null;
         }
         boolean verified;
         try {
@@ -185,28 +204,18 @@ final class PacketOpener {
         }
         if (!verified) {
             out.refuse(Reason.AUTH_FAILED, counter, 0);
-            return false;
+            return null;
         }
-        if (window != null) {
-            Reason late = window.commit(counter);
-            if (late != null) {
-                refuseCounter(late, counter, window, out);
-                return false;
-            }
+        if (inPlace) {
+            return packet;
         }
-        ByteBuffer target = packet;
-        int targetBase = start;
-        if (!inPlace) {
-            if (!packet.isReadOnly()) {
-                packet.put(start + HEADER_SIZE, ws.buffer, HEADER_SIZE, payloadLen);
-            } else {
-                target = out.copyBuffer();
-                targetBase = 0;
-                target.put(0, ws.buffer, 0, length);
-            }
+        if (!packet.isReadOnly()) {
+            packet.put(start + HEADER_SIZE, ws.buffer, HEADER_SIZE, payloadLen);
+            return packet;
         }
-        int eventCount = Wire.u16(packet, start + HeaderLayout.EVENT_COUNT);
-        return frames(out, target, targetBase, length, payloadLen, eventCount);
+        ByteBuffer copy = out.copyBuffer();
+        copy.put(0, ws.buffer, 0, length);
+        return copy;
     }
 
     private static void refuseCounter(Reason reason, long counter, ReplayWindow window, OpenedPacket out) {
