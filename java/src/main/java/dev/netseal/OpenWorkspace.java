@@ -26,7 +26,8 @@ final class OpenWorkspace {
 
     private static final ThreadLocal<OpenWorkspace[]> PLATFORM =
             ThreadLocal.withInitial(() -> new OpenWorkspace[2]);
-    private static final MpmcAtomicArrayQueue<OpenWorkspace> SHARED = new MpmcAtomicArrayQueue<>(SHARED_LIMIT);
+    /** Package-private for tests (to start from an empty queue). */
+    static final MpmcAtomicArrayQueue<OpenWorkspace> SHARED = new MpmcAtomicArrayQueue<>(SHARED_LIMIT);
 
     /** Offset of the associated data in {@link #buffer}. */
     static final int AAD_OFFSET = MAX_PACKET_SIZE;
@@ -36,6 +37,11 @@ final class OpenWorkspace {
     /** Little-endian; direct for native, heap for java. */
     final java.nio.ByteBuffer buffer;
     private final boolean shared;
+    /**
+     * A platform thread's workspace is out on loan (between acquire and release). Plain: only the
+     * thread whose thread-local holds it ever reads or writes it (a shared workspace never uses it).
+     */
+    private boolean lent;
 
     private OpenWorkspace(AeadBackend backend, boolean shared) {
         this.backend = backend;
@@ -46,7 +52,18 @@ final class OpenWorkspace {
 
     /** A workspace for {@code backend}; give it back with {@link #release()}. */
     static OpenWorkspace acquire(AeadBackend backend) {
-        if (VirtualThreads.current()) {
+        return acquire(backend, VirtualThreads.current());
+    }
+
+    /**
+     * {@link #acquire(AeadBackend)} for a virtual thread or a platform one: separate so that
+     * tests reach the virtual threads' path on Java 17 too.
+     *
+     * @throws IllegalStateException if this platform thread's workspace is already lent (an open
+     *         inside an open): two opens would share one buffer
+     */
+    static OpenWorkspace acquire(AeadBackend backend, boolean virtual) {
+        if (virtual) {
             OpenWorkspace ws = SHARED.poll();
             // A workspace of another backend instance goes back to the collector, not the queue:
             // a process has one backend of each kind, so this happens in tests only.
@@ -59,13 +76,22 @@ final class OpenWorkspace {
             ws = new OpenWorkspace(backend, false);
             mine[slot] = ws;
         }
+        if (ws.lent) {
+            throw new IllegalStateException("this thread's open workspace is already lent: an open inside an open");
+        }
+        ws.lent = true;
         return ws;
     }
 
-    /** Ends a borrow: a virtual thread's workspace goes back to the shared queue if it has room. */
+    /**
+     * Ends a borrow: a virtual thread's workspace goes back to the shared queue if it has room; a
+     * platform thread's may be lent again.
+     */
     void release() {
         if (shared) {
             SHARED.offer(this); // full: dropped, another is made later
+        } else {
+            lent = false;
         }
     }
 }

@@ -362,14 +362,18 @@ public final class OpenedPacket {
         refusal = null;
     }
 
-    /** Records a refusal; always returns false (for {@code return out.refuse(...)}). */
-    boolean refuse(Reason reason, long a, long b) {
+    /**
+     * Records a refusal. Void, and the receive path writes {@code out.refuse(...); return false;}
+     * rather than returning this call's result: a constant {@code return false} gives the mutation
+     * run no "returns false" mutant that nothing could tell from the original, so what is left to
+     * mutate at each refusal is the call itself, which a test that checks the reason notices.
+     */
+    void refuse(Reason reason, long a, long b) {
         source = null;
         eventCount = 0;
         refusal = reason;
         detailA = a;
         detailB = b;
-        return false;
     }
 
     /** The packet is at [base, base + length) of {@code buffer}; events follow with addEvent. */

@@ -230,7 +230,12 @@ public final class PacketReceiver implements AutoCloseable {
     }
 
     static OpenedPacket threadResult() {
-        return VirtualThreads.current() ? new OpenedPacket() : THREAD_RESULT.get();
+        return threadResult(VirtualThreads.current());
+    }
+
+    /** A virtual thread gets a result of its own per call (no per-virtual-thread state); separate for tests on Java 17. */
+    static OpenedPacket threadResult(boolean virtual) {
+        return virtual ? new OpenedPacket() : THREAD_RESULT.get();
     }
 
     /**
@@ -255,7 +260,7 @@ public final class PacketReceiver implements AutoCloseable {
          * 8192). Packets reordered by more than this are refused {@code TOO_OLD}; each session
          * holds {@code size / 8} bytes of window per key.
          *
-         * @param size how many builders the pool holds
+         * @param size the replay window, in counters
          * @return this builder
          */
         public Builder windowSize(int size) {

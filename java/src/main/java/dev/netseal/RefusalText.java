@@ -23,49 +23,44 @@ final class RefusalText {
 
     private RefusalText() {}
 
+    /**
+     * The sentence for {@code reason} and its numbers. A switch expression with no default: a new
+     * {@link Reason} does not compile until its sentence is written here.
+     */
     static String of(Reason reason, long a, long b) {
-        switch (reason) {
-            case TRUNCATED: // a = bytes, b = bytes needed
-                return a + " bytes, " + (b == HEADER_SIZE ? "a header alone is " : "the header announces ") + b;
-            case BAD_MAGIC: // a = the u16
-                return String.format("magic 0x%04x, not 0x%04x", a, NetV1.MAGIC);
-            case BAD_VERSION:
-                return "version " + a + ", this library speaks " + NetV1.VERSION;
-            case NOT_SEALED:
-                return "a handshake packet is sent in clear: read it with HandshakeReader, not open()";
-            case NOT_HANDSHAKE: // a = flags
-                return String.format("flags 0x%02x lack HANDSHAKE (0x%02x): open() sealed packets", a,
-                        NetV1.FLAG_HANDSHAKE);
-            case BAD_HANDSHAKE: // a = which field, b = its value
-                if (a == HANDSHAKE_FLAGS) {
-                    return String.format("flags 0x%02x: a handshake carries HANDSHAKE alone", b);
-                }
-                return (a == HANDSHAKE_SESSION ? "session_id " + Long.toUnsignedString(b) : "nonce not zero")
-                        + ": a handshake's session id and nonce are zero";
-            case BAD_LENGTH: // a = payload_len and b = PAYLOAD_TOO_LARGE, or a = bytes, b = bytes announced
-                return b == PAYLOAD_TOO_LARGE ? "payload_len " + a + " is more than a packet can carry (" + MAX_PAYLOAD_SIZE
-                        + " sealed, " + HandshakeReader.MAX_PAYLOAD + " in a handshake)"
-                        : a + " bytes, the header announces " + b;
-            case TOO_MANY_EVENTS:
-                return "event_count " + a + " > " + MAX_EVENTS_PER_PACKET;
-            case WRONG_SESSION:
-                return "no key for session " + Long.toUnsignedString(a);
-            case WRONG_NONCE_PREFIX: // a = prefix, b = the session's
-                return String.format("nonce prefix 0x%08x, the session's is 0x%08x", (int) a, (int) b);
-            case BAD_COUNTER:
-                return "counter 2^64-1 is never used";
-            case REPLAYED:
-                return "counter " + Long.toUnsignedString(a) + " was already accepted";
-            case TOO_OLD: // a = counter, b = highest accepted
-                return "counter " + Long.toUnsignedString(a) + " is a whole window or more behind the highest"
-                        + " accepted, " + Long.toUnsignedString(b);
-            case AUTH_FAILED:
-                return "tag did not verify (counter " + Long.toUnsignedString(a) + ")";
-            case BAD_FRAMES: // a = event index or AFTER_LAST_EVENT, b = bytes left
-                return a == AFTER_LAST_EVENT ? b + " bytes after the last event"
-                        : "event " + a + " does not fit in the " + b + " payload bytes left";
-            default:
-                return reason.name();
-        }
+        return switch (reason) {
+            // a = bytes, b = bytes needed
+            case TRUNCATED -> a + " bytes, " + (b == HEADER_SIZE ? "a header alone is " : "the header announces ") + b;
+            // a = the u16
+            case BAD_MAGIC -> String.format("magic 0x%04x, not 0x%04x", a, NetV1.MAGIC);
+            case BAD_VERSION -> "version " + a + ", this library speaks " + NetV1.VERSION;
+            case NOT_SEALED -> "a handshake packet is sent in clear: read it with HandshakeReader, not open()";
+            // a = flags
+            case NOT_HANDSHAKE -> String.format("flags 0x%02x lack HANDSHAKE (0x%02x): open() sealed packets", a,
+                    NetV1.FLAG_HANDSHAKE);
+            // a = which field, b = its value
+            case BAD_HANDSHAKE -> a == HANDSHAKE_FLAGS
+                    ? String.format("flags 0x%02x: a handshake carries HANDSHAKE alone", b)
+                    : (a == HANDSHAKE_SESSION ? "session_id " + Long.toUnsignedString(b) : "nonce not zero")
+                            + ": a handshake's session id and nonce are zero";
+            // a = payload_len and b = PAYLOAD_TOO_LARGE, or a = bytes, b = bytes announced
+            case BAD_LENGTH -> b == PAYLOAD_TOO_LARGE
+                    ? "payload_len " + a + " is more than a packet can carry (" + MAX_PAYLOAD_SIZE
+                            + " sealed, " + HandshakeReader.MAX_PAYLOAD + " in a handshake)"
+                    : a + " bytes, the header announces " + b;
+            case TOO_MANY_EVENTS -> "event_count " + a + " > " + MAX_EVENTS_PER_PACKET;
+            case WRONG_SESSION -> "no key for session " + Long.toUnsignedString(a);
+            // a = prefix, b = the session's
+            case WRONG_NONCE_PREFIX -> String.format("nonce prefix 0x%08x, the session's is 0x%08x", (int) a, (int) b);
+            case BAD_COUNTER -> "counter 2^64-1 is never used";
+            case REPLAYED -> "counter " + Long.toUnsignedString(a) + " was already accepted";
+            // a = counter, b = highest accepted
+            case TOO_OLD -> "counter " + Long.toUnsignedString(a) + " is a whole window or more behind the highest"
+                    + " accepted, " + Long.toUnsignedString(b);
+            case AUTH_FAILED -> "tag did not verify (counter " + Long.toUnsignedString(a) + ")";
+            // a = event index or AFTER_LAST_EVENT, b = bytes left
+            case BAD_FRAMES -> a == AFTER_LAST_EVENT ? b + " bytes after the last event"
+                    : "event " + a + " does not fit in the " + b + " payload bytes left";
+        };
     }
 }

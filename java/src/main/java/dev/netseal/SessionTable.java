@@ -263,7 +263,7 @@ public final class SessionTable implements AutoCloseable {
         /**
          * Each session's replay window; see {@link PacketReceiver.Builder#windowSize}.
          *
-         * @param size how many builders the pool holds
+         * @param size the replay window of each session, in counters
          * @return this builder
          */
         public Builder windowSize(int size) {

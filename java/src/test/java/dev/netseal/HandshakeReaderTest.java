@@ -96,4 +96,22 @@ class HandshakeReaderTest {
         p[index] = (byte) value;
         return p;
     }
+
+    /**
+     * A sealed data packet, or any packet with every flag but HANDSHAKE set, is never taken for a
+     * handshake; the public codec ({@code create()}, on the active backend) opens its own packets.
+     */
+    @Test
+    void sealedPacketIsNeverTakenForAHandshake() throws PacketException {
+        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.create();
+        byte[] key = PacketReceiverTest.key();
+        byte[] sealed = codec.sealData(key, 77, 1, 2, 3, NetV1.FLAG_RELIABLE, 4, 5, 0,
+                java.util.List.of(new byte[] {1, 2, 3}));
+        assertFalse(HandshakeReader.isHandshake(ByteBuffer.wrap(sealed)), "a sealed packet read as a handshake");
+        assertEquals(3, codec.open(key, 77, sealed).eventLength(0), "the public codec did not open its own packet");
+        byte[] handshake = InsecureExplicitNonceCodec.handshake(new byte[] {9});
+        handshake[HeaderLayout.FLAGS] = (byte) (0xFF & ~NetV1.FLAG_HANDSHAKE);
+        assertFalse(HandshakeReader.isHandshake(ByteBuffer.wrap(handshake)));
+        assertEquals(Reason.NOT_HANDSHAKE, PacketReceiverTest.handshakeRefusal(handshake));
+    }
 }

@@ -711,4 +711,51 @@ class PacketReceiverTest {
         r.close();
         assertNotEquals(0, Wire.noncePrefix(SESSION));
     }
+
+    /** A virtual thread's open() result is never another call's (no per-virtual-thread state, no sharing). */
+    @org.junit.jupiter.api.Test
+    void virtualThreadResultIsNeverShared() {
+        OpenedPacket a = PacketReceiver.threadResult(true);
+        OpenedPacket b = PacketReceiver.threadResult(true);
+        assertTrue(a != b, "two opens on virtual threads would share one result");
+        assertTrue(PacketReceiver.threadResult(false) == PacketReceiver.threadResult(false),
+                "a platform thread's open() allocates a result per call");
+        assertTrue(a != PacketReceiver.threadResult(false));
+    }
+
+    /** The benchmark hook forgets every accepted counter (and only a benchmark may call it). */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void benchmarkHookNeverKeepsAnAcceptedCounter(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key();
+        Sealer sealer = new Sealer(backend, k, SESSION);
+        try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
+            byte[] p = sealer.numbered(7);
+            opens(r, p.clone());
+            assertEquals(Reason.REPLAYED, refusal(r, p.clone()));
+            r.forgetAcceptedCountersForBenchmark();
+            assertEquals(7, opens(r, p.clone()).counter(), "the hook left counter 7 accepted");
+        }
+    }
+
+    /** The receivers users make (create(), builder(), the active backend) open a packet once, and a replay never. */
+    @org.junit.jupiter.api.Test
+    void publicReceiverNeverOpensAPacketTwice() throws PacketException {
+        byte[] k = key();
+        byte[] p = new Sealer(TestBackends.get("java"), k, SESSION).numbered(11);
+        try (PacketReceiver r = PacketReceiver.create(k, SESSION)) {
+            assertEquals(11, r.open(ByteBuffer.wrap(p.clone())).counter());
+            assertEquals(Reason.REPLAYED, refusal(r, p.clone()));
+            // The test hook skips only the window: the same packet opens again through it.
+            assertEquals(11, r.openWithoutReplayCheck(ByteBuffer.wrap(p.clone())).counter());
+        }
+        try (PacketReceiver r = PacketReceiver.builder().windowSize(64).build(k, SESSION)) {
+            assertEquals(11, r.open(ByteBuffer.wrap(p.clone())).counter());
+            byte[] far = new Sealer(TestBackends.get("java"), k, SESSION).numbered(11 + 64);
+            assertEquals(11 + 64, r.open(ByteBuffer.wrap(far)).counter());
+            byte[] old = new Sealer(TestBackends.get("java"), k, SESSION).numbered(10);
+            assertEquals(Reason.TOO_OLD, refusal(r, old), "the builder's window size was not the receiver's");
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.netseal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import dev.netseal.PacketReceiverTest.Sealer;
 import dev.netseal.internal.aead.AeadBackend;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -259,5 +262,154 @@ class SessionTableTest {
             assertTrue(backend.ciphers.get() <= bound, backend.ciphers.get() + " workspaces for " + tasks
                     + " virtual threads (bound " + bound + ")");
         }
+    }
+    // ---- the public entry points: create(), builder(), open() ------------------------------------
+
+    /** The table users make (on the active backend) opens its sessions' packets, and only once. */
+    @Test
+    void publicTableNeverOpensAPacketTwice() throws Exception {
+        Sealer s = new Sealer(TestBackends.get("java"), keyOf(31), 31);
+        byte[] packet = s.numbered(5);
+        try (SessionTable table = SessionTable.create()) {
+            table.add(keyOf(31), 31);
+            OpenedPacket opened = table.open(ByteBuffer.wrap(packet.clone()));
+            assertSame(PacketReceiver.threadResult(), opened, "open() returns the calling thread's result");
+            assertTrue(opened.isOpened());
+            assertEquals(5, opened.counter());
+            assertEquals(31, opened.sessionId());
+            PacketException replay = assertThrows(PacketException.class, () -> table.open(ByteBuffer.wrap(packet.clone())));
+            assertEquals(Reason.REPLAYED, replay.reason());
+            PacketException stranger = assertThrows(PacketException.class,
+                    () -> table.open(ByteBuffer.wrap(new Sealer(TestBackends.get("java"), keyOf(32), 32).numbered(1))));
+            assertEquals(Reason.WRONG_SESSION, stranger.reason());
+        }
+    }
+
+    /** The builder's window size is every session's: a counter a whole window behind is refused. */
+    @Test
+    void builtTableNeverIgnoresItsWindowSize() throws Exception {
+        Sealer s = new Sealer(TestBackends.get("java"), keyOf(33), 33);
+        try (SessionTable table = SessionTable.builder().windowSize(64).previousKeyGrace(Duration.ZERO).build()) {
+            table.add(keyOf(33), 33);
+            table.open(ByteBuffer.wrap(s.numbered(1000)));
+            assertEquals(Reason.TOO_OLD, assertThrows(PacketException.class,
+                    () -> table.open(ByteBuffer.wrap(s.numbered(1000 - 64)))).reason());
+            assertEquals(1000 - 63, table.open(ByteBuffer.wrap(s.numbered(1000 - 63))).counter());
+            // No grace: after a rekey onto a new id, the old id answers no more.
+            table.rekey(33, keyOf(34), 34);
+            assertFalse(table.contains(33), "a table built without grace kept the previous id");
+            assertEquals(Reason.WRONG_SESSION, assertThrows(PacketException.class,
+                    () -> table.open(ByteBuffer.wrap(s.numbered(2000)))).reason());
+        }
+    }
+
+    /** With a grace period, the previous id keeps opening its own packets after a rekey. */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void rekeyNeverCutsOffThePreviousKeyInItsGrace(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        Sealer before = new Sealer(backend, keyOf(35), 35);
+        Sealer after = new Sealer(backend, keyOf(36), 36);
+        try (SessionTable table = SessionTable.builderOnBackend(backend).previousKeyGrace(Duration.ofMinutes(5))
+                .build()) {
+            table.add(keyOf(35), 35);
+            table.open(ByteBuffer.wrap(before.numbered(1)));
+            table.rekey(35, keyOf(36), 36);
+            assertEquals(2, table.size(), "both ids answer in the grace period");
+            assertEquals(2, table.open(ByteBuffer.wrap(before.numbered(2))).counter());
+            assertEquals(1, table.open(ByteBuffer.wrap(after.numbered(1))).counter());
+            assertTrue(table.dropPreviousKey(36));
+            assertFalse(table.contains(35));
+        }
+    }
+
+    /**
+     * A rekey the session refuses (a key of the wrong length, or the key and id already in use)
+     * leaves the table as it was: the new id is not left mapped, the old one still answers.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void refusedRekeyNeverLeavesTheTableChanged(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        Sealer s = new Sealer(backend, keyOf(37), 37);
+        try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
+            table.add(keyOf(37), 37);
+            assertThrows(IllegalArgumentException.class, () -> table.rekey(37, new byte[5], 38));
+            assertFalse(table.contains(38), "a refused rekey left its new id mapped");
+            assertThrows(IllegalArgumentException.class, () -> table.rekey(37, keyOf(37), 37));
+            assertTrue(table.contains(37), "a refused rekey onto the same id unmapped the session");
+            assertEquals(1, table.size());
+            assertEquals(1, table.open(ByteBuffer.wrap(s.numbered(1))).counter());
+            // A refused rekey onto the same id with a bad key, then a good rekey onto a new id.
+            assertThrows(IllegalArgumentException.class, () -> table.rekey(37, new byte[31], 37));
+            assertTrue(table.contains(37));
+            table.rekey(37, keyOf(38), 38);
+            assertTrue(table.contains(38));
+        }
+    }
+
+    /** A closed table imports no key (nothing to wipe later), and says it is closed. */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void closedTableNeverImportsAKey(String backendName) {
+        HookedBackend backend = new HookedBackend(TestBackends.get(backendName));
+        SessionTable table = SessionTable.builderOnBackend(backend).build();
+        table.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> table.add(keyOf(39), 39));
+        assertEquals("session table is closed", e.getMessage());
+        assertEquals(0, backend.imported.size(), "a closed table imported a key");
+        assertEquals(0, table.size());
+    }
+
+    /**
+     * close() running while add() is between its check and its put (forced here by closing the
+     * table from inside the key import): add must not leave the session, nor its key, behind.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void addRacingCloseNeverLeavesAKeyBehind(String backendName) {
+        HookedBackend backend = new HookedBackend(TestBackends.get(backendName));
+        SessionTable table = SessionTable.builderOnBackend(backend).build();
+        backend.onImport = table::close;
+        assertThrows(IllegalStateException.class, () -> table.add(keyOf(40), 40),
+                "add() went on as if the table were open");
+        assertFalse(table.contains(40), "a closed table kept a session added during its close");
+        assertEquals(0, table.size());
+        assertEquals(1, backend.imported.size());
+        assertTrue(backend.imported.get(0).isDestroyed(), "the key of the session added during close() was kept");
+    }
+
+    /** A second add() of one id is refused, and the key it imported for nothing is wiped at once. */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void refusedAddNeverKeepsItsKey(String backendName) {
+        HookedBackend backend = new HookedBackend(TestBackends.get(backendName));
+        try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
+            table.add(keyOf(41), 41);
+            assertThrows(IllegalStateException.class, () -> table.add(keyOf(42), 41));
+            assertEquals(2, backend.imported.size());
+            assertFalse(backend.imported.get(0).isDestroyed(), "the session in the table lost its key");
+            assertTrue(backend.imported.get(1).isDestroyed(), "the refused session's key was kept");
+            assertEquals(1, table.size());
+        }
+    }
+
+    /** Asking about a session that is not there, or a table that is closed, says which. */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void unknownSessionOrClosedTableNeverPassesSilently(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        SessionTable table = SessionTable.builderOnBackend(backend).build();
+        table.add(keyOf(43), 43);
+        assertFalse(table.dropPreviousKey(43), "a session never rekeyed dropped a previous key");
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> table.dropPreviousKey(44));
+        assertEquals("no session 44 in the table", none.getMessage());
+        assertThrows(IllegalStateException.class, () -> table.rekey(44, keyOf(45), 45));
+        assertFalse(table.contains(45));
+        table.close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> table.rekey(43, keyOf(46), 46));
+        assertEquals("session table is closed", closed.getMessage());
+        closed = assertThrows(IllegalStateException.class, () -> table.dropPreviousKey(43));
+        assertEquals("session table is closed", closed.getMessage());
     }
 }

@@ -1,0 +1,88 @@
+package dev.netseal;
+
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.aead.AeadCipher;
+import dev.netseal.internal.aead.AeadKey;
+import dev.netseal.internal.aead.BackendKind;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
+
+/**
+ * A test seam: a backend that delegates, records the keys it imports, and runs a hook at a key
+ * import or after a cipher's open (to force, at an exact point, what a race or a failure would
+ * do). Not thread-safe to reconfigure while in use; the hooks are set before the call they hook.
+ */
+final class HookedBackend implements AeadBackend {
+    final AeadBackend delegate;
+    final List<AeadKey> imported = new CopyOnWriteArrayList<>();
+    /** Run inside importKey, after the import. */
+    volatile Runnable onImport;
+    /** Run after a cipher's open verified or not, with the counter (it may throw). */
+    volatile LongConsumer afterOpen;
+
+    HookedBackend(AeadBackend delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public BackendKind kind() {
+        return delegate.kind();
+    }
+
+    @Override
+    public String description() {
+        return "hooked " + delegate.description();
+    }
+
+    @Override
+    public AeadKey importKey(byte[] key) {
+        AeadKey k = delegate.importKey(key);
+        imported.add(k);
+        Runnable hook = onImport;
+        if (hook != null) {
+            hook.run();
+        }
+        return k;
+    }
+
+    @Override
+    public ByteBuffer allocate(int capacity) {
+        return delegate.allocate(capacity);
+    }
+
+    @Override
+    public AeadCipher newCipher() {
+        AeadCipher inner = delegate.newCipher();
+        return new AeadCipher() {
+            @Override
+            public boolean worksIn(ByteBuffer buf) {
+                return inner.worksIn(buf);
+            }
+
+            @Override
+            public void seal(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                             ByteBuffer buf, int msgOff, int msgLen) {
+                inner.seal(key, prefix, counter, aad, aadOff, aadLen, buf, msgOff, msgLen);
+            }
+
+            @Override
+            public void sealTo(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                               ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff) {
+                inner.sealTo(key, prefix, counter, aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
+            }
+
+            @Override
+            public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
+                                ByteBuffer buf, int msgOff, int msgLen) {
+                boolean ok = inner.open(key, prefix, counter, aad, aadOff, aadLen, buf, msgOff, msgLen);
+                LongConsumer hook = afterOpen;
+                if (hook != null) {
+                    hook.accept(counter);
+                }
+                return ok;
+            }
+        };
+    }
+}
