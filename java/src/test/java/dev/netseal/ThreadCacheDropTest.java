@@ -144,6 +144,13 @@ class ThreadCacheDropTest {
             assertNull(seen[8]);
             assertEquals(1, pool.core().trackedCaches(), "only the first (platform) thread's cache");
 
+            // a virtual thread's builder (homed nowhere) released by this platform thread: into its cache
+            PacketBuilder fromVirtual = onOtherThread(virtual, pool::acquire);
+            assertNull(fromVirtual.home);
+            pool.release(fromVirtual);
+            assertSame(Thread.currentThread(), fromVirtual.home.owner);
+            assertSame(fromVirtual, pool.acquire(), "this thread's cache hands back what it was given");
+
             PacketBuilder last = pool.acquire();
             pool.close();
             assertEquals(false, onOtherThread(virtual, () -> {
