@@ -109,6 +109,22 @@ class ThreadCacheDropTest {
     }
 
     @Test
+    void releaseByAnotherThreadNeverTouchesTheTakingThreadsCache() throws Exception {
+        ThreadLocalPool pool = pool();
+        pool.release(pool.acquire()); // this thread is the first owner
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            PacketBuilder theirs = onOtherThread(other, pool::acquire);
+            ThreadLocalPool.LocalCache theirCache = theirs.home;
+            pool.release(theirs); // their cache is theirs alone (plain fields): it goes into this thread's
+            assertSame(Thread.currentThread(), theirs.home.owner);
+            assertNull(onOtherThread(other, theirCache::pop), "another thread pushed into the taking thread's cache");
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
     void virtualThreadNeverGetsACache() throws Exception {
         Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21+; this JVM is "
                 + Runtime.version() + " (VirtualThreadPoolTest covers them in a Java 25 child JVM)");
