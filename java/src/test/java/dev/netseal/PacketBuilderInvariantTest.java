@@ -42,6 +42,11 @@ class PacketBuilderInvariantTest {
             PacketBuilder b = pool.get();
             IllegalStateException e = assertThrows(IllegalStateException.class, b::sealedLength);
             assertEquals("no packet begun: call begin(...) first", e.getMessage(), "nothing begun, no other thread");
+            try (SealingSession s = pool.newSession(TestSeeds.randomKey(), 3L)) {
+                b.begin(s, 1, 1, 0).event(new byte[] {9}).seal(); // the seal lets go of the builder
+                e = assertThrows(IllegalStateException.class, b::sealedLength);
+                assertEquals("no packet begun: call begin(...) first", e.getMessage(), "after a seal, no other thread");
+            }
             b.close();
             e = assertThrows(IllegalStateException.class, b::sealedLength);
             assertEquals("builder was released to its pool; acquire another", e.getMessage());
