@@ -82,7 +82,8 @@ final class PoolCore {
 
     /** A new session sealing through this pool's builders; {@code pool} is kept alive by it. */
     SealingSession newSession(Object pool, byte[] key, long sessionId, long originHash) {
-        checkOpen();
+        // No checkOpen() here: register() refuses a closed pool under the lock close() takes, so
+        // that one check covers the race with close() as well (the session's key is wiped then).
         return new SealingSession(this, pool, key, sessionId, originHash);
     }
 
@@ -216,13 +217,12 @@ final class PoolCore {
 
     /**
      * Refuses new work, closes every open session (each wipes its key once the seals in flight
-     * are done) and empties the shared queue. Idempotent.
+     * are done) and empties the shared queue. Idempotent: a second call repeats the work, which
+     * finds nothing left to do, and does not return early, so that whichever call returns, every
+     * key is wiped by then (a session's close waits for one running in another thread).
      */
     void close() {
         synchronized (this) {
-            if (closed) {
-                return;
-            }
             closed = true; // register() refuses from here on, so the set below only shrinks
         }
         for (SealingSession s : sessions.toArray(new SealingSession[0])) {
@@ -272,6 +272,16 @@ final class PoolCore {
     /** Builders this pool has made in all, its prefill included (tests and benchmarks). */
     synchronized long buildersMade() {
         return made;
+    }
+
+    /** Test hook: the builders tracked now, collected ones included until a prune drops them. */
+    synchronized int trackedBuilders() {
+        return builders.size();
+    }
+
+    /** Test hook: the thread caches tracked now, collected ones included until a prune. */
+    synchronized int trackedCaches() {
+        return caches.size();
     }
 
     /** Test hook: the number of builders this pool has made that are still reachable. */

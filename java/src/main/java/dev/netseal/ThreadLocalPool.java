@@ -119,9 +119,8 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         this.localCapacity = localCapacity;
         int keep = 2 * localCapacity;
         this.keep = keep;
-        // The initial value must not capture this pool: see the class comment.
-        PoolCore c = core;
-        this.local = ThreadLocal.withInitial(() -> c.registerCache(new LocalCache(keep, true)));
+        // No initial value: a lookup that finds no cache must not make one (see dropCacheOfThisThread)
+        this.local = new ThreadLocal<>();
         core.prefill();
         core.closeWhenUnreachable(this);
     }
@@ -301,7 +300,12 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             firstCache = core.registerCache(new LocalCache(keep, false));
             return firstCache;
         }
-        return local.get();
+        LocalCache cache = local.get();
+        if (cache == null) { // once per thread and pool (again after a close dropped it)
+            cache = core.registerCache(new LocalCache(keep, true));
+            local.set(cache);
+        }
+        return cache;
     }
 
     /** A virtual thread's acquire: the shared queue, else a new builder. */
@@ -322,16 +326,27 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         core.offerShared(builder);
     }
 
-    /** Empties the calling thread's cache, stale slots included (after close). */
+    /**
+     * Empties the calling thread's cache, stale slots included (after close), and ends its
+     * ThreadLocal entry. Never makes a cache: a thread that never used the pool (a virtual one
+     * included) has none to drop, and a closed pool must not register one, nor let the closing
+     * thread become its first owner.
+     */
     private void dropCacheOfThisThread() {
-        LocalCache cache = cacheOfThisThread();
-        if (cache == null) {
-            return; // a virtual thread has none
+        if (firstOwner == Thread.currentThread()) {
+            firstCache.clear(); // the pool's field: nothing else to end
+            return;
         }
-        cache.clear();
-        if (cache.heldByThreadLocal) {
+        LocalCache cache = local.get();
+        if (cache != null) {
+            cache.clear(); // builders homed here may outlive the entry: they must not keep the rest
             local.remove();
         }
+    }
+
+    /** Test hook: true when the calling thread has a cache of this pool now (never makes one). */
+    boolean hasCacheInThisThread() {
+        return firstOwner == Thread.currentThread() || local.get() != null;
     }
 
     private PacketBuilder refill(LocalCache cache) {

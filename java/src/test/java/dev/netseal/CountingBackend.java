@@ -12,6 +12,8 @@ final class CountingBackend implements AeadBackend {
     final AeadBackend delegate;
     final AtomicLong opens = new AtomicLong();
     final AtomicLong seals = new AtomicLong();
+    /** Of {@link #seals}: those that wrote straight into another buffer than the source. */
+    final AtomicLong sealsTo = new AtomicLong();
     final AtomicLong ciphers = new AtomicLong();
 
     CountingBackend(AeadBackend delegate) {
@@ -59,6 +61,7 @@ final class CountingBackend implements AeadBackend {
             public void sealTo(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                                ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff) {
                 seals.incrementAndGet();
+                sealsTo.incrementAndGet();
                 inner.sealTo(key, prefix, counter, aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
             }
 

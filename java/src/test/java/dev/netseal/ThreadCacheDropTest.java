@@ -1,0 +1,180 @@
+package dev.netseal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A closed ThreadLocalPool must never keep a thread's cache: not the builders in it (a release
+ * racing close() can put one back after close() emptied it: the seam below puts it there
+ * directly), not the ThreadLocal entry of the thread that closes or releases, and closing must
+ * never make a cache it then drops. And a virtual thread must never get a cache at all (on a
+ * Java 21+ JVM; on Java 17 that test is skipped, saying so).
+ */
+@Timeout(60)
+class ThreadCacheDropTest {
+
+    private static ThreadLocalPool pool() {
+        return ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 2, 1);
+    }
+
+    private static <T> T onOtherThread(ExecutorService thread, Callable<T> task) throws Exception {
+        return thread.submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void closingThreadNeverKeepsItsThreadLocalEntry() throws Exception {
+        ThreadLocalPool pool = pool();
+        pool.release(pool.acquire()); // this thread is the first: its cache is the pool's field
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            boolean[] had = onOtherThread(other, () -> {
+                pool.release(pool.acquire());
+                boolean before = pool.hasCacheInThisThread();
+                pool.close();
+                return new boolean[] {before, pool.hasCacheInThisThread()};
+            });
+            assertTrue(had[0], "the second thread's cache is its ThreadLocal entry");
+            assertFalse(had[1], "close() left the closing thread's ThreadLocal entry");
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void releaseAfterCloseNeverKeepsTheReleasingThreadsCacheOrEntry() throws Exception {
+        ThreadLocalPool pool = pool();
+        pool.release(pool.acquire());
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            PacketBuilder[] held = onOtherThread(other, () -> new PacketBuilder[] {pool.acquire(), pool.acquire()});
+            ThreadLocalPool.LocalCache theirs = held[0].home;
+            assertTrue(theirs.heldByThreadLocal);
+            pool.close(); // from this thread: empties their cache, but cannot end their entry
+            Object[] after = onOtherThread(other, () -> {
+                theirs.push(held[1]); // as a release past its closed check would, after close()
+                pool.release(held[0]);
+                return new Object[] {theirs.pop(), pool.hasCacheInThisThread()};
+            });
+            assertNull(after[0], "a closed pool's builder stayed in the releasing thread's cache");
+            assertEquals(false, after[1], "a release after close left the thread's ThreadLocal entry");
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void releaseAfterCloseNeverKeepsTheFirstThreadsCache() {
+        ThreadLocalPool pool = pool();
+        PacketBuilder a = pool.acquire();
+        PacketBuilder b = pool.acquire();
+        ThreadLocalPool.LocalCache mine = a.home;
+        assertFalse(mine.heldByThreadLocal);
+        pool.close();
+        mine.push(b); // as a release past its closed check would, after close() emptied the cache
+        pool.release(a);
+        assertNull(mine.pop(), "a closed pool's builder stayed in the first thread's cache");
+    }
+
+    @Test
+    void closingAnUnusedPoolNeverMakesACache() throws Exception {
+        ThreadLocalPool pool = pool();
+        pool.close();
+        assertEquals(0, pool.core().trackedCaches());
+        assertFalse(pool.hasCacheInThisThread(), "close() made the closing thread the first owner");
+        ThreadLocalPool other = pool();
+        PacketBuilder b = other.acquire();
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            other.close();
+            boolean has = onOtherThread(thread, () -> {
+                other.release(b); // a thread that never used the pool releases after close
+                return other.hasCacheInThisThread();
+            });
+            assertFalse(has, "a release after close made a cache for a thread that had none");
+            assertEquals(0, other.core().trackedCaches());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void releaseByAnotherThreadNeverTouchesTheTakingThreadsCache() throws Exception {
+        ThreadLocalPool pool = pool();
+        pool.release(pool.acquire()); // this thread is the first owner
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            PacketBuilder theirs = onOtherThread(other, pool::acquire);
+            ThreadLocalPool.LocalCache theirCache = theirs.home;
+            pool.release(theirs); // their cache is theirs alone (plain fields): it goes into this thread's
+            assertSame(Thread.currentThread(), theirs.home.owner);
+            assertNull(onOtherThread(other, theirCache::pop), "another thread pushed into the taking thread's cache");
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void virtualThreadNeverGetsACache() throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21+; this JVM is "
+                + Runtime.version() + " (VirtualThreadPoolTest covers them in a Java 25 child JVM)");
+        ExecutorService virtual = (ExecutorService) Executors.class
+                .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        ThreadLocalPool pool = pool();
+        PacketBuilder fromMain = pool.acquire(); // this platform thread is the first owner
+        assertFalse(ThreadLocalPool.isVirtual(Thread.currentThread()));
+        try {
+            assertEquals(1, pool.sharedAvailable());
+            Object[] seen = onOtherThread(virtual, () -> {
+                boolean isVirtual = ThreadLocalPool.isVirtual(Thread.currentThread());
+                PacketBuilder fromQueue = pool.acquire(); // the shared queue's last builder
+                PacketBuilder made = pool.acquire(); // the queue is empty: a new one
+                Object[] r = {isVirtual, fromQueue.home, made.home, fromQueue.owner, pool.sharedAvailable(),
+                        pool.core().buildersMade(), null, null, null};
+                pool.release(fromQueue);
+                pool.release(made);
+                pool.release(fromMain); // another thread's builder: into the shared queue too
+                r[6] = pool.sharedAvailable();
+                r[7] = pool.hasCacheInThisThread();
+                r[8] = fromMain.home;
+                return r;
+            });
+            assertEquals(true, seen[0], "a virtual thread taken for a platform thread");
+            assertNull(seen[1], "a virtual thread's builder is homed in a cache");
+            assertNull(seen[2]);
+            assertSame(pool, seen[3], "an acquired builder must reference its pool");
+            assertEquals(0, seen[4]);
+            assertEquals(3L, seen[5], "the 2 prefilled and 1 made on demand");
+            assertEquals(2, seen[6], "a virtual thread's release goes to the shared queue (capacity 2)");
+            assertEquals(false, seen[7], "a virtual thread got a cache");
+            assertNull(seen[8]);
+            assertEquals(1, pool.core().trackedCaches(), "only the first (platform) thread's cache");
+
+            // a virtual thread's builder (homed nowhere) released by this platform thread: into its cache
+            PacketBuilder fromVirtual = onOtherThread(virtual, pool::acquire);
+            assertNull(fromVirtual.home);
+            pool.release(fromVirtual);
+            assertSame(Thread.currentThread(), fromVirtual.home.owner);
+            assertSame(fromVirtual, pool.acquire(), "this thread's cache hands back what it was given");
+
+            PacketBuilder last = pool.acquire();
+            pool.close();
+            assertEquals(false, onOtherThread(virtual, () -> {
+                pool.release(last); // after close, from a virtual thread: dropped, no cache made
+                return pool.hasCacheInThisThread();
+            }));
+        } finally {
+            virtual.shutdownNow();
+        }
+    }
+}
