@@ -43,6 +43,29 @@ class SessionAndFactoryInvariantTest {
         }
     }
 
+    /**
+     * A builder whose counter draw was refused because a rekey retired its epoch under it (the
+     * race between reading the current epoch and drawing) must go on with the key that replaced
+     * it, never with nothing; an epoch refused for exhaustion, or one of a closed session, must
+     * say so. The race itself cannot be forced from one thread, so the step is called directly.
+     */
+    @Test
+    void drawRefusedByARekeyNeverLeavesTheBuilderWithoutAKey() {
+        try (PacketPool pool = PacketPool.buildersOnBackend(TestBackends.get("java"), 1)) {
+            SealingSession s = pool.newSession(TestSeeds.randomKey(), 0x51L);
+            KeyEpoch before = s.current();
+            IllegalStateException exhausted = assertThrows(IllegalStateException.class, () -> s.afterRefusedDraw(before));
+            assertTrue(exhausted.getMessage().startsWith("nonce counter exhausted"), exhausted.getMessage());
+            s.rekey(TestSeeds.randomKey(), 0x52L);
+            KeyEpoch next = s.afterRefusedDraw(before);
+            assertNotSame(before, next);
+            assertSame(s.current(), next, "a builder refused by a rekey does not go on with the new key");
+            s.close();
+            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> s.afterRefusedDraw(before));
+            assertEquals("session is closed", closed.getMessage());
+        }
+    }
+
     @Test
     void sessionOfAClosedPoolNeverBlamesTheSession() {
         PacketPool pool = PacketPool.buildersOnBackend(TestBackends.get("java"), 1);
