@@ -205,8 +205,11 @@ final class ReceiveSession {
         }
     }
 
-    /** One daemon thread that drops previous keys when their grace period ends. */
-    private static final class Expiry {
+    /**
+     * One daemon thread that drops previous keys when their grace period ends (package-private:
+     * tests occupy it to prove what must not wait for it).
+     */
+    static final class Expiry {
         static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "netseal-previous-key-expiry");
             t.setDaemon(true);

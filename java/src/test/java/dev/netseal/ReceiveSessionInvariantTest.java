@@ -66,6 +66,37 @@ class ReceiveSessionInvariantTest {
     }
 
     /**
+     * With no grace period, a rekey drops the previous key before it returns, never later on the
+     * expiry timer: the timer is kept busy meanwhile, so a drop left to it would still be pending.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void zeroGraceRekeyNeverLeavesThePreviousKeyToTheTimer(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ReceiveSession.Expiry.TIMER.execute(() -> {
+            busy.countDown();
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (PacketReceiver r = PacketReceiver.builderOnBackend(backend).previousKeyGrace(Duration.ZERO).build(key(60), A)) {
+            assertTrue(busy.await(60, java.util.concurrent.TimeUnit.SECONDS), "the expiry timer never ran the blocker");
+            ReceiveKey old = r.session().keys().current;
+            r.rekey(key(61), B);
+            assertTrue(r.previousSessionId().isEmpty(), "the previous key outlived a zero-grace rekey");
+            assertNull(r.session().keys().previous);
+            assertNull(r.session().scheduledExpiry(), "a zero-grace rekey scheduled a drop");
+            assertNotNull(old);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
      * A double rekey drops the oldest id from the table's routing, and only an id that no key of
      * the session still uses: the ids of the current and previous keys stay routed.
      */
