@@ -26,7 +26,11 @@ public final class MutationReport {
 
     record Mutant(String cls, String method, int line, String mutator, String description, String status) {
         String key() {
-            return cls + "#" + method + ":" + line + " " + mutator + " " + description;
+            // javac numbers lambdas per compilation (lambda$name$1 in one build, $2 in another):
+            // the line tells them apart, so the number is left out.
+            String m = method.startsWith("lambda$") ? method.replaceFirst("\\$\\d+$", "") : method;
+            String d = description.replaceAll("lambda\\$(\\w+)\\$\\d+", "lambda\\$$1");
+            return cls + "#" + m + ":" + line + " " + mutator + " " + d;
         }
 
         boolean killed() {
