@@ -5,11 +5,24 @@ import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.BackendKind;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
-/** A test seam: a backend that counts the AEAD calls its ciphers make, and otherwise delegates. */
+/**
+ * A test seam: a backend that counts the AEAD calls its ciphers make, records the keys it
+ * imports, runs optional hooks at a key import or after a cipher's open (to force, at an exact
+ * point, what a race or a failure would do), and otherwise delegates. The hooks are set before
+ * the call they hook.
+ */
 final class CountingBackend implements AeadBackend {
     final AeadBackend delegate;
+    final List<AeadKey> imported = new CopyOnWriteArrayList<>();
+    /** Run inside importKey, after the import. */
+    volatile Runnable onImport;
+    /** Run after a cipher's open, verified or not, with the counter (it may throw). */
+    volatile LongConsumer afterOpen;
     final AtomicLong opens = new AtomicLong();
     final AtomicLong seals = new AtomicLong();
     /** Of {@link #seals}: those that wrote straight into another buffer than the source. */
@@ -32,7 +45,13 @@ final class CountingBackend implements AeadBackend {
 
     @Override
     public AeadKey importKey(byte[] key) {
-        return delegate.importKey(key);
+        AeadKey k = delegate.importKey(key);
+        imported.add(k);
+        Runnable hook = onImport;
+        if (hook != null) {
+            hook.run();
+        }
+        return k;
     }
 
     @Override
@@ -69,7 +88,12 @@ final class CountingBackend implements AeadBackend {
             public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                                 ByteBuffer buf, int msgOff, int msgLen) {
                 opens.incrementAndGet();
-                return inner.open(key, prefix, counter, aad, aadOff, aadLen, buf, msgOff, msgLen);
+                boolean ok = inner.open(key, prefix, counter, aad, aadOff, aadLen, buf, msgOff, msgLen);
+                LongConsumer hook = afterOpen;
+                if (hook != null) {
+                    hook.accept(counter);
+                }
+                return ok;
             }
         };
     }

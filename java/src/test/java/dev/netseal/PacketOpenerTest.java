@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The receive path at the points a race or a failure reaches: the window's re-check after the
  * tag, a cipher that throws, the choice between two keys under one session id. Each is forced at
- * its exact point through {@link HookedBackend}, so nothing here depends on timing.
+ * its exact point through {@link CountingBackend}, so nothing here depends on timing.
  */
 class PacketOpenerTest {
 
@@ -35,7 +35,7 @@ class PacketOpenerTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void openThatLosesTheCommitRaceNeverOpens(String backendName) {
         AeadBackend real = TestBackends.get(backendName);
-        HookedBackend backend = new HookedBackend(real);
+        CountingBackend backend = new CountingBackend(real);
         byte[] k = key(1);
         Sealer sealer = new Sealer(real, k, SESSION);
         ReceiveKey rk = new ReceiveKey(backend.importKey(k.clone()), SESSION, new ReplayWindow(64));
@@ -75,7 +75,7 @@ class PacketOpenerTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void openThatThrowsNeverShowsThePreviousPacket(String backendName) {
         AeadBackend real = TestBackends.get(backendName);
-        HookedBackend backend = new HookedBackend(real);
+        CountingBackend backend = new CountingBackend(real);
         byte[] k = key(2);
         Sealer sealer = new Sealer(real, k, SESSION);
         OpenedPacket out = new OpenedPacket();

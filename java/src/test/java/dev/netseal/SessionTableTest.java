@@ -352,7 +352,7 @@ class SessionTableTest {
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void closedTableNeverImportsAKey(String backendName) {
-        HookedBackend backend = new HookedBackend(TestBackends.get(backendName));
+        CountingBackend backend = new CountingBackend(TestBackends.get(backendName));
         SessionTable table = SessionTable.builderOnBackend(backend).build();
         table.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> table.add(keyOf(39), 39));
@@ -368,7 +368,7 @@ class SessionTableTest {
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void addRacingCloseNeverLeavesAKeyBehind(String backendName) {
-        HookedBackend backend = new HookedBackend(TestBackends.get(backendName));
+        CountingBackend backend = new CountingBackend(TestBackends.get(backendName));
         SessionTable table = SessionTable.builderOnBackend(backend).build();
         backend.onImport = table::close;
         assertThrows(IllegalStateException.class, () -> table.add(keyOf(40), 40),
@@ -383,7 +383,7 @@ class SessionTableTest {
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void refusedAddNeverKeepsItsKey(String backendName) {
-        HookedBackend backend = new HookedBackend(TestBackends.get(backendName));
+        CountingBackend backend = new CountingBackend(TestBackends.get(backendName));
         try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
             table.add(keyOf(41), 41);
             assertThrows(IllegalStateException.class, () -> table.add(keyOf(42), 41));
