@@ -84,6 +84,23 @@ final class OpenWorkspace {
     }
 
     /**
+     * Tests only: ends any loan of this thread's workspaces and says whether one was still lent.
+     * A loan left after an open returned means a release was skipped; every later open on the
+     * thread would then be refused as nested, so the test harness checks and clears it after each
+     * test (see TestIsolation): the failure belongs to the test that left it, not the next one.
+     */
+    static boolean endLoansOfThisThreadForTests() {
+        boolean wasLent = false;
+        for (OpenWorkspace ws : PLATFORM.get()) {
+            if (ws != null && ws.lent) {
+                ws.lent = false;
+                wasLent = true;
+            }
+        }
+        return wasLent;
+    }
+
+    /**
      * Ends a borrow: a virtual thread's workspace goes back to the shared queue if it has room; a
      * platform thread's may be lent again.
      */

@@ -20,6 +20,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *   <li>The JVM-wide (key, nonce prefix) claims ({@link LiveKeys}) never leak from one test into
  *       the next. A test that fails leaves its pools open: the claims it made are ended right after it, so
  *       the next test with the same fixed keys does not fail for a reason not its own.</li>
+ *   <li>No test leaves the test thread's open workspace lent ({@link OpenWorkspace}): the test that
+ *       does fails, and the loan is ended, so the next test's opens are not refused as nested.
+ *       The mutation run depends on this: its mutants share one JVM, one after another.</li>
  *   <li>At the end of a test class, claims the class made that are still held once the garbage
  *       collector had its chance (pools dropped without close() are released by their Cleaner)
  *       are ended too, and the class fails: it leaked a pool or session without closing it.</li>
@@ -45,6 +48,9 @@ public final class TestIsolation
 
     @Override
     public void afterEach(ExtensionContext context) {
+        // Checked and cleared before anything else: a loan left behind would make every later
+        // open on this thread fail as "an open inside an open", far from its cause.
+        boolean leftLent = OpenWorkspace.endLoansOfThisThreadForTests();
         List<Long> seeds = TestSeeds.drain();
         // An aborted test (an assumption that does not hold, e.g. no virtual threads on JDK 17)
         // is a skip with its reason, not a failure: nothing to replay.
@@ -61,6 +67,11 @@ public final class TestIsolation
             for (String fp : madeSince(before)) {
                 LiveKeys.releaseForTests(fp);
             }
+        }
+        if (leftLent) {
+            throw new AssertionError(context.getDisplayName()
+                    + " left this thread's open workspace lent: an open returned without giving it back"
+                    + " (cleared now so that later tests are not affected)");
         }
     }
 
