@@ -60,15 +60,10 @@ final class NonceCounter extends NonceCounterRightPadding {
     }
 }
 
-// The padding: 8 longs (64 bytes) before the value and 8 after, in superclasses so that their
-// order is fixed. Their fields are never read; they exist for their size.
+// The padding: 8 longs (64 bytes) before the value (LeftLinePadding) and 8 after, in
+// superclasses so that their order is fixed. Their fields are never read; they exist for their size.
 
-@SuppressWarnings("unused")
-abstract class NonceCounterLeftPadding {
-    long l0, l1, l2, l3, l4, l5, l6, l7;
-}
-
-abstract class NonceCounterValue extends NonceCounterLeftPadding {
+abstract class NonceCounterValue extends LeftLinePadding {
     volatile long value;
 }
 

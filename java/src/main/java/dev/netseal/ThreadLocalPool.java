@@ -6,6 +6,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
 import org.jctools.queues.MessagePassingQueue;
 
 /**
@@ -32,19 +35,27 @@ import org.jctools.queues.MessagePassingQueue;
  * holding it). Platform threads keep their caches.
  *
  * <h2>Where the caches live, and why a dropped pool is still collected</h2>
- * The first thread that uses the pool keeps its cache in a plain field of the pool (found by
- * comparing a field of the pool with the current thread, no ThreadLocal lookup: a pool often
- * has one main sealing thread; which thread is first is settled by one CAS per pool);
- * every other thread keeps its cache in this pool's {@link ThreadLocal}. A checked-out builder
- * references its pool, so a pool is never collected under a builder in use. A builder must
- * never reference the pool while it sits in a ThreadLocal-held cache: the thread's map holds
- * that cache strongly, and a path from it to the pool (which holds the ThreadLocal, the map's
- * key) would keep both alive for the thread's whole life. So a builder entering such a cache
- * drops its pool reference, and one leaving it takes it again; nothing a ThreadLocal-held cache
- * reaches (its builders' {@code home}, the shared queue through the core) may lead back to the
- * first thread's cache either, so builders entering it or the shared queue are re-homed. The
- * first thread's cache is held only by the pool: no such path, so its builders keep the
- * reference, and its warm acquire/release store no reference at all.
+ * The first thread that uses the pool finds its cache in a plain field of the pool (comparing a
+ * field of the pool with the current thread, no ThreadLocal lookup: a pool often has one main
+ * sealing thread; which thread is first is settled by one CAS per pool); every other platform
+ * thread finds its cache through this pool's {@link ThreadLocal}. Either way the cache is held
+ * strongly by the pool alone: the ThreadLocal holds only a weak reference to it. A checked-out
+ * builder references its pool, so a pool is never collected under a builder in use, and a
+ * builder in a cache keeps that reference too: the path cache, builder, pool stays inside the
+ * pool's own objects, and nothing a thread holds strongly leads into them, so a dropped pool is
+ * collected (and its key wiped by its Cleaner) while the threads that used it live on.
+ *
+ * <p>That is what keeps the warm acquire/release free of reference stores on every platform
+ * thread, not just the first: a builder keeps its pool and its home cache, and a slot is
+ * rewritten only when it holds another builder. A reference store is not free on a server's
+ * collector: once the builders are old, G1's write barrier on each one made two threads'
+ * acquire/release 3 to 30 times slower than one thread's (bench/results/pool-g1-barrier/).
+ *
+ * <p>A cache lives as long as the pool, not as long as its thread: when a thread makes a new
+ * cache, the caches of threads that have ended are dropped (at most as often as their number
+ * doubles) and their builders go back to the shared queue. Builders entering the shared queue
+ * drop their pool reference and home: the core holds that queue, and nothing the core holds may
+ * lead to the pool.
  *
  * <h2>Security guarantees</h2>
  * All builders of this pool draw nonces from one counter per key, so a (key, nonce) pair never
@@ -60,6 +71,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
 
     /** Builders a thread refills at once; it keeps up to twice as many. */
     public static final int DEFAULT_LOCAL_CAPACITY = 8;
+
+    /** Thread caches a pool holds before it first looks for the caches of ended threads. */
+    static final int PRUNE_MIN = 16;
 
     private static final VarHandle FIRST_OWNER;
     /**
@@ -99,7 +113,15 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
 
     private final PoolCore core;
     private final int localCapacity;
-    private final ThreadLocal<LocalCache> local;
+    /** Every platform thread's cache but the first's, weakly: the pool holds them (threadCaches). */
+    private final ThreadLocal<WeakReference<LocalCache>> local;
+    /**
+     * The caches {@link #local} finds, held strongly here so that no thread holds them: see the
+     * class comment. Guarded by itself; touched once per thread (and by close and the pruning).
+     */
+    private final List<LocalCache> threadCaches = new ArrayList<>();
+    /** threadCaches' size at which the next new cache first drops the caches of ended threads. */
+    private int pruneAt = PRUNE_MIN;
     private final int keep;
     /** The first thread to use the pool; set once. See the class comment. */
     @SuppressWarnings("unused") // also written through FIRST_OWNER
@@ -273,7 +295,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             }
         }
         if (!cache.push(builder)) {
-            spill(cache);
+            spill(cache, localCapacity);
             cache.push(builder);
         }
     }
@@ -297,15 +319,54 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             return null; // never the first owner either: its cache would outlive the task
         }
         if (first == null && FIRST_OWNER.compareAndSet(this, null, me)) { // once per pool
-            firstCache = core.registerCache(new LocalCache(keep, false));
+            firstCache = core.registerCache(new LocalCache(keep));
             return firstCache;
         }
-        LocalCache cache = local.get();
+        WeakReference<LocalCache> mine = local.get();
+        LocalCache cache = mine != null ? mine.get() : null;
         if (cache == null) { // once per thread and pool (again after a close dropped it)
-            cache = core.registerCache(new LocalCache(keep, true));
-            local.set(cache);
+            cache = newThreadCache();
+            local.set(new WeakReference<>(cache));
         }
         return cache;
+    }
+
+    /**
+     * A cache for the calling thread, held by this pool (not by the thread: see the class
+     * comment). Drops the caches of ended threads first when their number has doubled since the
+     * last look, so a pool used by short-lived threads holds about as many caches as threads live.
+     */
+    private LocalCache newThreadCache() {
+        LocalCache cache = new LocalCache(keep);
+        synchronized (threadCaches) {
+            if (threadCaches.size() >= pruneAt) {
+                threadCaches.removeIf(this::endedThreadsCacheReturned);
+                pruneAt = Math.max(PRUNE_MIN, 2 * threadCaches.size());
+            }
+            threadCaches.add(cache);
+        }
+        return core.registerCache(cache);
+    }
+
+    /**
+     * True (drop it) if {@code cache}'s thread has ended, after its builders went back to the
+     * shared queue. A thread that has ended wrote its cache for the last time before isAlive()
+     * said false, so reading the cache from here is safe.
+     */
+    private boolean endedThreadsCacheReturned(LocalCache cache) {
+        if (cache.owner.isAlive()) {
+            return false;
+        }
+        spill(cache, Integer.MAX_VALUE);
+        cache.clear();
+        return true;
+    }
+
+    /** Test hook: the thread caches this pool holds now (the first thread's is not among them). */
+    int heldThreadCaches() {
+        synchronized (threadCaches) {
+            return threadCaches.size();
+        }
     }
 
     /** A virtual thread's acquire: the shared queue, else a new builder. */
@@ -337,16 +398,20 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             firstCache.clear(); // the pool's field: nothing else to end
             return;
         }
-        LocalCache cache = local.get();
-        if (cache != null) {
-            cache.clear(); // builders homed here may outlive the entry: they must not keep the rest
+        WeakReference<LocalCache> mine = local.get();
+        if (mine != null) {
+            LocalCache cache = mine.get();
+            if (cache != null) {
+                cache.clear();
+            }
             local.remove();
         }
     }
 
     /** Test hook: true when the calling thread has a cache of this pool now (never makes one). */
     boolean hasCacheInThisThread() {
-        return firstOwner == Thread.currentThread() || local.get() != null;
+        WeakReference<LocalCache> mine = local.get();
+        return firstOwner == Thread.currentThread() || (mine != null && mine.get() != null);
     }
 
     private PacketBuilder refill(LocalCache cache) {
@@ -360,8 +425,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         return b != null ? b : core.newBuilder();
     }
 
-    private void spill(LocalCache cache) {
-        for (int i = 0; i < localCapacity; i++) {
+    /** Moves up to {@code n} builders from {@code cache} to the shared queue. */
+    private void spill(LocalCache cache, int n) {
+        for (int i = 0; i < n; i++) {
             PacketBuilder b = cache.pop();
             if (b == null) {
                 break;
@@ -431,6 +497,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     public void close() {
         core.close();
         dropCacheOfThisThread();
+        synchronized (threadCaches) {
+            threadCaches.clear(); // core.close() emptied them; a thread still pointing at one keeps it weakly
+        }
     }
 
     PoolCore core() {
@@ -441,16 +510,18 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * One thread's cache. Only its owner thread touches it (see the class comment), so its fields
      * are plain. It is also the consumer the shared queue drains a refill into.
      */
-    static final class LocalCache implements MessagePassingQueue.Consumer<PacketBuilder> {
+    static final class LocalCache extends LocalCacheRightPadding
+            implements MessagePassingQueue.Consumer<PacketBuilder> {
         final Thread owner = Thread.currentThread();
-        /** True when a ThreadLocal holds it: then its builders must not reference the pool. */
-        final boolean heldByThreadLocal;
+        /**
+         * Slots below {@code count} hold the cache's builders; the ones above may still hold a
+         * builder taken since (never read again, and the pool holds the cache anyway): clearing
+         * them would be one more reference store per acquire.
+         */
         private final PacketBuilder[] items;
-        private int count;
 
-        LocalCache(int keep, boolean heldByThreadLocal) {
+        LocalCache(int keep) {
             this.items = new PacketBuilder[keep];
-            this.heldByThreadLocal = heldByThreadLocal;
         }
 
         PacketBuilder pop() {
@@ -462,11 +533,6 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             }
             PacketBuilder b = items[--c];
             count = c;
-            if (heldByThreadLocal) {
-                // A checked-out builder references the pool: a stale slot must not keep that path.
-                // The first thread's cache skips the store: the pool holds it anyway.
-                items[c] = null;
-            }
             return b;
         }
 
@@ -475,13 +541,12 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             if (c == items.length) {
                 return false;
             }
-            if (heldByThreadLocal) {
-                b.owner = null;
-            }
             if (b.home != this) {
                 b.home = this; // only after a hand-off between threads or a refill
             }
-            items[c] = b;
+            if (items[c] != b) {
+                items[c] = b; // usually there already: the warm loop takes and gives back the same builder
+            }
             count = c + 1;
             return true;
         }
@@ -507,5 +572,21 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         public void accept(PacketBuilder b) {
             push(b);
         }
+    }
+
+    /**
+     * The one field of a thread cache that its thread writes on every acquire and release, a
+     * cache line away from anything else: two threads' caches are small objects made at about
+     * the same time, and the collector may copy them side by side, where each write would evict
+     * the other thread's line.
+     */
+    abstract static class LocalCacheCount extends LeftLinePadding {
+        /** Builders in the cache (see LocalCache). */
+        int count;
+    }
+
+    @SuppressWarnings("unused") // for their size
+    abstract static class LocalCacheRightPadding extends LocalCacheCount {
+        long r0, r1, r2, r3, r4, r5, r6, r7;
     }
 }

@@ -185,11 +185,11 @@ class PoolCoreInvariantTest {
         PoolCore core = pool.core();
         List<WeakReference<ThreadLocalPool.LocalCache>> refs = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
-            refs.add(new WeakReference<>(core.registerCache(new ThreadLocalPool.LocalCache(2, true))));
+            refs.add(new WeakReference<>(core.registerCache(new ThreadLocalPool.LocalCache(2))));
         }
         collect(refs);
         assertEquals(64, core.trackedCaches());
-        core.registerCache(new ThreadLocalPool.LocalCache(2, true)); // the 65th: prunes first
+        core.registerCache(new ThreadLocalPool.LocalCache(2)); // the 65th: prunes first
         assertEquals(1, core.trackedCaches(), "the 64 collected caches are still tracked");
         pool.close();
     }

@@ -138,7 +138,7 @@ class SessionAndFactoryInvariantTest {
         ThreadLocalPool.LocalCache mine = b.home;
         assertNotNull(mine, "an acquired builder does not know its thread's cache");
         assertSame(Thread.currentThread(), mine.owner);
-        assertFalse(mine.heldByThreadLocal, "the first thread's cache is the pool's field");
+        assertEquals(0, pool.heldThreadCaches(), "the first thread's cache is not the pool's field");
         PacketBuilder made = pool.acquire(); // shared queue empty: made on demand
         assertEquals(2, pool.core().buildersMade());
         assertSame(mine, made.home, "a builder made on demand is not homed in the acquiring thread's cache");
@@ -154,10 +154,11 @@ class SessionAndFactoryInvariantTest {
         try {
             other.submit(() -> {
                 PacketBuilder theirs = pool.acquire();
-                assertTrue(theirs.home.heldByThreadLocal, "a second thread's cache is its ThreadLocal's");
+                assertEquals(1, pool.heldThreadCaches(), "a second thread's cache is not found through the ThreadLocal");
                 assertNotSame(mine, theirs.home);
                 pool.release(theirs);
-                assertEquals(null, theirs.owner, "a ThreadLocal-held cache's builder references the pool");
+                assertSame(pool, theirs.owner, "a builder lost its pool reference entering a thread's cache"
+                        + " (a reference store on every warm release)");
                 return null;
             }).get(10, TimeUnit.SECONDS);
         } finally {

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A closed ThreadLocalPool must never keep a thread's cache: not the builders in it (a release
+ * When a ThreadLocalPool's thread caches end. A thread that ended must not keep a cache, nor its
+ * builders, for the pool's life (the pool, not the thread, holds the caches: see
+ * ThreadCacheReachabilityTest for why a live thread never keeps a dropped pool alive). And a
+ * closed ThreadLocalPool must never keep a thread's cache: not the builders in it (a release
  * racing close() can put one back after close() emptied it: the seam below puts it there
  * directly), not the ThreadLocal entry of the thread that closes or releases, and closing must
  * never make a cache it then drops. And a virtual thread must never get a cache at all (on a
@@ -30,6 +33,36 @@ class ThreadCacheDropTest {
 
     private static <T> T onOtherThread(ExecutorService thread, Callable<T> task) throws Exception {
         return thread.submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Short-lived threads, one after another, each taking and giving back a builder: the caches of
+     * the threads that ended are dropped once their number doubles, and their builders go back to
+     * the shared queue (or to the collector when it is full), so the pool never holds a cache, nor
+     * a builder, per thread it ever saw.
+     */
+    @Test
+    void endedThreadsNeverKeepTheirCachesOrBuilders() throws Exception {
+        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 4, 1);
+        pool.release(pool.acquire()); // this thread is the first owner: its cache is not counted
+        int threads = 10 * ThreadLocalPool.PRUNE_MIN;
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> pool.release(pool.acquire()), "short-lived-" + i);
+            t.start();
+            t.join(10_000);
+            assertFalse(t.isAlive());
+            assertTrue(pool.heldThreadCaches() <= 2 * ThreadLocalPool.PRUNE_MIN,
+                    pool.heldThreadCaches() + " caches held after " + (i + 1) + " threads, all but one ended");
+        }
+        // Held now: the shared queue (4), the first thread's cache (2) and the caches not yet
+        // dropped (one builder each, at most 2 * PRUNE_MIN of them); one cache per thread ever
+        // seen would hold a builder per thread.
+        int bound = 4 + 2 + 2 * ThreadLocalPool.PRUNE_MIN;
+        assertTrue(TestGc.until(() -> pool.core().liveBuilders() <= bound, 20_000),
+                pool.core().liveBuilders() + " builders still reachable after " + threads
+                        + " threads that each used one at a time and ended (bound " + bound + ")");
+        pool.close();
+        assertEquals(0, pool.heldThreadCaches(), "a closed pool still holds thread caches");
     }
 
     @Test
@@ -59,7 +92,7 @@ class ThreadCacheDropTest {
         try {
             PacketBuilder[] held = onOtherThread(other, () -> new PacketBuilder[] {pool.acquire(), pool.acquire()});
             ThreadLocalPool.LocalCache theirs = held[0].home;
-            assertTrue(theirs.heldByThreadLocal);
+            assertEquals(1, pool.heldThreadCaches(), "the second thread's cache is not found through the ThreadLocal");
             pool.close(); // from this thread: empties their cache, but cannot end their entry
             Object[] after = onOtherThread(other, () -> {
                 theirs.push(held[1]); // as a release past its closed check would, after close()
@@ -79,7 +112,7 @@ class ThreadCacheDropTest {
         PacketBuilder a = pool.acquire();
         PacketBuilder b = pool.acquire();
         ThreadLocalPool.LocalCache mine = a.home;
-        assertFalse(mine.heldByThreadLocal);
+        assertEquals(0, pool.heldThreadCaches(), "the first thread's cache is not the pool's field");
         pool.close();
         mine.push(b); // as a release past its closed check would, after close() emptied the cache
         pool.release(a);

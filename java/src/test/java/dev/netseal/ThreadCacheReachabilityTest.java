@@ -15,9 +15,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * ThreadLocalPool keeps the first thread's cache in a field and the others in a ThreadLocal
- * (see its class comment). Every path a builder can take between them, the shared queue and a
- * caller's hands must leave a dropped pool collectable while the threads live on.
+ * ThreadLocalPool finds the first thread's cache through a field and the others through a
+ * ThreadLocal that holds them weakly; the pool holds every cache, and the builders in a cache
+ * keep their pool reference (see its class comment). Every path a builder can take between the
+ * caches, the shared queue and a caller's hands must leave a dropped pool collectable while the
+ * threads live on.
  */
 @Timeout(120)
 class ThreadCacheReachabilityTest {
