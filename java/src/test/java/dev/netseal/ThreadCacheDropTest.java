@@ -43,7 +43,8 @@ class ThreadCacheDropTest {
      */
     @Test
     void endedThreadsNeverKeepTheirCachesOrBuilders() throws Exception {
-        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 4, 1);
+        int size = 64; // room in the shared queue for what the ended threads' caches give back
+        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), size, 1);
         pool.release(pool.acquire()); // this thread is the first owner: its cache is not counted
         int threads = 10 * ThreadLocalPool.PRUNE_MIN;
         for (int i = 0; i < threads; i++) {
@@ -54,10 +55,16 @@ class ThreadCacheDropTest {
             assertTrue(pool.heldThreadCaches() <= 2 * ThreadLocalPool.PRUNE_MIN,
                     pool.heldThreadCaches() + " caches held after " + (i + 1) + " threads, all but one ended");
         }
-        // Held now: the shared queue (4), the first thread's cache (2) and the caches not yet
-        // dropped (one builder each, at most 2 * PRUNE_MIN of them); one cache per thread ever
-        // seen would hold a builder per thread.
-        int bound = 4 + 2 + 2 * ThreadLocalPool.PRUNE_MIN;
+        // Each thread took one builder from the shared queue and left it in its cache: unless the
+        // ended threads' builders go back to the queue, it runs dry after `size` threads and every
+        // later thread makes a builder.
+        assertTrue(pool.core().buildersMade() <= size + 2 * ThreadLocalPool.PRUNE_MIN,
+                pool.core().buildersMade() + " builders made for " + threads + " threads using one at a time"
+                        + " (" + size + " prefilled): the ended threads' builders were not reused");
+        // Held now: the shared queue, the first thread's cache (2) and the caches not yet dropped
+        // (one builder each, at most 2 * PRUNE_MIN of them); a cache per thread ever seen would
+        // hold a builder per thread.
+        int bound = size + 2 + 2 * ThreadLocalPool.PRUNE_MIN;
         assertTrue(TestGc.until(() -> pool.core().liveBuilders() <= bound, 20_000),
                 pool.core().liveBuilders() + " builders still reachable after " + threads
                         + " threads that each used one at a time and ended (bound " + bound + ")");
