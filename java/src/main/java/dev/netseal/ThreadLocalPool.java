@@ -358,6 +358,8 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             return false;
         }
         spill(cache, Integer.MAX_VALUE);
+        // What did not fit in the shared queue goes to the collector, the stale slots too: a
+        // builder the thread handed to another one still points here (its home) until released.
         cache.clear();
         return true;
     }

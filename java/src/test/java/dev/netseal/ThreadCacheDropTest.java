@@ -6,9 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -48,28 +55,132 @@ class ThreadCacheDropTest {
         pool.release(pool.acquire()); // this thread is the first owner: its cache is not counted
         int threads = 10 * ThreadLocalPool.PRUNE_MIN;
         for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> pool.release(pool.acquire()), "short-lived-" + i);
-            t.start();
-            t.join(10_000);
-            assertFalse(t.isAlive());
-            assertTrue(pool.heldThreadCaches() <= 2 * ThreadLocalPool.PRUNE_MIN,
-                    pool.heldThreadCaches() + " caches held after " + (i + 1) + " threads, all but one ended");
+            runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
+            // The caches are looked over when a new one finds PRUNE_MIN held: never more.
+            assertTrue(pool.heldThreadCaches() <= ThreadLocalPool.PRUNE_MIN,
+                    pool.heldThreadCaches() + " caches held after " + (i + 1) + " threads, all ended");
         }
         // Each thread took one builder from the shared queue and left it in its cache: unless the
         // ended threads' builders go back to the queue, it runs dry after `size` threads and every
         // later thread makes a builder.
-        assertTrue(pool.core().buildersMade() <= size + 2 * ThreadLocalPool.PRUNE_MIN,
+        assertTrue(pool.core().buildersMade() <= size + ThreadLocalPool.PRUNE_MIN,
                 pool.core().buildersMade() + " builders made for " + threads + " threads using one at a time"
                         + " (" + size + " prefilled): the ended threads' builders were not reused");
         // Held now: the shared queue, the first thread's cache (2) and the caches not yet dropped
-        // (one builder each, at most 2 * PRUNE_MIN of them); a cache per thread ever seen would
-        // hold a builder per thread.
-        int bound = size + 2 + 2 * ThreadLocalPool.PRUNE_MIN;
+        // (one builder each); a cache per thread ever seen would hold a builder per thread.
+        int bound = size + 2 + ThreadLocalPool.PRUNE_MIN;
         assertTrue(TestGc.until(() -> pool.core().liveBuilders() <= bound, 20_000),
                 pool.core().liveBuilders() + " builders still reachable after " + threads
                         + " threads that each used one at a time and ended (bound " + bound + ")");
         pool.close();
         assertEquals(0, pool.heldThreadCaches(), "a closed pool still holds thread caches");
+    }
+
+    /**
+     * Threads that live on keep their caches (and the builders in them) however many threads come
+     * and go, and the caches are looked over only when their number has doubled since the last
+     * look: with 12 live threads, the held caches grow to 24 before the ended ones are dropped,
+     * never a scan on every new thread.
+     */
+    @Test
+    void liveThreadsKeepTheirCachesAndTheLookIsAmortized() throws Exception {
+        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 64, 1);
+        pool.release(pool.acquire()); // this thread is the first owner
+        int live = 12;
+        ExecutorService lives = Executors.newFixedThreadPool(live);
+        try {
+            List<Future<PacketBuilder>> released = new ArrayList<>();
+            CountDownLatch ready = new CountDownLatch(live);
+            for (int t = 0; t < live; t++) {
+                released.add(lives.submit(() -> {
+                    PacketBuilder b = pool.acquire();
+                    pool.release(b); // stays in this thread's cache
+                    ready.countDown();
+                    return b;
+                }));
+            }
+            assertTrue(ready.await(10, TimeUnit.SECONDS));
+            List<PacketBuilder> theirs = new ArrayList<>();
+            for (Future<PacketBuilder> f : released) {
+                theirs.add(f.get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(live, pool.heldThreadCaches());
+            int most = 0;
+            for (int i = 0; i < 4 * live; i++) {
+                runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
+                most = Math.max(most, pool.heldThreadCaches());
+                assertTrue(pool.heldThreadCaches() > live, "a live thread's cache was dropped");
+            }
+            assertEquals(2 * live, most, "the caches were looked over before their number doubled");
+            // Each live thread gets back the builder it left in its cache (a fixed pool of 12 runs
+            // these 12 tasks on its 12 threads only when each waits for the others: the latch).
+            CountDownLatch all = new CountDownLatch(live);
+            List<Future<PacketBuilder>> again = new ArrayList<>();
+            for (int t = 0; t < live; t++) {
+                again.add(lives.submit(() -> {
+                    all.countDown();
+                    all.await(10, TimeUnit.SECONDS);
+                    PacketBuilder b = pool.acquire();
+                    pool.release(b);
+                    return b;
+                }));
+            }
+            Set<PacketBuilder> back = new HashSet<>();
+            for (Future<PacketBuilder> f : again) {
+                back.add(f.get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(new HashSet<>(theirs), back, "a live thread's cache lost the builder it held");
+        } finally {
+            lives.shutdownNow();
+        }
+        pool.close();
+    }
+
+    /**
+     * A builder a thread handed out before it ended still names that thread's cache as its home:
+     * once the cache is dropped, that must not keep the builders the queue had no room for.
+     */
+    @Test
+    void builderHandedOutByAnEndedThreadNeverKeepsItsOtherBuildersAlive() throws Exception {
+        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 1, 4);
+        pool.release(pool.acquire()); // this thread is the first owner (its cache took the prefilled one)
+        PacketBuilder[] handed = new PacketBuilder[1];
+        List<WeakReference<PacketBuilder>> left = new ArrayList<>();
+        runAndEnd(() -> {
+            PacketBuilder[] four = {pool.acquire(), pool.acquire(), pool.acquire(), pool.acquire()};
+            for (int i = 1; i < 4; i++) {
+                pool.release(four[i]); // three stay in this thread's cache
+                left.add(new WeakReference<>(four[i]));
+            }
+            handed[0] = four[0]; // out, homed in this thread's cache
+        }, "hands-out-and-ends");
+        for (int i = 0; i < ThreadLocalPool.PRUNE_MIN; i++) { // the next new cache looks them over
+            runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
+        }
+        // The shared queue (capacity 1) took at most one of the three; the rest must go.
+        assertTrue(TestGc.until(() -> left.stream().filter(r -> r.get() != null).count() <= 1, 20_000),
+                left.stream().filter(r -> r.get() != null).count() + " of the ended thread's builders are still"
+                        + " reachable through the builder it handed out");
+        pool.release(handed[0]); // still works: into this thread's cache
+        pool.close();
+    }
+
+    /** Runs {@code body} on a new thread and waits for it to end; rethrows what it threw. */
+    private static void runAndEnd(Runnable body, String name) throws Exception {
+        Throwable[] failed = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        }, name);
+        t.start();
+        t.join(10_000);
+        assertFalse(t.isAlive(), name + " did not end");
+        if (failed[0] != null) {
+            throw new AssertionError(name + " failed", failed[0]);
+        }
     }
 
     @Test
