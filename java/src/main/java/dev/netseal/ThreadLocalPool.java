@@ -45,9 +45,10 @@ import org.jctools.queues.MessagePassingQueue;
  * pool's own objects, and nothing a thread holds strongly leads into them, so a dropped pool is
  * collected (and its key wiped by its Cleaner) while the threads that used it live on.
  *
- * <p>That is what keeps the warm acquire/release free of reference stores on every platform
- * thread, not just the first: a builder keeps its pool and its home cache, and a slot is
- * rewritten only when it holds another builder. A reference store is not free on a server's
+ * <p>That is what keeps the warm acquire/release free of non-null reference stores on every
+ * platform thread, not just the first: a builder keeps its pool and its home cache, and a slot is
+ * rewritten only when it holds another builder (release still nulls the builder's session, a
+ * store G1's post-write barrier filters out). A reference store is not free on a server's
  * collector: once the builders are old, G1's write barrier on each one made two threads'
  * acquire/release 3 to 30 times slower than one thread's (bench/results/pool-g1-barrier/).
  *
