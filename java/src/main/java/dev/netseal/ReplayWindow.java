@@ -14,7 +14,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>There is no "too far ahead": any counter above the highest is accepted and moves the window,
  * so lost bursts, senders that skip counters and receivers that join late never stall a session.
- * A fresh window accepts any first counter. 2^64-1 is never accepted.
+ * A fresh window accepts any first counter. 2^64-1 is never accepted, so it doubles as "none yet"
+ * in {@code highest}.
  *
  * <p>The bitmap has exactly {@code size} bits, slot {@code counter mod size}. Moving the top from
  * {@code h} to {@code c} clears the slots of the counters {@code h+1..c}, a 64-bit word at a time
@@ -23,23 +24,35 @@ import java.lang.invoke.VarHandle;
  * forgotten and none outside is ever remembered.
  *
  * <h2>Concurrency</h2>
- * {@link #commit} and the other writers hold this object's monitor and bump {@code version} to an
- * odd value before they change anything and to the next even value after (a sequence lock).
- * {@link #check} takes no lock: it reads {@code version}, the fields, then {@code version} again,
- * and trusts what it read only if the version was even and did not change; otherwise it takes the
- * monitor. So a flood of replays costs a few plain reads per packet, not a lock, and a read that
- * raced a commit (a word half-cleared, a stale bit) is never believed: a torn read could otherwise
- * report a stale bit as a replay and refuse an honest packet. The fences are StampedLock's: a
- * full fence after the odd store keeps the writer's changes after it, a release store publishes
- * them with the even one, and an acquire fence before the reader's second read keeps its plain
- * reads before it.
+ * {@link #commit} and {@link #forgetAll} hold this object's monitor. {@link #check} and
+ * {@link #highest} take none: a flood of replays costs a few loads per packet, never a lock (and
+ * on x86 no fence instruction: its acquire loads and these fences are plain loads).
+ * What makes that safe is the order of the writer's stores, and one re-read by the reader:
+ * <ul>
+ * <li>A commit that moves the window clears the new slots first, then publishes {@code highest}
+ *     with a release store, then (after a store-store fence) sets the new counter's bit. A reader
+ *     reads {@code highest} with an acquire load before any bit, so it sees every slot cleared
+ *     for the top it read: a bit it finds set was set by a counter inside that top's window, and
+ *     two counters inside one window never share a slot, so that counter is the one asked about
+ *     (a replay), or the bit was set by a commit that moved the window on after the reader's
+ *     load.</li>
+ * <li>That second case is what the re-read catches: after finding a bit set, the reader reads
+ *     {@code highest} again (an acquire fence keeps the bit's load before it). Unchanged, the
+ *     bit is the counter's own; changed, it reads again under the monitor. So {@code REPLAYED}
+ *     is said only of a counter accepted before, and {@code TOO_OLD} (a whole window below a
+ *     top that never falls, {@link #forgetAll} aside) only of one that can never be accepted.
+ *     A read that raced a commit and found nothing is not trusted either way: {@link #commit}
+ *     repeats the test under the monitor.</li>
+ * </ul>
+ * A sequence lock would give the same answers at a higher price: a full fence in every commit,
+ * and two more loads in every check.
  */
 final class ReplayWindow {
-    private static final VarHandle VERSION;
+    private static final VarHandle HIGHEST;
 
     static {
         try {
-            VERSION = MethodHandles.lookup().findVarHandle(ReplayWindow.class, "version", long.class);
+            HIGHEST = MethodHandles.lookup().findVarHandle(ReplayWindow.class, "highest", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,13 +63,15 @@ final class ReplayWindow {
     static final int MIN_SIZE = 64;
     static final int MAX_SIZE = 1 << 24;
 
+    private static final long NONE = -1L;
+
     private final long[] bits;
     private final int mask;
-    private long highest;
-    private boolean any;
-    /** Odd while a writer changes the fields; see the class comment. */
-    @SuppressWarnings("unused") // accessed through VERSION
-    private long version;
+    /**
+     * The highest counter accepted, or {@link #NONE}; written under the monitor with a release
+     * store, read by {@link #check} with an acquire load (see the class comment).
+     */
+    private long highest = NONE;
 
     ReplayWindow(int size) {
         checkSize(size);
@@ -85,20 +100,21 @@ final class ReplayWindow {
 
     /**
      * Whether {@code counter} (unsigned) could still be accepted: null if so, else the reason it
-     * never will be (BAD_COUNTER, TOO_OLD, REPLAYED). Changes nothing.
+     * never will be (BAD_COUNTER, TOO_OLD, REPLAYED). Changes nothing, takes no lock unless a
+     * commit moved the window between its two loads of the top.
      */
     Reason check(long counter) {
-        long v = (long) VERSION.getAcquire(this);
-        if ((v & 1) == 0) {
-            Reason r = refusal(counter);
-            VarHandle.acquireFence();
-            long again = (long) VERSION.getOpaque(this);
-            if (again == v) {
-                return r;
-            }
+        long top = (long) HIGHEST.getAcquire(this);
+        Reason early = refusal(counter, top);
+        if (early != Reason.REPLAYED) {
+            return early; // null and TOO_OLD need no second look: see the class comment
         }
-        synchronized (this) { // a writer was at work: read again under its lock
-            return refusal(counter);
+        VarHandle.acquireFence(); // the bit's load stays before the second load of the top
+        if ((long) HIGHEST.getOpaque(this) == top) {
+            return Reason.REPLAYED;
+        }
+        synchronized (this) { // the bit may be a newer top's: read again with the writers held off
+            return refusal(counter, highest);
         }
     }
 
@@ -107,76 +123,43 @@ final class ReplayWindow {
      * reason and changes nothing. Call only for a packet whose tag verified.
      */
     synchronized Reason commit(long counter) {
-        Reason refused = refusal(counter);
+        long top = highest;
+        Reason refused = refusal(counter, top);
         if (refused != null) {
             return refused;
         }
-        beginWrite();
-        if (isAhead(counter)) {
-            if (any) {
-                forgetSlotsAfter(highest, counter);
+        if (isAhead(counter, top)) {
+            if (top != NONE) {
+                forgetSlotsAfter(top, counter);
             }
-            highest = counter;
-            any = true;
+            HIGHEST.setRelease(this, counter); // after the clears: a reader of this top sees them
+            VarHandle.storeStoreFence(); // before the bit: a reader that sees the bit sees this top
         }
         int slot = (int) counter & mask;
         bits[slot >>> 6] |= 1L << slot;
-        endWrite();
         return null;
     }
 
     /** The highest counter accepted (unsigned), or -1 if none was. */
     long highest() {
-        long v = (long) VERSION.getAcquire(this);
-        if ((v & 1) == 0) {
-            long h = any ? highest : -1L;
-            VarHandle.acquireFence();
-            long again = (long) VERSION.getOpaque(this);
-            if (again == v) {
-                return h;
-            }
-        }
-        synchronized (this) {
-            return any ? highest : -1L;
-        }
+        return (long) HIGHEST.getAcquire(this);
     }
 
     /** Forgets every accepted counter (a benchmark hook; it re-admits replays). */
     synchronized void forgetAll() {
-        beginWrite();
         java.util.Arrays.fill(bits, 0L);
-        highest = 0;
-        any = false;
-        endWrite();
+        HIGHEST.setRelease(this, NONE);
     }
 
-    /**
-     * Starts a change (the caller holds the monitor): the version goes odd, and the full fence
-     * keeps the changes that follow after that store.
-     */
-    private void beginWrite() {
-        long even = (long) VERSION.get(this);
-        VERSION.setVolatile(this, even + 1);
-        VarHandle.fullFence();
-    }
-
-    /**
-     * Ends the change (the caller still holds the monitor, so the version is its own odd value):
-     * the release store of the next even value publishes the change.
-     */
-    private void endWrite() {
-        long odd = (long) VERSION.get(this);
-        VERSION.setRelease(this, odd + 1);
-    }
-
-    private Reason refusal(long counter) {
+    /** The verdict on {@code counter} against the window topped by {@code top}, its bitmap read now. */
+    private Reason refusal(long counter, long top) {
         if (counter == -1L) {
             return Reason.BAD_COUNTER;
         }
-        if (isAhead(counter)) {
+        if (isAhead(counter, top)) {
             return null;
         }
-        if (Long.compareUnsigned(highest - counter, mask) > 0) { // highest - counter >= size
+        if (Long.compareUnsigned(top - counter, mask) > 0) { // top - counter >= size
             return Reason.TOO_OLD;
         }
         int slot = (int) counter & mask;
@@ -184,11 +167,13 @@ final class ReplayWindow {
     }
 
     /**
-     * Whether {@code counter} is above every counter accepted (or none was): it would move the
-     * window. One test for both {@link #refusal} and {@link #commit}, so they cannot disagree.
+     * Whether {@code counter} (never 2^64-1 here) is above every counter accepted under
+     * {@code top}, or none was: it would move the window. One test for both {@link #refusal} and
+     * {@link #commit}, so they cannot disagree. Adding one maps {@link #NONE} to 0, below every
+     * counter + 1.
      */
-    private boolean isAhead(long counter) {
-        return !any || Long.compareUnsigned(counter, highest) > 0;
+    private static boolean isAhead(long counter, long top) {
+        return Long.compareUnsigned(counter + 1, top + 1) > 0;
     }
 
     /** Clears the slots of the counters {@code from+1 .. to}, a word at a time. */
