@@ -16,9 +16,10 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * and the open {@link SealingSession}s (each with its key epoch), which any builder of the pool
  * seals for.
  *
- * <p>It holds no reference to the pool facade or its ThreadLocal, so builders parked in thread
- * caches never keep a dropped pool reachable (only sessions opened with {@code newSession} hold
- * the facade, on purpose: a pool with open sessions stays alive).
+ * <p>It holds no reference to the pool facade nor to its thread caches (the facade holds those,
+ * and empties them when it closes), so builders parked in thread caches never keep a dropped pool
+ * reachable (only sessions opened with {@code newSession} hold the facade, on purpose: a pool with
+ * open sessions stays alive).
  *
  * <h2>Why wiping a key never races a seal</h2>
  * A seal does (1) a release write of {@code epoch} to the builder's claim slot (which holds the
@@ -57,12 +58,6 @@ final class PoolCore {
     private int pruneAt = 64;
     /** Guarded by this: builders made in all (the prefill included). */
     private long made;
-    /**
-     * Guarded by this: every thread cache of a ThreadLocalPool on this core, weakly (a thread's
-     * map holds its cache; the core must not), so that close() empties them even in threads that
-     * never touch the pool again: a closed pool's builders are not pinned by live threads.
-     */
-    private final List<WeakReference<ThreadLocalPool.LocalCache>> caches = new ArrayList<>();
     /** The open sessions, so that closing the pool closes them (and wipes their keys). */
     private final Set<SealingSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -95,15 +90,6 @@ final class PoolCore {
                     + " default session; seal through a SealingSession from newSession(key, sessionId)");
         }
         return s;
-    }
-
-    /** Remembers a new thread cache (once per thread and pool: not on a warm path). */
-    synchronized ThreadLocalPool.LocalCache registerCache(ThreadLocalPool.LocalCache cache) {
-        if (caches.size() >= 64 && caches.size() % 64 == 0) {
-            caches.removeIf(ref -> ref.get() == null);
-        }
-        caches.add(new WeakReference<>(cache));
-        return cache;
     }
 
     /** Adds an open session; false when the pool is closed (the caller then wipes its key). */
@@ -228,18 +214,7 @@ final class PoolCore {
         for (SealingSession s : sessions.toArray(new SealingSession[0])) {
             s.close();
         }
-        shared.clear();
-        List<WeakReference<ThreadLocalPool.LocalCache>> toClear;
-        synchronized (this) {
-            toClear = new ArrayList<>(caches);
-            caches.clear();
-        }
-        for (WeakReference<ThreadLocalPool.LocalCache> ref : toClear) {
-            ThreadLocalPool.LocalCache cache = ref.get();
-            if (cache != null) {
-                cache.clearFromClose();
-            }
-        }
+        shared.clear(); // the thread caches are the pool's to empty (ThreadLocalPool.close)
     }
 
     /**
@@ -277,11 +252,6 @@ final class PoolCore {
     /** Test hook: the builders tracked now, collected ones included until a prune drops them. */
     synchronized int trackedBuilders() {
         return builders.size();
-    }
-
-    /** Test hook: the thread caches tracked now, collected ones included until a prune. */
-    synchronized int trackedCaches() {
-        return caches.size();
     }
 
     /** Test hook: the number of builders this pool has made that are still reachable. */

@@ -1,14 +1,10 @@
 package dev.netseal;
 
+import dev.netseal.internal.VirtualThreads;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.List;
 import org.jctools.queues.MessagePassingQueue;
 
 /**
@@ -35,15 +31,15 @@ import org.jctools.queues.MessagePassingQueue;
  * holding it). Platform threads keep their caches.
  *
  * <h2>Where the caches live, and why a dropped pool is still collected</h2>
- * The first thread that uses the pool finds its cache in a plain field of the pool (comparing a
- * field of the pool with the current thread, no ThreadLocal lookup: a pool often has one main
- * sealing thread; which thread is first is settled by one CAS per pool); every other platform
- * thread finds its cache through this pool's {@link ThreadLocal}. Either way the cache is held
- * strongly by the pool alone: the ThreadLocal holds only a weak reference to it. A checked-out
- * builder references its pool, so a pool is never collected under a builder in use, and a
- * builder in a cache keeps that reference too: the path cache, builder, pool stays inside the
- * pool's own objects, and nothing a thread holds strongly leads into them, so a dropped pool is
- * collected (and its key wiped by its Cleaner) while the threads that used it live on.
+ * The pool holds every thread's cache ({@link ThreadCaches}): a thread finds its own in a table
+ * indexed by thread id (three loads, no lock, no ThreadLocal), and the first thread that used the
+ * pool finds it with one compare of a field of the pool (a pool often has one main sealing
+ * thread; which thread is first is settled by one CAS per pool). A thread holds nothing of the
+ * pool: no ThreadLocal entry, no reference. A checked-out builder references its pool, so a pool
+ * is never collected under a builder in use, and a builder in a cache keeps that reference too:
+ * the path cache, builder, pool stays inside the pool's own objects, and nothing a thread holds
+ * leads into them, so a dropped pool is collected (and its key wiped by its Cleaner) while the
+ * threads that used it live on.
  *
  * <p>That is what keeps the warm acquire/release free of non-null reference stores on every
  * platform thread, not just the first: a builder keeps its pool and its home cache, and a slot is
@@ -73,16 +69,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** Builders a thread refills at once; it keeps up to twice as many. */
     public static final int DEFAULT_LOCAL_CAPACITY = 8;
 
-    /** Thread caches a pool holds before it first looks for the caches of ended threads. */
-    static final int PRUNE_MIN = 16;
-
     private static final VarHandle FIRST_OWNER;
-    /**
-     * {@code Thread.isVirtual()} (Java 21+), looked up once: the library compiles for Java 17,
-     * where it does not exist (then every thread is a platform thread). A static final handle,
-     * so the JIT inlines the call.
-     */
-    private static final MethodHandle IS_VIRTUAL;
 
     static {
         try {
@@ -90,44 +77,21 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        MethodHandle isVirtual;
-        try {
-            isVirtual = MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
-                    MethodType.methodType(boolean.class));
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            isVirtual = null; // before Java 21: no virtual threads
-        }
-        IS_VIRTUAL = isVirtual;
-    }
-
-    /** True when {@code t} is a virtual thread (never before Java 21). */
-    static boolean isVirtual(Thread t) {
-        if (IS_VIRTUAL == null) {
-            return false;
-        }
-        try {
-            return (boolean) IS_VIRTUAL.invokeExact(t);
-        } catch (Throwable e) {
-            throw new IllegalStateException("Thread.isVirtual failed", e); // it throws nothing
-        }
     }
 
     private final PoolCore core;
     private final int localCapacity;
-    /** Every platform thread's cache but the first's, weakly: the pool holds them (threadCaches). */
-    private final ThreadLocal<WeakReference<LocalCache>> local;
-    /**
-     * The caches {@link #local} finds, held strongly here so that no thread holds them: see the
-     * class comment. Guarded by itself; touched once per thread (and by close and the pruning).
-     */
-    private final List<LocalCache> threadCaches = new ArrayList<>();
-    /** threadCaches' size at which the next new cache first drops the caches of ended threads. */
-    private int pruneAt = PRUNE_MIN;
+    /** Every platform thread's cache, held by this pool alone: see the class comment. */
+    private final ThreadCaches caches = new ThreadCaches();
     private final int keep;
-    /** The first thread to use the pool; set once. See the class comment. */
+    /**
+     * The first platform thread to use the pool (set once, by a CAS) and its cache, which the
+     * table holds too: that thread finds its cache with one compare, no table lookup. A pool often
+     * has one sealing thread.
+     */
     @SuppressWarnings("unused") // also written through FIRST_OWNER
     private volatile Thread firstOwner;
-    /** That thread's cache (not in the ThreadLocal); written and read only by that thread. */
+    /** Written once, by the first owner, after it won firstOwner; read only by that thread. */
     private LocalCache firstCache;
 
     private ThreadLocalPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
@@ -142,8 +106,6 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         this.localCapacity = localCapacity;
         int keep = 2 * localCapacity;
         this.keep = keep;
-        // No initial value: a lookup that finds no cache must not make one (see dropCacheOfThisThread)
-        this.local = new ThreadLocal<>();
         core.prefill();
         core.closeWhenUnreachable(this);
     }
@@ -284,7 +246,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         builder.checkIn(core);
         if (core.isClosed()) {
             builder.owner = null;
-            dropCacheOfThisThread(); // a closed pool keeps nothing, not even stale slots
+            dropCacheOfThisThread(builder); // a closed pool keeps nothing, not even stale slots
             return;
         }
         LocalCache cache = builder.home;
@@ -302,51 +264,29 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     }
 
     /**
-     * The calling thread's cache: the pool's field for the first thread, else the ThreadLocal;
-     * null for a virtual thread, which keeps no cache at all. A server runs a virtual thread per
-     * task: a cache each would be a builder (8 KB direct) and a ThreadLocal entry per task, made
-     * for one packet and left behind. A virtual thread takes from and gives back to the shared
-     * queue instead, so the builders in use are bounded by the tasks mounted at once.
+     * The calling thread's cache, made on its first use of the pool; null for a virtual thread,
+     * which keeps no cache at all. A server runs a virtual thread per task: a cache each would be
+     * a builder (8 KB direct) per task, made for one packet and left behind. A virtual thread
+     * takes from and gives back to the shared queue instead, so the builders in use are bounded
+     * by the tasks mounted at once.
      */
     private LocalCache cacheOfThisThread() {
         Thread me = Thread.currentThread();
-        // Compares with a field of this pool, which is never written again once set, so other
-        // threads do not touch the first thread's cache (its count changes on every call).
-        Thread first = firstOwner;
-        if (first == me) {
-            return firstCache; // only this thread writes it, once, after winning firstOwner
+        if (firstOwner == me) {
+            return firstCache; // only this thread wrote it, before it could read firstOwner as itself
         }
-        if (isVirtual(me)) {
-            return null; // never the first owner either: its cache would outlive the task
+        LocalCache cache = caches.find(me);
+        if (cache != null) {
+            return cache;
         }
-        if (first == null && FIRST_OWNER.compareAndSet(this, null, me)) { // once per pool
-            firstCache = core.registerCache(new LocalCache(keep));
-            return firstCache;
+        if (VirtualThreads.is(me)) {
+            return null; // never one: it would outlive the task
         }
-        WeakReference<LocalCache> mine = local.get();
-        LocalCache cache = mine != null ? mine.get() : null;
-        if (cache == null) { // once per thread and pool (again after a close dropped it)
-            cache = newThreadCache();
-            local.set(new WeakReference<>(cache));
+        cache = caches.findOrAdd(me, keep, this::endedThreadsCacheReturned); // once per thread and pool
+        if (firstOwner == null && FIRST_OWNER.compareAndSet(this, null, me)) { // once per pool
+            firstCache = cache;
         }
         return cache;
-    }
-
-    /**
-     * A cache for the calling thread, held by this pool (not by the thread: see the class
-     * comment). Drops the caches of ended threads first when their number has doubled since the
-     * last look, so a pool used by short-lived threads holds about as many caches as threads live.
-     */
-    private LocalCache newThreadCache() {
-        LocalCache cache = new LocalCache(keep);
-        synchronized (threadCaches) {
-            if (threadCaches.size() >= pruneAt) {
-                threadCaches.removeIf(this::endedThreadsCacheReturned);
-                pruneAt = Math.max(PRUNE_MIN, 2 * threadCaches.size());
-            }
-            threadCaches.add(cache);
-        }
-        return core.registerCache(cache);
     }
 
     /**
@@ -365,11 +305,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         return true;
     }
 
-    /** Test hook: the thread caches this pool holds now (the first thread's is not among them). */
+    /** Test hook: the thread caches this pool holds now. */
     int heldThreadCaches() {
-        synchronized (threadCaches) {
-            return threadCaches.size();
-        }
+        return caches.held();
     }
 
     /** A virtual thread's acquire: the shared queue, else a new builder. */
@@ -391,30 +329,25 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     }
 
     /**
-     * Empties the calling thread's cache, stale slots included (after close), and ends its
-     * ThreadLocal entry. Never makes a cache: a thread that never used the pool (a virtual one
-     * included) has none to drop, and a closed pool must not register one, nor let the closing
-     * thread become its first owner.
+     * After close: empties the calling thread's cache, stale slots included, found through the
+     * builder being released (its home) or the pool's table. Never makes a cache: a thread that
+     * never used the pool (a virtual one included) has none to drop.
      */
-    private void dropCacheOfThisThread() {
-        if (firstOwner == Thread.currentThread()) {
-            firstCache.clear(); // the pool's field: nothing else to end
-            return;
+    private void dropCacheOfThisThread(PacketBuilder released) {
+        Thread me = Thread.currentThread();
+        LocalCache home = released.home;
+        if (home != null && home.owner == me) {
+            home.clear(); // close() dropped the table's caches; this one may have been refilled since
         }
-        WeakReference<LocalCache> mine = local.get();
-        if (mine != null) {
-            LocalCache cache = mine.get();
-            if (cache != null) {
-                cache.clear();
-            }
-            local.remove();
+        LocalCache cache = caches.find(me);
+        if (cache != null) {
+            cache.clear();
         }
     }
 
     /** Test hook: true when the calling thread has a cache of this pool now (never makes one). */
     boolean hasCacheInThisThread() {
-        WeakReference<LocalCache> mine = local.get();
-        return firstOwner == Thread.currentThread() || (mine != null && mine.get() != null);
+        return caches.find(Thread.currentThread()) != null;
     }
 
     private PacketBuilder refill(LocalCache cache) {
@@ -498,11 +431,8 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      */
     @Override
     public void close() {
-        core.close();
-        dropCacheOfThisThread();
-        synchronized (threadCaches) {
-            threadCaches.clear(); // core.close() emptied them; a thread still pointing at one keeps it weakly
-        }
+        core.close(); // first: from here on, acquire refuses and release drops what it is given
+        caches.clearAll();
     }
 
     PoolCore core() {

@@ -177,32 +177,6 @@ class PoolCoreInvariantTest {
         pool.close();
     }
 
-    // ---- the thread-cache list ----------------------------------------------------------------
-
-    @Test
-    void cacheListPruneNeverKeepsCollectedCachesPastSixtyFour() throws Exception {
-        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(java(), 1, 1);
-        PoolCore core = pool.core();
-        List<WeakReference<ThreadLocalPool.LocalCache>> refs = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-            refs.add(new WeakReference<>(core.registerCache(new ThreadLocalPool.LocalCache(2))));
-        }
-        collect(refs);
-        assertEquals(64, core.trackedCaches());
-        core.registerCache(new ThreadLocalPool.LocalCache(2)); // the 65th: prunes first
-        assertEquals(1, core.trackedCaches(), "the 64 collected caches are still tracked");
-        pool.close();
-    }
-
-    @Test
-    void closedPoolNeverTracksThreadCaches() {
-        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(java(), 1, 1);
-        pool.release(pool.acquire());
-        assertEquals(1, pool.core().trackedCaches());
-        pool.close();
-        assertEquals(0, pool.core().trackedCaches());
-    }
-
     // ---- spilling into a full shared queue ------------------------------------------------------
 
     @Test

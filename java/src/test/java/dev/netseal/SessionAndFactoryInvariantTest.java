@@ -132,29 +132,29 @@ class SessionAndFactoryInvariantTest {
     // ---- where a ThreadLocalPool keeps caches ---------------------------------------------------
 
     @Test
-    void firstThreadsCacheIsNeverHeldByAThreadLocalNorMadeTwice() throws Exception {
+    void threadCachesAreHeldByThePoolAndNeverMadeTwice() throws Exception {
         ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 1, 1);
         PacketBuilder b = pool.acquire(); // the prefilled one, refilled into this thread's cache
         ThreadLocalPool.LocalCache mine = b.home;
         assertNotNull(mine, "an acquired builder does not know its thread's cache");
         assertSame(Thread.currentThread(), mine.owner);
-        assertEquals(0, pool.heldThreadCaches(), "the first thread's cache is not the pool's field");
+        assertEquals(1, pool.heldThreadCaches(), "the pool does not hold the first thread's cache");
         PacketBuilder made = pool.acquire(); // shared queue empty: made on demand
         assertEquals(2, pool.core().buildersMade());
         assertSame(mine, made.home, "a builder made on demand is not homed in the acquiring thread's cache");
         pool.release(made);
         pool.release(b);
-        assertSame(pool, b.owner, "a builder in the first thread's cache keeps its pool reference");
+        assertSame(pool, b.owner, "a builder in a thread's cache keeps its pool reference");
         for (int i = 0; i < 3; i++) {
             pool.release(pool.acquire());
         }
-        assertEquals(1, pool.core().trackedCaches(), "one thread got two caches");
+        assertEquals(1, pool.heldThreadCaches(), "one thread got two caches");
 
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             other.submit(() -> {
                 PacketBuilder theirs = pool.acquire();
-                assertEquals(1, pool.heldThreadCaches(), "a second thread's cache is not found through the ThreadLocal");
+                assertEquals(2, pool.heldThreadCaches(), "a second thread's cache is not held by the pool");
                 assertNotSame(mine, theirs.home);
                 pool.release(theirs);
                 assertSame(pool, theirs.owner, "a builder lost its pool reference entering a thread's cache"
@@ -164,7 +164,8 @@ class SessionAndFactoryInvariantTest {
         } finally {
             other.shutdownNow();
         }
-        assertEquals(2, pool.core().trackedCaches());
+        assertEquals(2, pool.heldThreadCaches());
         pool.close();
+        assertEquals(0, pool.heldThreadCaches(), "a closed pool still holds thread caches");
     }
 }

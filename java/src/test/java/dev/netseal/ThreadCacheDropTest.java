@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * ThreadCacheReachabilityTest for why a live thread never keeps a dropped pool alive). And a
  * closed ThreadLocalPool must never keep a thread's cache: not the builders in it (a release
  * racing close() can put one back after close() emptied it: the seam below puts it there
- * directly), not the ThreadLocal entry of the thread that closes or releases, and closing must
+ * directly), not the cache of the thread that closes or releases, and closing must
  * never make a cache it then drops. And a virtual thread must never get a cache at all (on a
  * Java 21+ JVM; on Java 17 that test is skipped, saying so).
  */
@@ -52,23 +52,23 @@ class ThreadCacheDropTest {
     void endedThreadsNeverKeepTheirCachesOrBuilders() throws Exception {
         int size = 64; // room in the shared queue for what the ended threads' caches give back
         ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), size, 1);
-        pool.release(pool.acquire()); // this thread is the first owner: its cache is not counted
-        int threads = 10 * ThreadLocalPool.PRUNE_MIN;
+        pool.release(pool.acquire()); // this thread keeps its cache (and one builder) throughout
+        int threads = 10 * ThreadCaches.PRUNE_MIN;
         for (int i = 0; i < threads; i++) {
             runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
             // The caches are looked over when a new one finds PRUNE_MIN held: never more.
-            assertTrue(pool.heldThreadCaches() <= ThreadLocalPool.PRUNE_MIN,
+            assertTrue(pool.heldThreadCaches() <= ThreadCaches.PRUNE_MIN,
                     pool.heldThreadCaches() + " caches held after " + (i + 1) + " threads, all ended");
         }
         // Each thread took one builder from the shared queue and left it in its cache: unless the
         // ended threads' builders go back to the queue, it runs dry after `size` threads and every
         // later thread makes a builder.
-        assertTrue(pool.core().buildersMade() <= size + ThreadLocalPool.PRUNE_MIN,
+        assertTrue(pool.core().buildersMade() <= size + ThreadCaches.PRUNE_MIN,
                 pool.core().buildersMade() + " builders made for " + threads + " threads using one at a time"
                         + " (" + size + " prefilled): the ended threads' builders were not reused");
         // Held now: the shared queue, the first thread's cache (2) and the caches not yet dropped
         // (one builder each); a cache per thread ever seen would hold a builder per thread.
-        int bound = size + 2 + ThreadLocalPool.PRUNE_MIN;
+        int bound = size + 2 + ThreadCaches.PRUNE_MIN;
         assertTrue(TestGc.until(() -> pool.core().liveBuilders() <= bound, 20_000),
                 pool.core().liveBuilders() + " builders still reachable after " + threads
                         + " threads that each used one at a time and ended (bound " + bound + ")");
@@ -85,7 +85,7 @@ class ThreadCacheDropTest {
     @Test
     void liveThreadsKeepTheirCachesAndTheLookIsAmortized() throws Exception {
         ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 64, 1);
-        pool.release(pool.acquire()); // this thread is the first owner
+        pool.release(pool.acquire()); // this thread's cache: live throughout
         int live = 12;
         ExecutorService lives = Executors.newFixedThreadPool(live);
         try {
@@ -104,14 +104,14 @@ class ThreadCacheDropTest {
             for (Future<PacketBuilder> f : released) {
                 theirs.add(f.get(10, TimeUnit.SECONDS));
             }
-            assertEquals(live, pool.heldThreadCaches());
+            assertEquals(live + 1, pool.heldThreadCaches());
             int most = 0;
             for (int i = 0; i < 4 * live; i++) {
                 runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
                 most = Math.max(most, pool.heldThreadCaches());
-                assertTrue(pool.heldThreadCaches() > live, "a live thread's cache was dropped");
+                assertTrue(pool.heldThreadCaches() > live + 1, "a live thread's cache was dropped");
             }
-            assertEquals(2 * live, most, "the caches were looked over before their number doubled");
+            assertEquals(2 * (live + 1), most, "the caches were looked over before their number doubled");
             // Each live thread gets back the builder it left in its cache (a fixed pool of 12 runs
             // these 12 tasks on its 12 threads only when each waits for the others: the latch).
             CountDownLatch all = new CountDownLatch(live);
@@ -143,7 +143,7 @@ class ThreadCacheDropTest {
     @Test
     void builderHandedOutByAnEndedThreadNeverKeepsItsOtherBuildersAlive() throws Exception {
         ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 1, 4);
-        pool.release(pool.acquire()); // this thread is the first owner (its cache took the prefilled one)
+        pool.release(pool.acquire()); // this thread's cache took the prefilled one
         PacketBuilder[] handed = new PacketBuilder[1];
         List<WeakReference<PacketBuilder>> left = new ArrayList<>();
         runAndEnd(() -> {
@@ -154,7 +154,7 @@ class ThreadCacheDropTest {
             }
             handed[0] = four[0]; // out, homed in this thread's cache
         }, "hands-out-and-ends");
-        for (int i = 0; i < ThreadLocalPool.PRUNE_MIN; i++) { // the next new cache looks them over
+        for (int i = 0; i < ThreadCaches.PRUNE_MIN; i++) { // the next new cache looks them over
             runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
         }
         // The shared queue (capacity 1) took at most one of the three; the rest must go.
@@ -184,9 +184,9 @@ class ThreadCacheDropTest {
     }
 
     @Test
-    void closingThreadNeverKeepsItsThreadLocalEntry() throws Exception {
+    void closingThreadNeverKeepsItsCache() throws Exception {
         ThreadLocalPool pool = pool();
-        pool.release(pool.acquire()); // this thread is the first: its cache is the pool's field
+        pool.release(pool.acquire());
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             boolean[] had = onOtherThread(other, () -> {
@@ -195,54 +195,55 @@ class ThreadCacheDropTest {
                 pool.close();
                 return new boolean[] {before, pool.hasCacheInThisThread()};
             });
-            assertTrue(had[0], "the second thread's cache is its ThreadLocal entry");
-            assertFalse(had[1], "close() left the closing thread's ThreadLocal entry");
+            assertTrue(had[0], "the second thread has no cache after a release");
+            assertFalse(had[1], "close() left the closing thread's cache");
+            assertEquals(0, pool.heldThreadCaches(), "a closed pool still holds thread caches");
         } finally {
             other.shutdownNow();
         }
     }
 
     @Test
-    void releaseAfterCloseNeverKeepsTheReleasingThreadsCacheOrEntry() throws Exception {
+    void releaseAfterCloseNeverKeepsTheReleasingThreadsCache() throws Exception {
         ThreadLocalPool pool = pool();
         pool.release(pool.acquire());
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             PacketBuilder[] held = onOtherThread(other, () -> new PacketBuilder[] {pool.acquire(), pool.acquire()});
             ThreadLocalPool.LocalCache theirs = held[0].home;
-            assertEquals(1, pool.heldThreadCaches(), "the second thread's cache is not found through the ThreadLocal");
-            pool.close(); // from this thread: empties their cache, but cannot end their entry
+            assertEquals(2, pool.heldThreadCaches(), "the second thread's cache is not held by the pool");
+            pool.close(); // from this thread: empties their cache and drops it
             Object[] after = onOtherThread(other, () -> {
                 theirs.push(held[1]); // as a release past its closed check would, after close()
                 pool.release(held[0]);
                 return new Object[] {theirs.pop(), pool.hasCacheInThisThread()};
             });
             assertNull(after[0], "a closed pool's builder stayed in the releasing thread's cache");
-            assertEquals(false, after[1], "a release after close left the thread's ThreadLocal entry");
+            assertEquals(false, after[1], "a release after close made the thread a cache");
         } finally {
             other.shutdownNow();
         }
     }
 
     @Test
-    void releaseAfterCloseNeverKeepsTheFirstThreadsCache() {
+    void releaseAfterCloseNeverKeepsTheClosingThreadsCache() {
         ThreadLocalPool pool = pool();
         PacketBuilder a = pool.acquire();
         PacketBuilder b = pool.acquire();
         ThreadLocalPool.LocalCache mine = a.home;
-        assertEquals(0, pool.heldThreadCaches(), "the first thread's cache is not the pool's field");
+        assertEquals(1, pool.heldThreadCaches(), "the pool does not hold this thread's cache");
         pool.close();
         mine.push(b); // as a release past its closed check would, after close() emptied the cache
         pool.release(a);
-        assertNull(mine.pop(), "a closed pool's builder stayed in the first thread's cache");
+        assertNull(mine.pop(), "a closed pool's builder stayed in the closing thread's cache");
     }
 
     @Test
     void closingAnUnusedPoolNeverMakesACache() throws Exception {
         ThreadLocalPool pool = pool();
         pool.close();
-        assertEquals(0, pool.core().trackedCaches());
-        assertFalse(pool.hasCacheInThisThread(), "close() made the closing thread the first owner");
+        assertEquals(0, pool.heldThreadCaches());
+        assertFalse(pool.hasCacheInThisThread(), "close() made the closing thread a cache");
         ThreadLocalPool other = pool();
         PacketBuilder b = other.acquire();
         ExecutorService thread = Executors.newSingleThreadExecutor();
@@ -253,7 +254,7 @@ class ThreadCacheDropTest {
                 return other.hasCacheInThisThread();
             });
             assertFalse(has, "a release after close made a cache for a thread that had none");
-            assertEquals(0, other.core().trackedCaches());
+            assertEquals(0, other.heldThreadCaches());
         } finally {
             thread.shutdownNow();
         }
@@ -262,7 +263,7 @@ class ThreadCacheDropTest {
     @Test
     void releaseByAnotherThreadNeverTouchesTheTakingThreadsCache() throws Exception {
         ThreadLocalPool pool = pool();
-        pool.release(pool.acquire()); // this thread is the first owner
+        pool.release(pool.acquire());
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             PacketBuilder theirs = onOtherThread(other, pool::acquire);
@@ -282,12 +283,12 @@ class ThreadCacheDropTest {
         ExecutorService virtual = (ExecutorService) Executors.class
                 .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
         ThreadLocalPool pool = pool();
-        PacketBuilder fromMain = pool.acquire(); // this platform thread is the first owner
-        assertFalse(ThreadLocalPool.isVirtual(Thread.currentThread()));
+        PacketBuilder fromMain = pool.acquire(); // this platform thread gets a cache
+        assertFalse(dev.netseal.internal.VirtualThreads.is(Thread.currentThread()));
         try {
             assertEquals(1, pool.sharedAvailable());
             Object[] seen = onOtherThread(virtual, () -> {
-                boolean isVirtual = ThreadLocalPool.isVirtual(Thread.currentThread());
+                boolean isVirtual = dev.netseal.internal.VirtualThreads.is(Thread.currentThread());
                 PacketBuilder fromQueue = pool.acquire(); // the shared queue's last builder
                 PacketBuilder made = pool.acquire(); // the queue is empty: a new one
                 Object[] r = {isVirtual, fromQueue.home, made.home, fromQueue.owner, pool.sharedAvailable(),
@@ -309,7 +310,7 @@ class ThreadCacheDropTest {
             assertEquals(2, seen[6], "a virtual thread's release goes to the shared queue (capacity 2)");
             assertEquals(false, seen[7], "a virtual thread got a cache");
             assertNull(seen[8]);
-            assertEquals(1, pool.core().trackedCaches(), "only the first (platform) thread's cache");
+            assertEquals(1, pool.heldThreadCaches(), "only the platform thread's cache");
 
             // a virtual thread's builder (homed nowhere) released by this platform thread: into its cache
             PacketBuilder fromVirtual = onOtherThread(virtual, pool::acquire);

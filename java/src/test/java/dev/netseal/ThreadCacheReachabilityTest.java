@@ -15,9 +15,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * ThreadLocalPool finds the first thread's cache through a field and the others through a
- * ThreadLocal that holds them weakly; the pool holds every cache, and the builders in a cache
- * keep their pool reference (see its class comment). Every path a builder can take between the
+ * ThreadLocalPool holds every thread's cache itself (a thread holds nothing of the pool: no
+ * ThreadLocal entry), and the builders in a cache keep their pool reference (see its class
+ * comment). Every path a builder can take between the
  * caches, the shared queue and a caller's hands must leave a dropped pool collectable while the
  * threads live on.
  */
@@ -36,7 +36,7 @@ class ThreadCacheReachabilityTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void noHandOffBetweenCachesKeepsADroppedPoolAlive(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
-        ExecutorService other = Executors.newSingleThreadExecutor(); // lives on with its ThreadLocal map
+        ExecutorService other = Executors.newSingleThreadExecutor(); // lives on, as a server's threads do
         try {
             List<WeakReference<ThreadLocalPool>> refs = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -56,7 +56,7 @@ class ThreadCacheReachabilityTest {
     private static ThreadLocalPool exerciseAndDrop(AeadBackend backend, ExecutorService other, int i,
                                                    long session) throws Exception {
         ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 2, key(i), session, 0L, 1);
-        // this thread is the pool's first: its cache is the field; the executor's is a ThreadLocal
+        // a cache for this thread and one for the executor's
         List<PacketBuilder> mine = new ArrayList<>();
         for (int n = 0; n < 5; n++) {
             mine.add(pool.acquire()); // refills, then makes new builders
@@ -67,14 +67,14 @@ class ThreadCacheReachabilityTest {
                 got.add(pool.acquire());
             }
             for (PacketBuilder b : mine) {
-                pool.release(b); // first-thread builders into a ThreadLocal cache, spilling
+                pool.release(b); // this thread's builders into the other's cache, spilling
             }
             PacketBuilder held = pool.acquire();
             pool.release(held); // a stale slot must not keep the pool
             return got;
         }).get(10, TimeUnit.SECONDS);
         for (PacketBuilder b : theirs) {
-            pool.release(b); // ThreadLocal-cache builders into the field cache, spilling
+            pool.release(b); // and theirs into this thread's cache, spilling
         }
         other.submit(() -> {
             PacketBuilder b = pool.acquire(); // a refill from the shared queue

@@ -30,7 +30,7 @@ class VirtualThreadPoolTest {
 
     @Test
     void platformThreadsAreNeverTakenForVirtualOnes() {
-        assertFalse(ThreadLocalPool.isVirtual(Thread.currentThread()));
+        assertFalse(dev.netseal.internal.VirtualThreads.is(Thread.currentThread()));
     }
 
     @Test

@@ -31,7 +31,7 @@ public final class VirtualThreadProbe {
             for (int i = 0; i < tasks; i++) {
                 int n = i;
                 done.add(vts.submit(() -> {
-                    if (!ThreadLocalPool.isVirtual(Thread.currentThread())) {
+                    if (!dev.netseal.internal.VirtualThreads.is(Thread.currentThread())) {
                         throw new AssertionError("not a virtual thread");
                     }
                     try (PacketBuilder b = pool.get()) {
@@ -47,7 +47,7 @@ public final class VirtualThreadProbe {
             }
             vts.shutdown();
             vts.awaitTermination(60, TimeUnit.SECONDS);
-            System.out.println("virtual=" + ThreadLocalPool.isVirtual(Thread.currentThread()));
+            System.out.println("virtual=" + dev.netseal.internal.VirtualThreads.is(Thread.currentThread()));
             System.out.println("made=" + (pool.core().buildersMade() - madeBefore));
             System.out.println("prefilled=" + madeBefore);
             System.out.println("carriers=" + Integer.getInteger("jdk.virtualThreadScheduler.parallelism",

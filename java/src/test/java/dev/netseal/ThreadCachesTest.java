@@ -1,0 +1,150 @@
+package dev.netseal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netseal.ThreadLocalPool.LocalCache;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The table a ThreadLocalPool finds each thread's cache in: a lookup never makes a cache, each
+ * thread finds its own (also when thread ids collide in the table and when it grows), and
+ * nothing is found or held after clearAll.
+ */
+@Timeout(60)
+class ThreadCachesTest {
+
+    @SuppressWarnings("deprecation") // getId(): the table's own key
+    private static long id(Thread t) {
+        return t.getId();
+    }
+
+    @Test
+    void lookupNeverMakesACacheAndFindsTheOneMade() {
+        ThreadCaches caches = new ThreadCaches();
+        Thread me = Thread.currentThread();
+        assertNull(caches.find(me));
+        assertEquals(0, caches.held(), "a lookup made a cache");
+        LocalCache mine = caches.findOrAdd(me, 2, c -> false);
+        assertSame(me, mine.owner);
+        assertSame(mine, caches.find(me));
+        assertSame(mine, caches.findOrAdd(me, 2, c -> false), "a second cache for one thread");
+        assertEquals(1, caches.held());
+    }
+
+    /** Threads whose ids are equal mod the smallest table's size share a first slot. */
+    @Test
+    void everyThreadFindsItsOwnWhenIdsCollide() throws Exception {
+        assertEveryThreadFindsItsOwn(4, 2 * ThreadCaches.PRUNE_MIN);
+    }
+
+    /** More caches than half the first table: it grows, and every lookup still finds its own. */
+    @Test
+    void everyThreadFindsItsOwnAfterTheTableGrows() throws Exception {
+        assertEveryThreadFindsItsOwn(5 * ThreadCaches.PRUNE_MIN, 1);
+    }
+
+    /** Makes {@code n} live threads whose ids are equal mod {@code stride}, each with a cache. */
+    private static void assertEveryThreadFindsItsOwn(int n, int stride) throws Exception {
+        ThreadCaches caches = new ThreadCaches();
+        CountDownLatch done = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        List<AtomicReference<LocalCache>> made = new ArrayList<>();
+        long base = -1;
+        try {
+            while (threads.size() < n) {
+                AtomicReference<LocalCache> mine = new AtomicReference<>();
+                CountDownLatch ran = new CountDownLatch(1);
+                Thread t = new Thread(() -> {
+                    mine.set(caches.findOrAdd(Thread.currentThread(), 2, c -> false));
+                    ran.countDown();
+                    try {
+                        done.await(); // alive until the checks are done
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "cache-owner");
+                if (base < 0) {
+                    base = id(t);
+                }
+                if ((id(t) - base) % stride != 0) {
+                    continue; // never started: its id is not one of the stride
+                }
+                t.start();
+                assertTrue(ran.await(10, TimeUnit.SECONDS));
+                threads.add(t);
+                made.add(mine);
+            }
+            assertEquals(n, caches.held());
+            for (int i = 0; i < n; i++) {
+                LocalCache c = made.get(i).get();
+                assertSame(threads.get(i), c.owner);
+                assertSame(c, caches.find(threads.get(i)), "thread " + i + " of " + n + " did not find its own cache");
+                for (int j = 0; j < i; j++) {
+                    assertNotSame(made.get(j).get(), c, "two threads share a cache");
+                }
+            }
+            assertNull(caches.find(Thread.currentThread()), "a thread without a cache found one");
+        } finally {
+            done.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+    }
+
+    @Test
+    void endedThreadsCachesAreDroppedOnlyAtTheMark() throws Exception {
+        ThreadCaches caches = new ThreadCaches();
+        caches.findOrAdd(Thread.currentThread(), 2, c -> false);
+        List<LocalCache> asked = new ArrayList<>();
+        for (int i = 1; i < ThreadCaches.PRUNE_MIN; i++) {
+            Thread t = new Thread(() -> caches.findOrAdd(Thread.currentThread(), 2, c -> {
+                asked.add(c);
+                return !c.owner.isAlive();
+            }));
+            t.start();
+            t.join();
+        }
+        assertEquals(ThreadCaches.PRUNE_MIN, caches.held());
+        assertEquals(0, asked.size(), "caches looked over before the mark");
+        Thread next = new Thread(() -> caches.findOrAdd(Thread.currentThread(), 2, c -> {
+            asked.add(c);
+            return !c.owner.isAlive();
+        }));
+        next.start();
+        next.join();
+        assertEquals(ThreadCaches.PRUNE_MIN, asked.size(), "every held cache is looked over at the mark");
+        assertEquals(2, caches.held(), "this thread's and the new one's are left");
+        assertTrue(caches.find(Thread.currentThread()) != null, "a live thread's cache was dropped");
+    }
+
+    @Test
+    void nothingIsFoundNorHeldAfterClearAll() {
+        ThreadCaches caches = new ThreadCaches();
+        Thread me = Thread.currentThread();
+        LocalCache mine = caches.findOrAdd(me, 2, c -> false);
+        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 1, 1);
+        PacketBuilder b = pool.acquire();
+        mine.push(b);
+        caches.clearAll();
+        assertNull(mine.pop(), "clearAll left a builder in a cache");
+        assertNull(caches.find(me));
+        assertEquals(0, caches.held());
+        LocalCache after = caches.findOrAdd(me, 2, c -> false);
+        assertNotSame(mine, after);
+        assertEquals(0, caches.held(), "a cache made after clearAll is held");
+        assertNull(caches.find(me), "a cache made after clearAll is found");
+        pool.release(b);
+        pool.close();
+    }
+}
