@@ -100,6 +100,12 @@ public final class Paired {
                     () -> new PairedSide.ThreadLocalAcquire("netseal-threadlocal", t),
                     () -> new PairedSide.StormpotAcquire("stormpot-tlt", t)));
         }
+        // No target: a thread other than the pool's first finds its cache in the pool's table
+        // rather than in a field; what each of a server's other threads pays.
+        p.add(new Pair("pool-threadlocal-other-thread-vs-stormpot-1t", "native", "pool", 0, 1, TIME,
+                "netseal-threadlocal-other-thread", "stormpot-tlt",
+                () -> new PairedSide.ThreadLocalAcquire("netseal-threadlocal-other-thread", 1, true),
+                () -> new PairedSide.StormpotAcquire("stormpot-tlt", 1)));
         int e2eSize = AbstractE2eBench.EVENT_BYTES;
         p.add(new Pair("e2e-threadlocal-vs-packetpool-2t", "native", "e2e", e2eSize, 2, THROUGHPUT,
                 "netseal-threadlocal", "netseal-shared",
@@ -339,11 +345,19 @@ public final class Paired {
         }
         PairedSide a = p.a().get();
         PairedSide b = p.b().get();
-        ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "paired-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        // One thread per thread index, for the whole fork: a side's thread t always runs on the same
+        // thread, so per-thread state (a pool's thread cache, a thread-local tap) is the same from
+        // turn to turn. (A shared pool of two would hand a 1-thread side's turns to either thread,
+        // and each fork would measure its own mix of a warm and a colder path.)
+        ExecutorService[] workers = new ExecutorService[2];
+        for (int i = 0; i < workers.length; i++) {
+            String name = "paired-worker-" + i;
+            workers[i] = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
         Blackhole[] holes = new Blackhole[2];
         for (int i = 0; i < holes.length; i++) {
             holes[i] = new Blackhole("Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
@@ -375,7 +389,9 @@ public final class Paired {
         } finally {
             a.tearDown();
             b.tearDown();
-            workers.shutdownNow();
+            for (ExecutorService w : workers) {
+                w.shutdownNow();
+            }
         }
         return 0;
     }
@@ -390,7 +406,7 @@ public final class Paired {
      * {@code roundMs / slices} long; each side's figures sum its turns. Returns {ns/op A, ops/s A,
      * ns/op B, ops/s B}.
      */
-    private static double[] round(PairedSide a, PairedSide b, int r, ExecutorService workers, Blackhole[] holes,
+    private static double[] round(PairedSide a, PairedSide b, int r, ExecutorService[] workers, Blackhole[] holes,
                                   int roundMs, int slices) throws Exception {
         long[][] sumA = new long[a.threads][2];
         long[][] sumB = new long[b.threads][2];
@@ -425,7 +441,7 @@ public final class Paired {
      * Runs {@code side} on its threads for {@code ms} and adds each thread's {ops, ns} to
      * {@code sum}. The threads start together; each times its own loop.
      */
-    private static void timed(PairedSide side, ExecutorService workers, Blackhole[] holes, int ms, long[][] sum)
+    private static void timed(PairedSide side, ExecutorService[] workers, Blackhole[] holes, int ms, long[][] sum)
             throws Exception {
         PairedSide.Control control = new PairedSide.Control();
         CountDownLatch ready = new CountDownLatch(side.threads);
@@ -433,7 +449,7 @@ public final class Paired {
         List<Future<long[]>> futures = new ArrayList<>();
         for (int t = 0; t < side.threads; t++) {
             int thread = t;
-            futures.add(workers.submit(() -> {
+            futures.add(workers[t].submit(() -> {
                 ready.countDown();
                 go.await();
                 long start = System.nanoTime();
