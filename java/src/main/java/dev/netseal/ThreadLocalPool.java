@@ -329,25 +329,25 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     }
 
     /**
-     * After close: empties the calling thread's cache, stale slots included, found through the
-     * builder being released (its home) or the pool's table. Never makes a cache: a thread that
-     * never used the pool (a virtual one included) has none to drop.
+     * After close: empties the calling thread's cache, stale slots included, when the builder
+     * being released came from it (close() emptied every cache and dropped them from the table,
+     * but a release racing it may have put a builder back since). Never makes a cache.
      */
     private void dropCacheOfThisThread(PacketBuilder released) {
-        Thread me = Thread.currentThread();
         LocalCache home = released.home;
-        if (home != null && home.owner == me) {
-            home.clear(); // close() dropped the table's caches; this one may have been refilled since
-        }
-        LocalCache cache = caches.find(me);
-        if (cache != null) {
-            cache.clear();
+        if (home != null && home.owner == Thread.currentThread()) {
+            home.clear();
         }
     }
 
     /** Test hook: true when the calling thread has a cache of this pool now (never makes one). */
     boolean hasCacheInThisThread() {
         return caches.find(Thread.currentThread()) != null;
+    }
+
+    /** Test hook: the thread that finds its cache in the pool's field, or null. */
+    Thread firstOwnerForTests() {
+        return firstOwner;
     }
 
     private PacketBuilder refill(LocalCache cache) {

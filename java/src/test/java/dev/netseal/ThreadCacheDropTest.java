@@ -260,6 +260,27 @@ class ThreadCacheDropTest {
         }
     }
 
+    /** The first thread to use a pool finds its cache in the pool's field; no later thread takes that over. */
+    @Test
+    void firstThreadToUseThePoolKeepsTheFieldPath() throws Exception {
+        ThreadLocalPool pool = pool();
+        assertNull(pool.firstOwnerForTests(), "a pool no thread used has a first owner");
+        pool.release(pool.acquire());
+        assertSame(Thread.currentThread(), pool.firstOwnerForTests());
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            onOtherThread(other, () -> {
+                pool.release(pool.acquire());
+                return null;
+            });
+            assertSame(Thread.currentThread(), pool.firstOwnerForTests(), "a second thread took the first's place");
+            assertEquals(2, pool.heldThreadCaches(), "the first thread's cache is not in the table too");
+        } finally {
+            other.shutdownNow();
+        }
+        pool.close();
+    }
+
     @Test
     void releaseByAnotherThreadNeverTouchesTheTakingThreadsCache() throws Exception {
         ThreadLocalPool pool = pool();

@@ -1,6 +1,7 @@
 package dev.netseal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -141,10 +142,47 @@ class ThreadCachesTest {
         assertNull(caches.find(me));
         assertEquals(0, caches.held());
         LocalCache after = caches.findOrAdd(me, 2, c -> false);
+        assertNotNull(after, "a closed pool's thread got no cache to work with");
+        assertSame(me, after.owner);
         assertNotSame(mine, after);
         assertEquals(0, caches.held(), "a cache made after clearAll is held");
         assertNull(caches.find(me), "a cache made after clearAll is found");
         pool.release(b);
         pool.close();
+    }
+
+    /** At most half full, and no bigger than that needs: the smallest power of two of slots, padded. */
+    @Test
+    void tableIsTheSmallestPowerOfTwoAtLeastTwiceItsCaches() {
+        int[][] sizes = {{0, 32}, {1, 32}, {16, 32}, {17, 64}, {32, 64}, {33, 128}, {100, 256}};
+        for (int[] c : sizes) {
+            List<LocalCache> list = new ArrayList<>();
+            for (int i = 0; i < c[0]; i++) {
+                list.add(new LocalCache(1));
+            }
+            LocalCache[] t = ThreadCaches.tableOf(list);
+            assertEquals(c[1] + 2 * ThreadCaches.SLOT_PAD, t.length, "slots for " + c[0] + " caches");
+            long used = java.util.Arrays.stream(t).filter(java.util.Objects::nonNull).count();
+            assertEquals(c[0], used, "caches in the table");
+            for (int i = 0; i < ThreadCaches.SLOT_PAD; i++) {
+                assertNull(t[i], "a padding slot before the table is used");
+                assertNull(t[t.length - 1 - i], "a padding slot after the table is used");
+            }
+        }
+    }
+
+    /** A thread's cache sits in the slot of its thread id when no other cache's id shares it. */
+    @Test
+    void aCacheSitsInItsThreadsOwnSlot() throws Exception {
+        AtomicReference<LocalCache> made = new AtomicReference<>();
+        Thread t;
+        do { // an id that is not 0 mod the table's size, so that slot 0 would be a wrong answer
+            t = new Thread(() -> made.set(new LocalCache(1)), "slotted");
+        } while ((id(t) & 31) == 0);
+        t.start();
+        t.join();
+        LocalCache c = made.get();
+        LocalCache[] table = ThreadCaches.tableOf(List.of(c));
+        assertSame(c, table[ThreadCaches.SLOT_PAD + (int) (id(t) & 31)], "not in its thread's slot");
     }
 }
