@@ -246,7 +246,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         builder.checkIn(core);
         if (core.isClosed()) {
             builder.owner = null;
-            dropCacheOfThisThread(builder); // a closed pool keeps nothing, not even stale slots
+            clearHomeAfterClose(builder); // a closed pool keeps nothing, not even stale slots
             return;
         }
         LocalCache cache = builder.home;
@@ -333,7 +333,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * being released came from it (close() emptied every cache and dropped them from the table,
      * but a release racing it may have put a builder back since). Never makes a cache.
      */
-    private void dropCacheOfThisThread(PacketBuilder released) {
+    private void clearHomeAfterClose(PacketBuilder released) {
         LocalCache home = released.home;
         if (home != null && home.owner == Thread.currentThread()) {
             home.clear();
@@ -492,10 +492,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         /**
          * Empties the cache from the thread closing the pool, while the owner thread may be
          * running: plain writes racing the owner's plain ones. That is safe because the pool is
-         * closed first: the owner's next acquire is refused, and its next release drops its cache
-         * (or meets a null slot, which sends it to the closed shared queue and a refusal). A
-         * release already past its closed check may still put one builder back in a slot this
-         * clears, so a thread keeps at most the builders it was releasing at that moment.
+         * closed first: the owner's next acquire is refused, and its next release of a builder
+         * from this cache empties it again (clearHomeAfterClose). A release already past its
+         * closed check may still put one builder back in a slot this clears, so a thread keeps
+         * at most the builders it was releasing at that moment, and only while the pool itself
+         * is reachable (the thread holds nothing of it).
          */
         void clearFromClose() {
             clear();
