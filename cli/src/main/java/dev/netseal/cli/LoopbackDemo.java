@@ -43,7 +43,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>To show what a real network does to a session, the senders can drop datagrams before sending
  * them (a random loss rate, and bursts of consecutive losses) and reorder them (each sender sends
  * blocks of D packets in a random order). None of that refuses a packet while the
- * reordering stays within the receiver's window (8192 counters).
+ * reordering stays within the receiver's window (8192 counters). With several senders the
+ * reordering also includes the skew between them, which nothing bounds: a sender descheduled
+ * while it holds a block, long enough for the others to send a window's worth of packets, sees
+ * that block refused TOO_OLD (counted as a transport refusal, not a failure).
  *
  * <h2>Why the senders are paced</h2>
  * UDP drops datagrams when the receive buffer is full. So a sender waits while the highest counter

@@ -71,11 +71,14 @@ class DemoCliTest {
 
     /**
      * Loss (random and in bursts of 10,000 — more than the window) and reordering in shuffled blocks
-     * of 1,000 on 2 sender threads: the session never stalls and no packet that arrives is refused.
+     * of 1,000: the session never stalls and no packet that arrives is refused. One sender thread:
+     * with two, a sender descheduled while it holds a block lets the other send a window's worth
+     * of newer counters meanwhile (nothing bounds the skew between senders), and its block then
+     * arrives TOO_OLD; CI saw that once (153 of 215,673 packets). See LoopbackDemo's class comment.
      */
     @Test
     void lossBurstsAndReorderingNeverRefuseAPacket() throws Exception {
-        LoopbackDemo.Config c = new LoopbackDemo.Config(2, 1.5, 64, InetAddress.getByName("127.0.0.1"), 0,
+        LoopbackDemo.Config c = new LoopbackDemo.Config(1, 1.5, 64, InetAddress.getByName("127.0.0.1"), 0,
                 LoopbackDemo.DEFAULT_RECEIVE_BUFFER, 0.05, 10_000, 1000);
         LoopbackDemo.Result r = LoopbackDemo.run(c, new LoopbackDemo.Listener() {
             @Override
