@@ -8,7 +8,6 @@ import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.Backends;
-import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
@@ -141,8 +140,7 @@ public final class InsecureExplicitNonceCodec {
         if (counter == -1L) {
             throw new IllegalArgumentException("counter 2^64-1 is never used");
         }
-        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
-        buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
+        Wire.writeLengths(buf, 0, payloadLen, events);
         int prefix = Wire.noncePrefix(sessionId);
         Wire.writeNonce(buf, 0, prefix, counter);
         Wire.writeAad(buf, 0, buf, MAX_PACKET_SIZE);

@@ -15,6 +15,15 @@ final class KeyEpoch {
     /** 2^62: the first counter that is refused. */
     static final long COUNTER_LIMIT = 1L << 62;
 
+    /** The last serial given out: epochs are numbered from 1 in the order they are made. */
+    private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * This epoch's number, unique in the JVM and positive: a builder sealing under this epoch
+     * holds minus it as its claim (see PacketBuilder), which retire waits on.
+     */
+    final long serial = SERIALS.incrementAndGet();
+
     final AeadKey key;
     /** This epoch's claim on (key, nonce prefix) in {@link LiveKeys}. */
     final String claim;

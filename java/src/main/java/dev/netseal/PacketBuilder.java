@@ -51,7 +51,7 @@ public final class PacketBuilder implements AutoCloseable {
 
     static {
         try {
-            CLAIM = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "claim", Object.class);
+            CLAIM = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "claim", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -62,18 +62,28 @@ public final class PacketBuilder implements AutoCloseable {
     private final ByteBuffer buf;
     private final ByteBuffer sealedView;
 
+    /** {@link #claim}: nobody holds the builder. */
+    private static final long FREE = 0L;
+
     /**
-     * Who may touch the buffer now: null (nobody: the next {@code begin} on any thread may claim
-     * it), a {@link Thread} (that thread is writing a packet: it claimed the builder with a CAS
-     * from null in {@code begin}), or a {@link KeyEpoch} (the claiming thread is sealing under
-     * that epoch: what PoolCore's retire waits on). Only a CAS from null claims it, and only the
-     * claiming thread moves it on (Thread to epoch to Thread, then null when the packet is sealed
-     * or the builder released), so a second thread is refused before it writes one byte into a
-     * buffer another thread is writing or sealing: a builder used by two threads at once fails
-     * closed (never a packet whose tag was computed over bytes another thread wrote in clear).
+     * Who may touch the buffer now: {@link #FREE} (nobody: the next {@code begin} on any thread
+     * may claim it), a thread's id (positive: that thread is writing a packet; it claimed the
+     * builder with a CAS from FREE in {@code begin}), or minus a {@link KeyEpoch}'s serial
+     * (negative: the claiming thread is sealing under that epoch, what PoolCore's retire waits
+     * on). Only a CAS from FREE claims it, and only the claiming thread moves it on (its id to
+     * the epoch's to its id, then FREE when the packet is sealed or the builder released), so a
+     * second thread is refused before it writes one byte into a buffer another thread is writing
+     * or sealing: a builder used by two threads at once fails closed (never a packet whose tag
+     * was computed over bytes another thread wrote in clear).
+     *
+     * <p>A number rather than the Thread or the epoch itself: under G1 a reference stored into a
+     * builder that has been promoted to the old generation (every builder of a long-running
+     * server) pays a write barrier with a full fence. The claim's two and the session's one cost
+     * 11-15 ns a packet (bench/results/claim-barrier). Thread ids are unique for the life of the
+     * JVM, so an id never stands for two threads.
      */
     @SuppressWarnings("unused") // accessed through CLAIM
-    private Object claim;
+    private long claim;
 
     /**
      * The pool this builder goes back to on {@link #close()}: set while it is checked out, and
@@ -87,8 +97,11 @@ public final class PacketBuilder implements AutoCloseable {
 
     /**
      * The session the packet being written seals for: set by begin, cleared when the packet is
-     * sealed or the builder released, so that a builder between packets (in a thread cache, the
-     * shared queue) keeps no session alive. Written and read only by the claiming thread.
+     * sealed or the builder released unless it is the pool's own session, so that a builder
+     * between packets (in a thread cache, the shared queue) keeps no other session alive (the
+     * pool's own lives as long as the pool, which the builder reaches anyway). Keeping that one
+     * spares the packets sealed for it a barriered reference store each. Written and read only by
+     * the claiming thread.
      */
     private SealingSession target;
     private boolean writing;
@@ -162,7 +175,9 @@ public final class PacketBuilder implements AutoCloseable {
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
         claim();
-        target = session;
+        if (target != session) {
+            target = session; // usually the pool's own session, kept: a read is cheaper than a barriered store
+        }
         Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, 0L, streamId, sequence,
                 session.originHash);
         writing = true;
@@ -380,7 +395,7 @@ public final class PacketBuilder implements AutoCloseable {
         claim();
         writing = false;
         Wire.writeHandshake(buf, 0, payload);
-        CLAIM.setRelease(this, null); // done writing: publishes the bytes to the next claimer
+        CLAIM.setRelease(this, FREE); // done writing: publishes the bytes to the next claimer
         return view(HEADER_SIZE + payload.length);
     }
 
@@ -472,27 +487,26 @@ public final class PacketBuilder implements AutoCloseable {
         if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
-        Object c = CLAIM.getAcquire(this);
-        if (c != null) {
-            if (c != Thread.currentThread()) {
+        long c = (long) CLAIM.getAcquire(this);
+        if (c != FREE) {
+            if (c != currentThreadId()) {
                 // Another thread is writing or sealing a packet in it: giving it back now would let
                 // a third thread write into that packet. Refused; the builder stays out.
                 throw inUse();
             }
             // A packet begun on this thread and never sealed. Only this thread moves the claim
             // from itself, so a plain release store frees it.
-            CLAIM.setRelease(this, null);
+            CLAIM.setRelease(this, FREE);
         }
         checkedOut = false;
         writing = false;
-        target = null;
+        forgetTarget();
         channelHash = 0;
     }
 
-    /** The epoch a seal is running under on this builder, or null (see PoolCore). */
-    KeyEpoch sealingEpoch() {
-        Object c = CLAIM.getAcquire(this);
-        return c instanceof KeyEpoch ? (KeyEpoch) c : null;
+    /** True while a seal runs under {@code epoch} on this builder (see PoolCore). */
+    boolean sealingUnder(KeyEpoch epoch) {
+        return (long) CLAIM.getAcquire(this) == -epoch.serial;
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -504,24 +518,22 @@ public final class PacketBuilder implements AutoCloseable {
      */
     private ByteBuffer sealPayload(SealingSession session, int payloadLen, int events, ByteBuffer dst,
                                    int dstOff) {
-        buf.putShort(HeaderLayout.PAYLOAD_LEN, (short) payloadLen);
-        buf.putShort(HeaderLayout.EVENT_COUNT, (short) events);
+        Wire.writeLengths(buf, 0, payloadLen, events);
         // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
         // thread moves the claim on from here.
-        Thread me = Thread.currentThread();
+        long me = currentThreadId();
         KeyEpoch epoch = session.current();
         try {
             while (true) {
                 // A release store: whatever retire() reads here, later or not, orders after this
                 // thread's earlier "done" store (see PoolCore). The draw's volatile write orders it
                 // before the draw.
-                CLAIM.setRelease(this, epoch);
+                CLAIM.setRelease(this, -epoch.serial);
                 long counter = epoch.counter.getAndIncrement();
                 if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
                     buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
-                    // The AAD in place, over the nonce's bytes; the nonce goes there once the
-                    // AEAD has read them (the tag covers the AAD's bytes, not where they were).
-                    Wire.writeAadInPlace(buf, 0);
+                    // The AAD is in place since begin wrote the header (Wire.writeHeaderStart):
+                    // bytes 12..68, its first 12 where the nonce goes once the AEAD has read them.
                     if (dst == null) {
                         cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, Wire.AAD_IN_PLACE, AAD_SIZE,
                                 buf, HEADER_SIZE, payloadLen);
@@ -538,9 +550,9 @@ public final class PacketBuilder implements AutoCloseable {
                 epoch = session.afterRefusedDraw(epoch);
             }
         } finally {
-            target = null; // keeps no session alive between packets
+            forgetTarget();
             // Publishes "done with the key" to retire(), and the sealed bytes to the next claimer.
-            CLAIM.setRelease(this, null);
+            CLAIM.setRelease(this, FREE);
         }
     }
 
@@ -551,10 +563,28 @@ public final class PacketBuilder implements AutoCloseable {
      * store of null, also orders everything that holder wrote before this thread's writes.
      */
     private void claim() {
-        Thread me = Thread.currentThread();
-        if (CLAIM.getOpaque(this) != me && !CLAIM.compareAndSet(this, null, me)) {
+        long me = currentThreadId();
+        if ((long) CLAIM.getOpaque(this) != me && !CLAIM.compareAndSet(this, FREE, me)) {
             throw inUse();
         }
+    }
+
+    /** Drops the session of the packet just ended, unless it is the pool's own (see {@link #target}). */
+    private void forgetTarget() {
+        SealingSession t = target;
+        if (t != null && !t.poolsOwn) {
+            target = null;
+        }
+    }
+
+    /**
+     * The calling thread's id: positive, and never another live or past thread's (what
+     * {@link #claim} holds). {@code Thread.getId} is final in effect: a thread class that
+     * overrode it to repeat ids would only weaken the check against two threads at once.
+     */
+    @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; getId() is the same id
+    private static long currentThreadId() {
+        return Thread.currentThread().getId();
     }
 
     /**
@@ -607,11 +637,11 @@ public final class PacketBuilder implements AutoCloseable {
 
     private void requireWriting() {
         checkedOut();
-        // An opaque read: only this thread can have stored its own Thread here (by its CAS), and
+        // An opaque read: only this thread can have stored its own id here (by its CAS), and
         // nobody else can move it from there, so equality means this thread holds the buffer.
-        Object c = CLAIM.getOpaque(this);
-        if (c != Thread.currentThread()) {
-            throw c == null ? new IllegalStateException("no packet begun: call begin(...) first") : inUse();
+        long c = (long) CLAIM.getOpaque(this);
+        if (c != currentThreadId()) {
+            throw c == FREE ? new IllegalStateException("no packet begun: call begin(...) first") : inUse();
         }
         if (!writing) {
             throw new IllegalStateException("no packet begun: call begin(...) first");

@@ -232,7 +232,7 @@ final class PoolCore {
                 it.remove();
                 continue;
             }
-            while (b.sealingEpoch() == epoch) {
+            while (b.sealingUnder(epoch)) {
                 Thread.onSpinWait();
             }
         }

@@ -148,8 +148,29 @@ class WireAndBuilderLimitsTest {
         Wire.writeHeaderStart(b, 0, 0x05, 0x0102, 0x0304, 0x1111111111111111L, 0x2222222222222222L,
                 0x3333333333333333L, 0x4444444444444444L);
         String hex = HEX.formatHex(b.array());
-        assertEquals("454e0105" + "00000000" + "0201" + "0403" + "ee".repeat(12) + "11".repeat(8) + "22".repeat(8)
+        // Bytes 12..24 (the nonce's place) hold the AAD's first 12 bytes until the nonce is written;
+        // payload_len and event_count (64..68) are left for the seal.
+        String first12 = "454e0105" + "00000000" + "0201" + "0403";
+        assertEquals(first12 + first12 + "11".repeat(8) + "22".repeat(8)
                 + "33".repeat(8) + "44".repeat(8) + "00".repeat(8) + "eeeeeeee", hex);
+        // Big-endian buffers get the same little-endian bytes.
+        ByteBuffer be = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.BIG_ENDIAN);
+        Arrays.fill(be.array(), (byte) 0xEE);
+        Wire.writeHeaderStart(be, 0, 0x05, 0x0102, 0x0304, 0x1111111111111111L, 0x2222222222222222L,
+                0x3333333333333333L, 0x4444444444444444L);
+        assertEquals(hex, HEX.formatHex(be.array()), "big-endian buffer");
+    }
+
+    @Test
+    void lengthsAreOneLittleEndianStoreOfTwoU16s() {
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+            ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE + 2).order(order);
+            Arrays.fill(b.array(), (byte) 0xEE);
+            Wire.writeLengths(b, 1, 0x1FA2B, 0x3C4D); // payload_len truncated to its u16
+            assertEquals("ee".repeat(65) + "2bfa" + "4d3c" + "ee", HEX.formatHex(b.array()), order.toString());
+            assertEquals(0xFA2B, Wire.u16(b, 1 + HeaderLayout.PAYLOAD_LEN), order.toString());
+            assertEquals(0x3C4D, Wire.u16(b, 1 + HeaderLayout.EVENT_COUNT), order.toString());
+        }
     }
 
     // ---- event count limit --------------------------------------------------------------------

@@ -38,13 +38,13 @@ import org.openjdk.jmh.annotations.Threads;
  *     pool's key does when 2 threads seal (the cache line moves between the cores: what bounds
  *     the e2e 2-thread rows);</li>
  * <li>{@code aad}: {@link Wire#writeAad} into a separate area of a direct buffer (how the AAD was
- *     built before the seal path built it in place), and {@code aadInPlace}: the in-place form
- *     the seal path uses now;</li>
+ *     built before the seal path built it in place; it is now written with the header, by
+ *     {@link Wire#writeHeaderStart}, so its cost is in {@code headerAndEvent});</li>
  * <li>{@code jniNoop}: a JNI call with the shipped seal entry's arguments that does nothing;</li>
  * <li>{@code jniSealOne}: one JNI call that seals (crossing + AEAD);</li>
  * <li>{@code floor}: the AEAD alone, 32 seals per JNI call (the paired rows' floor).</li>
  * </ul>
- * The sum of pool, headerAndEvent, counterDraw, aadInPlace and jniSealOne against wholePath says
+ * The sum of pool, headerAndEvent, counterDraw and jniSealOne against wholePath says
  * what the remaining glue costs; jniSealOne minus floor is the crossing. The JNI rows use the
  * bench-only library ({@link SodiumFloor}).
  */
@@ -139,12 +139,6 @@ public class StagesBench {
     public ByteBuffer aad() {
         Wire.writeAad(packet, 0, aadArea, NetV1.MAX_PACKET_SIZE);
         return aadArea;
-    }
-
-    @Benchmark
-    public ByteBuffer aadInPlace() {
-        Wire.writeAadInPlace(packet, 0);
-        return packet;
     }
 
     @Benchmark

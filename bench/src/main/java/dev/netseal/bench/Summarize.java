@@ -478,7 +478,7 @@ public final class Summarize {
                 + "(bench-only library `libnetseal_bench_jni.so`, same static libsodium as the shipped one). "
                 + "e2e pairs compare packets per second over all threads.\n");
         md.append("- stages (`StagesBench`, native, one fork): wholePath is the seal row's op; pool, "
-                + "headerAndEvent, eventCopy, counterDraw, aad / aadInPlace, jniNoop (a JNI call with the seal "
+                + "headerAndEvent (the AAD included), eventCopy, counterDraw, aad, jniNoop (a JNI call with the seal "
                 + "entry's arguments that does nothing), jniSealOne (crossing + AEAD) and floor (AEAD alone) "
                 + "are its pieces.\n");
         for (String n : notes) {
@@ -655,20 +655,18 @@ public final class Summarize {
             Double header = ns("stages", "headerAndEvent", size, 1);
             Double copy = ns("stages", "eventCopy", size, 1);
             Double draw = ns("stages", "counterDraw", size, 1);
-            Double aad = ns("stages", "aadInPlace", size, 1);
-            if (whole == null || floor == null || noop == null || pool == null || header == null || draw == null
-                    || aad == null) {
+            if (whole == null || floor == null || noop == null || pool == null || header == null || draw == null) {
                 continue;
             }
             // The crossing is measured directly (jniNoop); jniSealOne − floor, a difference of two
             // large rows, is only a cross-check.
-            double rest = whole - floor - noop - pool - header - draw - aad;
+            double rest = whole - floor - noop - pool - header - draw;
             md.append("At ").append(size).append(" B: whole path ").append(fmtNs(whole)).append(" ns = AEAD ")
                     .append(fmtNs(floor)).append(" + JNI crossing ").append(fmtNs(noop))
                     .append(" (jniNoop; jniSealOne − floor: ").append(fmtNs(one == null ? null : one - floor))
-                    .append(") + pool ").append(fmtNs(pool)).append(" + header and event ")
+                    .append(") + pool ").append(fmtNs(pool)).append(" + header, AAD and event ")
                     .append(fmtNs(header)).append(" (event copy alone ").append(fmtNs(copy))
-                    .append(") + counter draw ").append(fmtNs(draw)).append(" + AAD ").append(fmtNs(aad))
+                    .append(") + counter draw ").append(fmtNs(draw))
                     .append(" + the rest (checks, stores, view) ").append(fmtNs(rest)).append(" ns; whole / AEAD ")
                     .append(fmtRatio(whole / floor)).append(". Each piece is measured alone, so the sum is a "
                     + "guide, not an identity.\n\n");

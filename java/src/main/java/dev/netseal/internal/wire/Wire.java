@@ -24,23 +24,37 @@ public final class Wire {
 
     /**
      * Writes every header field but the nonce, payload_len and event_count (which are known only
-     * at seal time) at {@code base}. priority, hop_ttl, hop_count, frag_flags, subnet_id,
-     * fragment_id and fragment_offset are zero: this library does not fragment or route.
+     * at seal time) at {@code base}, little-endian whatever the buffer's order. priority, hop_ttl,
+     * hop_count, frag_flags, subnet_id, fragment_id and fragment_offset are zero: this library does
+     * not fragment or route.
+     *
+     * <p>Where the nonce goes (bytes 12..24) it writes the first 12 bytes of the associated data:
+     * the header's bytes 0..12 with hop_count zeroed, which, hop_count being zero here, are the
+     * same 12 bytes. Bytes {@code 12..68} are then exactly the 56 bytes {@link #writeAad} would
+     * assemble elsewhere, built with two more stores and no reads: the AAD a sealer passes at
+     * {@link #AAD_IN_PLACE}. The sealer writes the nonce over them once the AEAD has read them (the
+     * tag covers the AAD's bytes, not where they were).
      */
     public static void writeHeaderStart(ByteBuffer b, int base, int flags, int subprotocolId,
                                         int channelHash, long sessionId, long streamId,
                                         long sequence, long originHash) {
-        b.putShort(base + HeaderLayout.MAGIC, (short) MAGIC);
-        b.put(base + HeaderLayout.VERSION, (byte) VERSION);
-        b.put(base + HeaderLayout.FLAGS, (byte) flags);
-        b.putInt(base + HeaderLayout.PRIORITY, 0); // priority, hop_ttl, hop_count, frag_flags
-        b.putShort(base + HeaderLayout.SUBPROTOCOL_ID, (short) subprotocolId);
-        b.putShort(base + HeaderLayout.CHANNEL_HASH, (short) channelHash);
-        b.putLong(base + HeaderLayout.SESSION_ID, sessionId);
-        b.putLong(base + HeaderLayout.STREAM_ID, streamId);
-        b.putLong(base + HeaderLayout.SEQUENCE, sequence);
-        b.putLong(base + HeaderLayout.ORIGIN_HASH, originHash);
-        b.putLong(base + HeaderLayout.SUBNET_ID, 0L); // subnet_id, fragment_id, fragment_offset
+        // magic, version, flags; then priority, hop_ttl, hop_count, frag_flags (zero)
+        long first = (MAGIC & 0xFFFFL) | (VERSION & 0xFFL) << 16 | (flags & 0xFFL) << 24;
+        int second = (subprotocolId & 0xFFFF) | (channelHash & 0xFFFF) << 16;
+        putI64(b, base, first);
+        putI32(b, base + HeaderLayout.SUBPROTOCOL_ID, second);
+        putI64(b, base + AAD_IN_PLACE, first);
+        putI32(b, base + AAD_IN_PLACE + 8, second);
+        putI64(b, base + HeaderLayout.SESSION_ID, sessionId);
+        putI64(b, base + HeaderLayout.STREAM_ID, streamId);
+        putI64(b, base + HeaderLayout.SEQUENCE, sequence);
+        putI64(b, base + HeaderLayout.ORIGIN_HASH, originHash);
+        putI64(b, base + HeaderLayout.SUBNET_ID, 0L); // subnet_id, fragment_id, fragment_offset
+    }
+
+    /** Writes payload_len and event_count (u16 each, truncated) with one store. */
+    public static void writeLengths(ByteBuffer b, int base, int payloadLen, int eventCount) {
+        putI32(b, base + HeaderLayout.PAYLOAD_LEN, (payloadLen & 0xFFFF) | (eventCount & 0xFFFF) << 16);
     }
 
     /**
@@ -51,15 +65,14 @@ public final class Wire {
     public static void writeHandshake(ByteBuffer b, int base, byte[] payload) {
         writeHeaderStart(b, base, dev.netseal.NetV1.FLAG_HANDSHAKE, 0, 0, 0L, 0L, 0L, 0L);
         writeNonce(b, base, 0, 0L);
-        b.putShort(base + HeaderLayout.PAYLOAD_LEN, (short) payload.length);
-        b.putShort(base + HeaderLayout.EVENT_COUNT, (short) 0);
+        writeLengths(b, base, payload.length, 0);
         b.put(base + HEADER_SIZE, payload);
     }
 
     /** Writes the 12-byte nonce: prefix, then the counter, both little-endian. */
     public static void writeNonce(ByteBuffer b, int base, int prefix, long counter) {
-        b.putInt(base + HeaderLayout.NONCE_PREFIX, prefix);
-        b.putLong(base + HeaderLayout.NONCE_COUNTER, counter);
+        putI32(b, base + HeaderLayout.NONCE_PREFIX, prefix);
+        putI64(b, base + HeaderLayout.NONCE_COUNTER, counter);
     }
 
     /**
@@ -79,24 +92,10 @@ public final class Wire {
     }
 
     /**
-     * Offset, from a header's base, of its associated data once {@link #writeAadInPlace} has
-     * built it: header bytes 12..68.
+     * Offset, from a header's base, of its associated data once {@link #writeHeaderStart} has
+     * written it: header bytes 12..68 (until the nonce is written over the first 12).
      */
     public static final int AAD_IN_PLACE = HeaderLayout.NONCE;
-
-    /**
-     * Builds the associated data inside the header itself, for sealing: copies the header's
-     * first 12 bytes, hop_count (byte 6) zeroed, over the nonce (bytes 12..24), so that bytes
-     * {@code 12..68} are exactly the 56 bytes {@link #writeAad} would assemble elsewhere (its
-     * first 12 bytes, then header bytes 24..68, which stay where they are). Two moves instead of
-     * eight; the sealer writes the nonce over them once the AEAD has read them. A plain byte
-     * copy, so it holds whatever the buffer's byte order.
-     */
-    public static void writeAadInPlace(ByteBuffer b, int base) {
-        b.putLong(base + AAD_IN_PLACE, b.getLong(base));
-        b.putInt(base + AAD_IN_PLACE + 8, b.getInt(base + 8));
-        b.put(base + AAD_IN_PLACE + HeaderLayout.HOP_COUNT, (byte) 0); // forwarders change it in transit
-    }
 
     /** A little-endian u16 at {@code index}, whatever the buffer's byte order. */
     public static int u16(ByteBuffer b, int index) {
@@ -114,6 +113,16 @@ public final class Wire {
     public static long i64(ByteBuffer b, int index) {
         long v = b.getLong(index);
         return b.order() == java.nio.ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
+    }
+
+    /** Stores a little-endian 32-bit value at {@code index}, whatever the buffer's byte order. */
+    private static void putI32(ByteBuffer b, int index, int v) {
+        b.putInt(index, b.order() == java.nio.ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v));
+    }
+
+    /** Stores a little-endian 64-bit value at {@code index}, whatever the buffer's byte order. */
+    private static void putI64(ByteBuffer b, int index, long v) {
+        b.putLong(index, b.order() == java.nio.ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v));
     }
 
     /** The total length of a sealed packet carrying {@code payloadLen} plaintext bytes. */
