@@ -242,4 +242,36 @@ class SharedBuildersTest {
             assertFalse(pool.core().isClosed());
         }
     }
+
+    /**
+     * Nor does a builder held between packets (checked out, never released): the session of its
+     * last packet is dropped when that packet is sealed, not only when the builder goes back.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aHeldBuilderNeverKeepsAClosedSessionAlive(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(backend, 4, 2)) {
+            PacketBuilder b = pool.acquire();
+            try {
+                List<WeakReference<SealingSession>> refs = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    SealingSession s = pool.newSession(keyFor(200 + i), 200 + i);
+                    if (i % 2 == 0) {
+                        b.begin(s, 1, i, 0).event(new byte[] {(byte) i}).seal();
+                    } else {
+                        b.buildHeartbeat(s);
+                    }
+                    s.close();
+                    refs.add(new WeakReference<>(s));
+                }
+                for (int i = 0; i < refs.size(); i++) {
+                    assertTrue(TestGc.clears(refs.get(i), 10_000),
+                            "closed session " + i + " is still reachable from a held builder");
+                }
+            } finally {
+                pool.release(b);
+            }
+        }
+    }
 }
