@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # netseal benchmarks: builds what it needs, runs every row, writes bench/results/summary.{json,md}.
 #
-#   bench/run.sh            full:  paired 5+30 rounds of 200 ms per side; JMH -f 2 -wi 5 -i 5 (1 s);
-#                                  sizes 64,256,1024,8108; stage rows -f 1 (about 30 min on 2 cores)
-#   bench/run.sh --quick    quick: paired 5+20 rounds of 200 ms per side; JMH -f 1 -wi 2 -i 3 (0.5 s);
-#                                  sizes 64,1024 (about 8 min on 2 cores, build included)
-#   bench/run.sh --smoke    smoke: paired 1+2 rounds of 50 ms; JMH one 100 ms iteration; size 64:
+#   bench/run.sh            full:  paired 4 forks of 5+10 rounds of 200 ms per side; JMH -f 2 -wi 5 -i 5
+#                                  (1 s); sizes 64,256,1024,8108; stage rows -f 1 (about 35 min on 2 cores)
+#   bench/run.sh --quick    quick: paired 3 forks of 5+8 rounds of 200 ms per side; JMH -f 1 -wi 2 -i 3
+#                                  (0.5 s); sizes 64,1024 (about 11 min on 2 cores, build included)
+#   bench/run.sh --smoke    smoke: paired 1 fork of 1+2 rounds of 50 ms; JMH one 100 ms iteration; size 64:
 #                                  proves the pipeline, measures nothing
 #   bench/run.sh --quick --twice
 #                           the same run twice in a row (the second into <results>/second-run), then
@@ -142,7 +142,7 @@ rm -f "$RESULTS"/paired.jsonl "$RESULTS"/jmh-17.json "$RESULTS"/jmh-17-stages.js
       "$RESULTS"/*.log "$RESULTS"/summary.json "$RESULTS"/summary.md "$RESULTS"/verdicts.md
 rm -rf "$RESULTS"/second-run # a --twice run's second half: stale once a new run starts
 
-# Paired rows first: they carry the verdicts. One JVM per pair (see dev.netseal.bench.Paired).
+# Paired rows first: they carry the verdicts. Forks of one JVM per pair (see dev.netseal.bench.Paired).
 say "paired rows (log: $RESULTS/paired.log)"
 PAIRED_ARGS=(--mode "$MODE" --sizes "$SIZES" --jni "$FLOOR_LIB" --out "$RESULTS/paired.jsonl")
 [ -n "$PAIRED_FILTER" ] && PAIRED_ARGS+=(--only "$PAIRED_FILTER")

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,10 +29,15 @@ import org.openjdk.jmh.infra.Blackhole;
  * changes, a noisy neighbour) moves both sides of a round together and leaves the ratio alone,
  * which separate JMH forks minutes apart cannot do.
  *
- * <p>How a pair runs, in JMH's terms: one fork (a fresh JVM) per pair, with the pair's
- * {@code -Dnetseal.backend} and JMH's compiler blackholes; both sides set up (they are the JMH
- * rows' own {@code @State} classes, see {@link PairedSide}); then {@code warmup} rounds and
- * {@code rounds} measured rounds. In a round each side runs {@code roundMs} in all, on the same
+ * <p>How a pair runs, in JMH's terms: {@code forks} forks (fresh JVMs, one after the other) per
+ * pair, each with the pair's {@code -Dnetseal.backend} and JMH's compiler blackholes; in each,
+ * both sides set up (they are the JMH rows' own {@code @State} classes, see {@link PairedSide}),
+ * {@code warmup} rounds, a full collection, then {@code rounds} measured rounds. The result pools
+ * the measured rounds of every fork: what the JIT made of the code differs from fork to fork, and
+ * one fork's median would carry its fork's luck. The collection makes every object the sides set
+ * up old before anything is measured, as in a long-running server, whether or not the fork
+ * happened to collect during its warm-up (under G1 a reference stored into an old object costs
+ * more than into a young one). In a round each side runs {@code roundMs} in all, on the same
  * worker threads, in {@code slices} alternating turns (A B, then B A, ...: neither side always
  * runs second), so that interference shorter than a round hits both sides alike too.
  * Each side's loop calls its op until a volatile stop flag is set, every result into a
@@ -41,7 +47,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.netseal.bench.Paired --mode quick \
  *     --jni bench/target/native-build/libnetseal_bench_jni.so --out bench/results/paired.jsonl \
- *     [--only REGEX] [--rounds N] [--warmup N] [--round-ms MS] [--slices N] [--sizes 64,1024]</pre>
+ *     [--only REGEX] [--forks N] [--rounds N] [--warmup N] [--round-ms MS] [--slices N] [--sizes 64,1024]</pre>
  *
  * Writes one JSON line per pair (the summary.json "paired" row, plus the pair id, metric and
  * each side's median), after a first "meta" line (CPU, JDK, date, settings).
@@ -155,6 +161,7 @@ public final class Paired {
     static final class Settings {
         String mode = "quick";
         List<Integer> sizes;
+        Integer forks;
         Integer warmup;
         Integer rounds;
         Integer roundMs;
@@ -166,15 +173,16 @@ public final class Paired {
 
         void defaults() {
             switch (mode) {
-                case "full" -> fill(List.of(64, 256, 1024, 8108), 5, 30, 200, 10);
-                case "quick" -> fill(List.of(64, 1024), 5, 20, 200, 10);
-                case "smoke" -> fill(List.of(64), 1, 2, 50, 2);
+                case "full" -> fill(List.of(64, 256, 1024, 8108), 4, 5, 10, 200, 10);
+                case "quick" -> fill(List.of(64, 1024), 3, 5, 8, 200, 10);
+                case "smoke" -> fill(List.of(64), 1, 1, 2, 50, 2);
                 default -> throw new IllegalArgumentException("mode must be full, quick or smoke: " + mode);
             }
         }
 
-        private void fill(List<Integer> s, int w, int r, int ms, int k) {
+        private void fill(List<Integer> s, int f, int w, int r, int ms, int k) {
             sizes = sizes == null ? s : sizes;
+            forks = forks == null ? f : forks;
             warmup = warmup == null ? w : warmup;
             rounds = rounds == null ? r : rounds;
             roundMs = roundMs == null ? ms : roundMs;
@@ -182,7 +190,7 @@ public final class Paired {
         }
 
         List<String> childArgs(String pairId) {
-            return List.of("--child", pairId, "--mode", mode, "--sizes", join(sizes), "--warmup", "" + warmup,
+            return List.of("--child", pairId, "--mode", mode, "--sizes", join(sizes), "--forks", "1", "--warmup", "" + warmup,
                     "--rounds", "" + rounds, "--round-ms", "" + roundMs, "--slices", "" + slices);
         }
     }
@@ -193,6 +201,7 @@ public final class Paired {
             switch (args[i]) {
                 case "--mode" -> s.mode = args[++i];
                 case "--sizes" -> s.sizes = parseSizes(args[++i]);
+                case "--forks" -> s.forks = Integer.parseInt(args[++i]);
                 case "--warmup" -> s.warmup = Integer.parseInt(args[++i]);
                 case "--rounds" -> s.rounds = Integer.parseInt(args[++i]);
                 case "--round-ms" -> s.roundMs = Integer.parseInt(args[++i]);
@@ -202,15 +211,16 @@ public final class Paired {
                 case "--out" -> s.out = Path.of(args[++i]);
                 case "--child" -> s.child = args[++i];
                 default -> {
-                    System.err.println("usage: Paired [--mode full|quick|smoke] [--sizes 64,1024] [--warmup N]"
+                    System.err.println("usage: Paired [--mode full|quick|smoke] [--sizes 64,1024] [--forks N] [--warmup N]"
                             + " [--rounds N] [--round-ms MS] [--slices N] [--only REGEX] --jni LIB --out FILE.jsonl");
                     System.exit(2);
                 }
             }
         }
         s.defaults();
-        if (s.rounds < 1 || s.warmup < 0 || s.roundMs < 1 || s.slices < 1 || s.slices > s.roundMs) {
-            throw new IllegalArgumentException("rounds >= 1, warmup >= 0, round-ms >= 1, 1 <= slices <= round-ms");
+        if (s.forks < 1 || s.rounds < 1 || s.warmup < 0 || s.roundMs < 1 || s.slices < 1 || s.slices > s.roundMs) {
+            throw new IllegalArgumentException("forks >= 1, rounds >= 1, warmup >= 0, round-ms >= 1,"
+                    + " 1 <= slices <= round-ms");
         }
         if (s.child != null) {
             System.exit(runChild(s));
@@ -235,74 +245,151 @@ public final class Paired {
         String jni = s.jni == null ? "" : Path.of(s.jni).toAbsolutePath().toString();
         List<String> lines = new ArrayList<>();
         lines.add(meta(s, run.size()));
-        System.out.printf(Locale.ROOT, "[paired] %d pairs, %d warm-up + %d measured rounds of %d ms per side"
-                + " (in %d alternating turns):%n", run.size(), s.warmup, s.rounds, s.roundMs, s.slices);
+        System.out.printf(Locale.ROOT, "[paired] %d pairs, %d forks each: %d warm-up + %d measured rounds of %d ms"
+                + " per side (in %d alternating turns) per fork:%n", run.size(), s.forks, s.warmup, s.rounds,
+                s.roundMs, s.slices);
         for (Pair p : run) {
             System.out.println("[paired]   " + p.id());
         }
         for (Pair p : run) {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(java);
-            // What JMH gives a fork on JDK 17+: compiler blackholes.
-            cmd.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+UnlockExperimentalVMOptions",
-                    "-XX:CompileCommand=quiet",
-                    "-XX:CompileCommand=blackhole,org/openjdk/jmh/infra/Blackhole.consumeCompiler",
-                    "-XX:CompileCommand=inline,org/openjdk/jmh/infra/Blackhole.consume",
-                    "-XX:CompileCommand=dontinline,org/openjdk/jmh/infra/Blackhole.consumeFull",
-                    "-DcompilerBlackholesEnabled=true"));
-            cmd.add("-Dnetseal.backend=" + p.backend());
-            cmd.add("-D" + SodiumFloor.LIBRARY_PROPERTY + "=" + jni);
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(Paired.class.getName());
-            cmd.addAll(s.childArgs(p.id()));
             System.out.println();
             System.out.println("[paired] " + p.id() + ": " + p.impl() + " vs " + p.baseline()
-                    + " (-Dnetseal.backend=" + p.backend() + ")");
-            Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            // A fork that hangs must not hang the run: end it well past its expected length.
-            long expectedMs = 2L * (s.warmup + s.rounds) * s.roundMs;
-            long deadlineMs = 3 * expectedMs + 120_000;
-            Thread watchdog = new Thread(() -> {
-                try {
-                    if (!proc.waitFor(deadlineMs, TimeUnit.MILLISECONDS)) {
-                        System.out.println("[paired] NOTE: " + p.id() + " ran past " + deadlineMs + " ms: ending it");
-                        proc.destroyForcibly();
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "paired-watchdog");
-            watchdog.setDaemon(true);
-            watchdog.start();
-            String result = null;
-            StringBuilder tail = new StringBuilder();
-            try (BufferedReader r = new BufferedReader(
-                    new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.startsWith(RESULT_PREFIX)) {
-                        result = line.substring(RESULT_PREFIX.length());
-                    } else {
-                        System.out.println("  " + line);
-                        if (line.contains("UNAVAILABLE:") || line.contains("Exception")) {
-                            tail.append(line.trim()).append(' ');
-                        }
-                    }
+                    + " (-Dnetseal.backend=" + p.backend() + ", " + s.forks + " forks)");
+            List<Map<String, Object>> forks = new ArrayList<>();
+            String missing = null;
+            for (int f = 1; f <= s.forks && missing == null; f++) {
+                System.out.println("[paired] " + p.id() + ": fork " + f + " of " + s.forks);
+                Object result = runFork(s, p, java, jni);
+                if (result instanceof String reason) {
+                    missing = "fork " + f + " of " + s.forks + ": " + reason;
+                } else {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = (Map<String, Object>) result;
+                    forks.add(m);
                 }
             }
-            int rc = proc.waitFor();
-            if (result == null || rc != 0) {
-                String reason = "fork exited with " + rc + (tail.length() > 0 ? ": " + tail.toString().trim() : "");
-                System.out.println("[paired] NOTE: " + p.id() + " gave no result (" + reason + ")");
-                result = row(p, null, null, null, null, 0, reason);
+            if (missing != null) {
+                System.out.println("[paired] NOTE: " + p.id() + " gave no result (" + missing + ")");
+                lines.add(row(p, null, null, null, null, 0, missing));
+            } else {
+                lines.add(pooled(p, forks));
             }
-            lines.add(result);
         }
         Files.createDirectories(s.out.toAbsolutePath().getParent());
         Files.write(s.out, lines, StandardCharsets.UTF_8);
         System.out.println();
         System.out.println("[paired] wrote " + s.out + " (" + run.size() + " pairs)");
+    }
+
+    /**
+     * Runs one fork of {@code p}: its parsed result (the per-round figures), or the reason it gave
+     * none as a String.
+     */
+    private static Object runFork(Settings s, Pair p, String java, String jni) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        // What JMH gives a fork on JDK 17+: compiler blackholes.
+        cmd.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+UnlockExperimentalVMOptions",
+                "-XX:CompileCommand=quiet",
+                "-XX:CompileCommand=blackhole,org/openjdk/jmh/infra/Blackhole.consumeCompiler",
+                "-XX:CompileCommand=inline,org/openjdk/jmh/infra/Blackhole.consume",
+                "-XX:CompileCommand=dontinline,org/openjdk/jmh/infra/Blackhole.consumeFull",
+                "-DcompilerBlackholesEnabled=true"));
+        cmd.add("-Dnetseal.backend=" + p.backend());
+        cmd.add("-D" + SodiumFloor.LIBRARY_PROPERTY + "=" + jni);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Paired.class.getName());
+        cmd.addAll(s.childArgs(p.id()));
+        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // A fork that hangs must not hang the run: end it well past its expected length.
+        long expectedMs = 2L * (s.warmup + s.rounds) * s.roundMs;
+        long deadlineMs = 3 * expectedMs + 120_000;
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!proc.waitFor(deadlineMs, TimeUnit.MILLISECONDS)) {
+                    System.out.println("[paired] NOTE: " + p.id() + " ran past " + deadlineMs + " ms: ending it");
+                    proc.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "paired-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        String result = null;
+        StringBuilder tail = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(
+                new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith(RESULT_PREFIX)) {
+                    result = line.substring(RESULT_PREFIX.length());
+                } else {
+                    System.out.println("  " + line);
+                    if (line.contains("UNAVAILABLE:") || line.contains("Exception")) {
+                        tail.append(line.trim()).append(' ');
+                    }
+                }
+            }
+        }
+        int rc = proc.waitFor();
+        if (result == null || rc != 0) {
+            return "fork exited with " + rc + (tail.length() > 0 ? ": " + tail.toString().trim() : "");
+        }
+        return Summarize.Json.parse(result);
+    }
+
+    /**
+     * The pair's row from its forks: the median, min and max of every measured round's ratio
+     * over all forks, each side's median round, and each fork's own median (how far the forks
+     * were apart).
+     */
+    static String pooled(Pair p, List<Map<String, Object>> forks) {
+        List<Double> ratios = new ArrayList<>();
+        List<Double> nsA = new ArrayList<>();
+        List<Double> nsB = new ArrayList<>();
+        double[] forkMedians = new double[forks.size()];
+        for (int f = 0; f < forks.size(); f++) {
+            Map<String, Object> m = forks.get(f);
+            List<Double> r = numbers(m.get("round_ratios"));
+            ratios.addAll(r);
+            nsA.addAll(numbers(m.get("round_impl_ns")));
+            nsB.addAll(numbers(m.get("round_baseline_ns")));
+            forkMedians[f] = median(unbox(r));
+        }
+        double[] all = unbox(ratios);
+        double[] sorted = all.clone();
+        Arrays.sort(sorted);
+        String row = row(p, median(all), sorted[0], sorted[sorted.length - 1],
+                new double[] {median(unbox(nsA)), median(unbox(nsB))}, all.length, null);
+        StringBuilder extra = new StringBuilder(", \"forks\": ").append(forks.size()).append(", \"fork_medians\": [");
+        for (int f = 0; f < forkMedians.length; f++) {
+            extra.append(f == 0 ? "" : ", ").append(Summarize.Json.number(forkMedians[f]));
+        }
+        extra.append("]}");
+        return row.substring(0, row.length() - 1) + extra;
+    }
+
+    private static List<Double> numbers(Object list) {
+        List<Double> out = new ArrayList<>();
+        if (list instanceof List<?> l) {
+            for (Object o : l) {
+                out.add(((Number) o).doubleValue());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalStateException("a fork's result has no rounds: " + list);
+        }
+        return out;
+    }
+
+    private static double[] unbox(List<Double> xs) {
+        double[] out = new double[xs.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = xs.get(i);
+        }
+        return out;
     }
 
     private static String meta(Settings s, int pairs) {
@@ -312,6 +399,7 @@ public final class Paired {
                         + System.getProperty("java.runtime.version"))
                 + ", \"date\": " + Summarize.Json.quote(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 + ", \"mode\": " + Summarize.Json.quote(s.mode)
+                + ", \"forks\": " + s.forks
                 + ", \"warmup_rounds\": " + s.warmup + ", \"rounds\": " + s.rounds
                 + ", \"round_ms\": " + s.roundMs + ", \"turns_per_round\": " + s.slices
                 + ", \"pairs\": " + pairs + "}";
@@ -371,6 +459,9 @@ public final class Paired {
                 System.out.printf(Locale.ROOT, "warm-up %2d: %s %s, %s %s%n", r + 1,
                         a.name, fmt(m[0]), b.name, fmt(m[2]));
             }
+            // Everything set up, thread caches included, becomes old, as in a long-running server
+            // (see the class comment).
+            System.gc();
             double[] ratios = new double[s.rounds];
             double[] nsA = new double[s.rounds];
             double[] nsB = new double[s.rounds];
@@ -382,10 +473,8 @@ public final class Paired {
                 System.out.printf(Locale.ROOT, "round %2d: %s %s, %s %s: %.3f%n", r + 1,
                         a.name, fmt(m[0]), b.name, fmt(m[2]), ratios[r]);
             }
-            double[] sorted = ratios.clone();
-            Arrays.sort(sorted);
-            System.out.println(RESULT_PREFIX + row(p, median(ratios), sorted[0], sorted[sorted.length - 1],
-                    new double[] {median(nsA), median(nsB)}, s.rounds, null));
+            System.out.println(RESULT_PREFIX + "{\"round_ratios\": " + array(ratios) + ", \"round_impl_ns\": "
+                    + array(nsA) + ", \"round_baseline_ns\": " + array(nsB) + "}");
         } finally {
             a.tearDown();
             b.tearDown();
@@ -466,6 +555,14 @@ public final class Paired {
             sum[t][0] += r[0];
             sum[t][1] += r[1];
         }
+    }
+
+    private static String array(double[] xs) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < xs.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.6g", xs[i]));
+        }
+        return sb.append(']').toString();
     }
 
     static double median(double[] xs) {

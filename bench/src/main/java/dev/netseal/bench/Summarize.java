@@ -538,18 +538,23 @@ public final class Summarize {
             md.append("No paired rows (`paired.jsonl` missing or empty): no target has a verdict.\n\n");
             return;
         }
-        md.append("Each pair ran in one JVM (its own fork), the two sides alternating on the same threads: ")
-                .append(fmtInt(pairedMeta.get("warmup_rounds"))).append(" warm-up and ")
+        Object forks = pairedMeta.get("forks");
+        md.append("Each pair ran in ").append(forks == null ? "one JVM" : fmtInt(forks) + " forks (fresh JVMs, one "
+                + "after the other)").append(", the two sides alternating on the same threads: ")
+                .append(fmtInt(pairedMeta.get("warmup_rounds"))).append(" warm-up rounds, ")
+                .append(forks == null ? "then " : "a full collection (every object set up is old, as in a "
+                        + "long-running server), then ")
                 .append(fmtInt(pairedMeta.get("rounds"))).append(" measured rounds of ")
-                .append(fmtInt(pairedMeta.get("round_ms"))).append(" ms per side, each round made of ")
+                .append(fmtInt(pairedMeta.get("round_ms"))).append(" ms per side")
+                .append(forks == null ? "" : " per fork").append(", each round made of ")
                 .append(fmtInt(pairedMeta.get("turns_per_round"))).append(" alternating turns per side (A B, B A, "
                 + "...). ratio = impl / baseline in ns per op (e2e: in packets per second, all threads); "
-                + "the median of the per-round ratios, with their min and max. The ns columns are each "
-                + "side's median round. \"spread\" says whether every round's ratio, not just the median, is on "
-                + "the verdict's side of the limit.\n\n");
+                + "the median of the per-round ratios of all forks, with their min and max. The ns columns are "
+                + "each side's median round. \"spread\" says whether every round's ratio, not just the median, "
+                + "is on the verdict's side of the limit; \"fork medians\" how far the forks were apart.\n\n");
         md.append("| op | size | threads | impl | baseline | impl ns/op | baseline ns/op | ratio (median) | min – max "
-                + "| rounds | target | verdict | spread |\n");
-        md.append("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---|---|---|\n");
+                + "| rounds | fork medians | target | verdict | spread |\n");
+        md.append("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---|---|---|---|\n");
         for (Map<String, Object> m : pairedRows) {
             String op = String.valueOf(m.get("op"));
             String impl = String.valueOf(m.get("impl"));
@@ -584,6 +589,7 @@ public final class Summarize {
                     .append(fmtNs(number(m.get("baseline_ns_per_op")))).append(" | ")
                     .append(fmtRatio(median)).append(" | ").append(fmtRatio(min)).append(" – ")
                     .append(fmtRatio(max)).append(" | ").append(intOf(m.get("rounds"))).append(" | ")
+                    .append(forkMedians(m.get("fork_medians"))).append(" | ")
                     .append(target).append(" | ").append(verdict).append(" | ").append(spread).append(" |\n");
         }
         md.append('\n');
@@ -636,6 +642,18 @@ public final class Summarize {
             md.append('\n');
         }
         stageBreakdown(md);
+    }
+
+    /** Each fork's median ratio, "a / b / c", or "–" for a row without them. */
+    private static String forkMedians(Object list) {
+        if (!(list instanceof List<?> l) || l.isEmpty()) {
+            return "–";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Object o : l) {
+            sb.append(sb.length() == 0 ? "" : " / ").append(fmtRatio(number(o)));
+        }
+        return sb.toString();
     }
 
     /** The stage rows added up: where the whole path's time goes, per size. */
