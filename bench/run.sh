@@ -2,9 +2,9 @@
 # netseal benchmarks: builds what it needs, runs every row, writes bench/results/summary.{json,md}.
 #
 #   bench/run.sh            full:  paired 4 forks of 5+10 rounds of 200 ms per side; JMH -f 2 -wi 5 -i 5
-#                                  (1 s); sizes 64,256,1024,8108; stage rows -f 1 (about 35 min on 2 cores)
+#                                  (1 s); sizes 64,256,1024,8108; stage rows -f 1 (about 45 min on 2 cores)
 #   bench/run.sh --quick    quick: paired 3 forks of 5+8 rounds of 200 ms per side; JMH -f 1 -wi 2 -i 3
-#                                  (0.5 s); sizes 64,1024 (about 11 min on 2 cores, build included)
+#                                  (0.5 s); sizes 64,1024 (about 15 min on 2 cores, build included)
 #   bench/run.sh --smoke    smoke: paired 1 fork of 1+2 rounds of 50 ms; JMH one 100 ms iteration; size 64:
 #                                  proves the pipeline, measures nothing
 #   bench/run.sh --quick --twice
@@ -12,7 +12,7 @@
 #                           both runs' paired verdicts side by side in <results>/verdicts.md
 #   bench/run.sh --paired-only [--quick|--full|--smoke] [REGEX]
 #                           the paired rows alone (quick settings unless told), or only the pairs
-#                           whose id matches REGEX (e.g. 'seal-native'): about 3.5 min for all of
+#                           whose id matches REGEX (e.g. 'seal-native'): about 11 min for all of
 #                           quick, build included; summary.md then has the paired table only
 #
 # The verdicts come from the paired rows (dev.netseal.bench.Paired): each target's two sides run

@@ -685,7 +685,10 @@ public final class Summarize {
                     .append(") + pool ").append(fmtNs(pool)).append(" + header, AAD and event ")
                     .append(fmtNs(header)).append(" (event copy alone ").append(fmtNs(copy))
                     .append(") + counter draw ").append(fmtNs(draw))
-                    .append(" + the rest (checks, stores, view) ").append(fmtNs(rest)).append(" ns; whole / AEAD ")
+                    .append(rest >= 0 ? " + the rest (checks, stores, view) " + fmtNs(rest) + " ns"
+                            : " ns, and no rest to measure (the pieces, each alone, add up to " + fmtNs(-rest)
+                            + " ns more than the whole)")
+                    .append("; whole / AEAD ")
                     .append(fmtRatio(whole / floor)).append(". Each piece is measured alone, so the sum is a "
                     + "guide, not an identity.\n\n");
         }
