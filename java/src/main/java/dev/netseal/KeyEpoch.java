@@ -2,6 +2,7 @@ package dev.netseal;
 
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.wire.Wire;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One key with its session and its nonce counter. A pool has one current epoch; {@code setKey}
@@ -16,7 +17,7 @@ final class KeyEpoch {
     static final long COUNTER_LIMIT = 1L << 62;
 
     /** The last serial given out: epochs are numbered from 1 in the order they are made. */
-    private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong SERIALS = new AtomicLong();
 
     /**
      * This epoch's number, unique in the JVM and positive: a builder sealing under this epoch

@@ -572,7 +572,7 @@ public final class PacketBuilder implements AutoCloseable {
     /** Drops the session of the packet just ended, unless it is the pool's own (see {@link #target}). */
     private void forgetTarget() {
         SealingSession t = target;
-        if (t != null && !t.poolsOwn) {
+        if (t != null && !t.isPoolsOwn()) {
             target = null;
         }
     }

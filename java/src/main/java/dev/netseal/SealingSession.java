@@ -39,23 +39,24 @@ public final class SealingSession implements AutoCloseable {
      * null for a pool's own default session, which must not keep the pool reachable from the
      * builders in thread caches.
      */
-    @SuppressWarnings("unused")
     private final Object pool;
-    /**
-     * True for a pool's own default session (the one made without a facade to hold): it lives
-     * as long as its pool, so a builder may keep it between packets (see PacketBuilder.target).
-     */
-    final boolean poolsOwn;
 
     private volatile KeyEpoch current;
     private volatile boolean closed;
     /** Guarded by this: the (key, prefix) fingerprints of this session's retired epochs. */
     private Set<String> retiredFingerprints;
 
+    /**
+     * True for a pool's own default session (the one made without a facade to hold): it lives
+     * as long as its pool, so a builder may keep it between packets (see PacketBuilder.target).
+     */
+    boolean isPoolsOwn() {
+        return pool == null;
+    }
+
     SealingSession(PoolCore core, Object pool, byte[] key, long sessionId, long originHash) {
         this.core = core;
         this.pool = pool;
-        this.poolsOwn = pool == null;
         this.originHash = originHash;
         String fingerprint = LiveKeys.fingerprint(PoolCore.checkKey(key), sessionId);
         this.current = KeyEpoch.create(core.backend, key, sessionId, fingerprint);

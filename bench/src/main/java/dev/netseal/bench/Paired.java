@@ -259,13 +259,11 @@ public final class Paired {
             String missing = null;
             for (int f = 1; f <= s.forks && missing == null; f++) {
                 System.out.println("[paired] " + p.id() + ": fork " + f + " of " + s.forks);
-                Object result = runFork(s, p, java, jni);
-                if (result instanceof String reason) {
-                    missing = "fork " + f + " of " + s.forks + ": " + reason;
+                ForkResult result = runFork(s, p, java, jni);
+                if (result.figures() == null) {
+                    missing = "fork " + f + " of " + s.forks + ": " + result.missing();
                 } else {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> m = (Map<String, Object>) result;
-                    forks.add(m);
+                    forks.add(result.figures());
                 }
             }
             if (missing != null) {
@@ -281,11 +279,12 @@ public final class Paired {
         System.out.println("[paired] wrote " + s.out + " (" + run.size() + " pairs)");
     }
 
-    /**
-     * Runs one fork of {@code p}: its parsed result (the per-round figures), or the reason it gave
-     * none as a String.
-     */
-    private static Object runFork(Settings s, Pair p, String java, String jni) throws IOException, InterruptedException {
+    /** A fork's per-round figures, as the child printed them, or why it gave none. */
+    private record ForkResult(Map<String, Object> figures, String missing) {}
+
+    /** Runs one fork of {@code p}. */
+    @SuppressWarnings("unchecked") // the child prints one JSON object
+    private static ForkResult runFork(Settings s, Pair p, String java, String jni) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         // What JMH gives a fork on JDK 17+: compiler blackholes.
@@ -335,9 +334,10 @@ public final class Paired {
         }
         int rc = proc.waitFor();
         if (result == null || rc != 0) {
-            return "fork exited with " + rc + (tail.length() > 0 ? ": " + tail.toString().trim() : "");
+            return new ForkResult(null,
+                    "fork exited with " + rc + (tail.length() > 0 ? ": " + tail.toString().trim() : ""));
         }
-        return Summarize.Json.parse(result);
+        return new ForkResult((Map<String, Object>) Summarize.Json.parse(result), null);
     }
 
     /**
