@@ -142,6 +142,51 @@ int netseal_key_free(unsigned char *key)
     return rc;
 }
 
+unsigned char *netseal_key_generate(void)
+{
+    unsigned char fresh[NETSEAL_KEY_BYTES];
+    unsigned char *key;
+
+    if (sodium_init() < 0)
+        return NULL;
+    randombytes_buf(fresh, sizeof fresh);
+    key = netseal_key_create(fresh);
+    sodium_memzero(fresh, sizeof fresh);
+    return key;
+}
+
+/* The slab holding key, if key is a live slot; call with lock held. */
+static struct slab *slab_of_live_key(const unsigned char *key)
+{
+    for (struct slab *s = slabs; s != NULL; s = s->next) {
+        size_t off;
+
+        if (key < s->keys || key >= s->keys + SLAB_BYTES)
+            continue;
+        off = (size_t)(key - s->keys);
+        if (off % NETSEAL_KEY_BYTES != 0 || !s->in_use[off / NETSEAL_KEY_BYTES])
+            return NULL;
+        return s;
+    }
+    return NULL;
+}
+
+int netseal_key_copy_out(const unsigned char *key,
+                         unsigned char out[NETSEAL_KEY_BYTES])
+{
+    int rc = -1;
+
+    if (key == NULL)
+        return -1;
+    pthread_mutex_lock(&lock);
+    if (slab_of_live_key(key) != NULL) {
+        memcpy(out, key, NETSEAL_KEY_BYTES);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
 static long read_locked(const long *value)
 {
     long v;

@@ -57,6 +57,23 @@ int netseal_init(void);
 unsigned char *netseal_key_create(const unsigned char *src);
 int netseal_key_free(unsigned char *key);
 
+/*
+ * Like netseal_key_create(), with NETSEAL_KEY_BYTES from libsodium's CSPRNG:
+ * a secret (an ephemeral X25519 private key) that never exists outside the
+ * key memory but for a stack copy wiped at once. NULL as netseal_key_create().
+ */
+unsigned char *netseal_key_generate(void);
+
+/*
+ * Copies a live key slot's bytes to out (the caller wipes it after use): 0,
+ * or -1 (out untouched) when key is not a live slot. The check and the copy
+ * are made under the key lock, so a stale or forged handle is an error
+ * return, never a read of freed or unmapped memory. The X25519 entry points
+ * work on such a copy, so that a slow scalar multiplication holds no lock.
+ */
+int netseal_key_copy_out(const unsigned char *key,
+                         unsigned char out[NETSEAL_KEY_BYTES]);
+
 /* Live keys (allocated, not yet freed): a hook for leak tests. */
 long netseal_key_count(void);
 

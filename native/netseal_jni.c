@@ -145,3 +145,93 @@ JNIEXPORT jlong JNICALL NS_FN(keySetMaxSlabs)(JNIEnv *env, jclass cls,
     (void)cls;
     return (jlong)netseal_key_set_max_slabs((long)maxSlabs);
 }
+
+/*
+ * X25519 for the Noise handshake (cold calls: a few per handshake). The
+ * private scalar is a key slot; each call copies it to the stack under the
+ * key lock (a stale handle is an error return), works on the copy and wipes
+ * it. Arrays are copied in and out with Get/SetByteArrayRegion: no critical
+ * region, so nothing here can stall the collector. Java checks every length
+ * first; the checks here turn a caller bug into -1 instead of a crash.
+ */
+#define NS_X25519_BYTES crypto_scalarmult_curve25519_BYTES
+
+static int ns_array_is(JNIEnv *env, jbyteArray a, jsize length)
+{
+    return a != NULL && (*env)->GetArrayLength(env, a) == length;
+}
+
+JNIEXPORT jlong JNICALL NS_FN(keyGenerate)(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)(uintptr_t)netseal_key_generate();
+}
+
+/* Copies a key slot's 32 bytes into out: 0, or -1 for a handle that is not live. */
+JNIEXPORT jint JNICALL NS_FN(keyRead)(JNIEnv *env, jclass cls, jlong handle,
+                                      jbyteArray out)
+{
+    unsigned char k[NETSEAL_KEY_BYTES];
+    int rc;
+
+    (void)cls;
+    if (!ns_array_is(env, out, (jsize)NETSEAL_KEY_BYTES))
+        return -1;
+    rc = netseal_key_copy_out(NS_PTR(handle), k);
+    if (rc == 0)
+        (*env)->SetByteArrayRegion(env, out, 0, (jsize)sizeof k, (jbyte *)k);
+    sodium_memzero(k, sizeof k);
+    return rc;
+}
+
+/* publicOut = X25519(slot, 9): 0, or -1 for a handle that is not live. */
+JNIEXPORT jint JNICALL NS_FN(x25519Public)(JNIEnv *env, jclass cls,
+                                           jlong handle, jbyteArray publicOut)
+{
+    unsigned char k[NETSEAL_KEY_BYTES];
+    unsigned char pub[NS_X25519_BYTES];
+    int rc;
+
+    (void)cls;
+    if (!ns_array_is(env, publicOut, (jsize)NS_X25519_BYTES))
+        return -1;
+    rc = netseal_key_copy_out(NS_PTR(handle), k);
+    if (rc == 0)
+        rc = crypto_scalarmult_curve25519_base(pub, k) == 0 ? 0 : -1;
+    sodium_memzero(k, sizeof k);
+    if (rc == 0)
+        (*env)->SetByteArrayRegion(env, publicOut, 0, (jsize)sizeof pub,
+                                   (jbyte *)pub);
+    return rc;
+}
+
+/*
+ * sharedOut = X25519(slot, peerPublic): 0; -1 for a handle that is not live;
+ * -2 when the result is all zero (a low-order peer point: libsodium refuses
+ * it, and so does the handshake), sharedOut then untouched.
+ */
+JNIEXPORT jint JNICALL NS_FN(x25519)(JNIEnv *env, jclass cls, jlong handle,
+                                     jbyteArray peerPublic, jbyteArray sharedOut)
+{
+    unsigned char k[NETSEAL_KEY_BYTES];
+    unsigned char peer[NS_X25519_BYTES];
+    unsigned char shared[NS_X25519_BYTES];
+    int rc;
+
+    (void)cls;
+    if (!ns_array_is(env, peerPublic, (jsize)NS_X25519_BYTES) ||
+        !ns_array_is(env, sharedOut, (jsize)NS_X25519_BYTES))
+        return -1;
+    (*env)->GetByteArrayRegion(env, peerPublic, 0, (jsize)sizeof peer,
+                               (jbyte *)peer);
+    rc = netseal_key_copy_out(NS_PTR(handle), k);
+    if (rc == 0)
+        rc = crypto_scalarmult_curve25519(shared, k, peer) == 0 ? 0 : -2;
+    sodium_memzero(k, sizeof k);
+    if (rc == 0)
+        (*env)->SetByteArrayRegion(env, sharedOut, 0, (jsize)sizeof shared,
+                                   (jbyte *)shared);
+    sodium_memzero(shared, sizeof shared);
+    return rc;
+}

@@ -152,6 +152,32 @@ static void test_key_count(void)
     CHECK(netseal_key_count() == before);
 }
 
+/* A generated key is random and live; copy_out refuses what is not a live slot. */
+static void test_key_generate_and_copy_out(void)
+{
+    static const unsigned char zero[NETSEAL_KEY_BYTES];
+    unsigned char out[NETSEAL_KEY_BYTES];
+    long before = netseal_key_count();
+    unsigned char *a = netseal_key_generate();
+    unsigned char *b = netseal_key_generate();
+
+    CHECK(a != NULL && b != NULL && a != b);
+    CHECK(netseal_key_count() == before + 2);
+    CHECK(memcmp(a, b, NETSEAL_KEY_BYTES) != 0);
+    CHECK(memcmp(a, zero, NETSEAL_KEY_BYTES) != 0);
+    CHECK(netseal_key_copy_out(a, out) == 0);
+    CHECK(memcmp(out, a, NETSEAL_KEY_BYTES) == 0);
+    CHECK(netseal_key_copy_out(a + 1, out) == -1); /* inside a slot */
+    CHECK(netseal_key_copy_out(NULL, out) == -1);
+    CHECK(netseal_key_copy_out(zero, out) == -1); /* not key memory at all */
+    CHECK(netseal_key_free(a) == 0);
+    memset(out, 0x5a, sizeof out);
+    CHECK(netseal_key_copy_out(a, out) == -1); /* freed: refused, out untouched */
+    CHECK(out[0] == 0x5a && out[31] == 0x5a);
+    CHECK(netseal_key_free(b) == 0);
+    CHECK(netseal_key_count() == before);
+}
+
 /* Fills a capped key memory until refusal, frees it, and allocates again. */
 static void test_key_slabs(void)
 {
@@ -205,6 +231,7 @@ int main(void)
     test_rfc_vector(key);
     test_empty(key);
     test_key_count();
+    test_key_generate_and_copy_out();
     test_key_slabs();
 
     netseal_key_free(key);

@@ -1,7 +1,6 @@
 package dev.netseal;
 
 import static dev.netseal.NetV1.HEADER_SIZE;
-import static dev.netseal.NetV1.MAX_PACKET_SIZE;
 
 import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.wire.HeaderLayout;
@@ -19,8 +18,8 @@ import java.nio.ByteBuffer;
  * it. The reader checks the shape and never reads past the packet.
  */
 public final class HandshakeReader {
-    /** The largest handshake payload: a packet is at most 8192 bytes, the header takes 68. */
-    public static final int MAX_PAYLOAD = MAX_PACKET_SIZE - HEADER_SIZE;
+    /** The largest handshake payload, 8108 bytes ({@link NetV1#MAX_HANDSHAKE_PAYLOAD}). */
+    public static final int MAX_PAYLOAD = NetV1.MAX_HANDSHAKE_PAYLOAD;
 
     private HandshakeReader() {}
 
@@ -48,43 +47,75 @@ public final class HandshakeReader {
      * @throws PacketException if a check refuses the packet, with its reason
      */
     public static ByteBuffer payload(ByteBuffer packet) throws PacketException {
+        long[] detail = new long[2];
+        Reason refusal = check(packet, detail);
+        if (refusal != null) {
+            throw new PacketException(refusal, RefusalText.of(refusal, detail[0], detail[1]));
+        }
+        int start = packet.position();
+        return packet.slice(start + HEADER_SIZE, packet.remaining() - HEADER_SIZE).asReadOnlyBuffer();
+    }
+
+    /**
+     * The allocation-free form of {@link #payload(ByteBuffer)} for servers that drop bad
+     * handshakes and count them: the same checks in the same order, with no exception and no
+     * text. When it returns null the payload is {@code packet}'s remaining bytes after the first
+     * {@link NetV1#HEADER_SIZE}.
+     *
+     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @return null when the packet is a well-formed handshake, else why it is not
+     */
+    public static Reason refusal(ByteBuffer packet) {
+        return check(packet, null);
+    }
+
+    /** The checks, in order; {@code detail} (when not null) gets the refusal text's two numbers. */
+    private static Reason check(ByteBuffer packet, long[] detail) {
         int start = packet.position();
         int length = packet.remaining();
         if (length < HEADER_SIZE) {
-            throw refusal(Reason.TRUNCATED, length, HEADER_SIZE);
+            return refused(Reason.TRUNCATED, length, HEADER_SIZE, detail);
         }
         int magic = Wire.u16(packet, start + HeaderLayout.MAGIC);
         if (magic != NetV1.MAGIC) {
-            throw refusal(Reason.BAD_MAGIC, magic, 0);
+            return refused(Reason.BAD_MAGIC, magic, 0, detail);
         }
         int version = packet.get(start + HeaderLayout.VERSION) & 0xFF;
         if (version != NetV1.VERSION) {
-            throw refusal(Reason.BAD_VERSION, version, 0);
+            return refused(Reason.BAD_VERSION, version, 0, detail);
         }
         int flags = packet.get(start + HeaderLayout.FLAGS) & 0xFF;
         if ((flags & NetV1.FLAG_HANDSHAKE) == 0) {
-            throw refusal(Reason.NOT_HANDSHAKE, flags, 0);
+            return refused(Reason.NOT_HANDSHAKE, flags, 0, detail);
         }
         if (flags != NetV1.FLAG_HANDSHAKE) {
-            throw refusal(Reason.BAD_HANDSHAKE, RefusalText.HANDSHAKE_FLAGS, flags);
+            return refused(Reason.BAD_HANDSHAKE, RefusalText.HANDSHAKE_FLAGS, flags, detail);
         }
         long session = Wire.i64(packet, start + HeaderLayout.SESSION_ID);
         if (session != 0) {
-            throw refusal(Reason.BAD_HANDSHAKE, RefusalText.HANDSHAKE_SESSION, session);
+            return refused(Reason.BAD_HANDSHAKE, RefusalText.HANDSHAKE_SESSION, session, detail);
         }
         if (Wire.i32(packet, start + HeaderLayout.NONCE_PREFIX) != 0
                 || Wire.i64(packet, start + HeaderLayout.NONCE_COUNTER) != 0) {
-            throw refusal(Reason.BAD_HANDSHAKE, RefusalText.HANDSHAKE_NONCE, 0);
+            return refused(Reason.BAD_HANDSHAKE, RefusalText.HANDSHAKE_NONCE, 0, detail);
         }
         int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
         if (payloadLen > MAX_PAYLOAD) {
-            throw refusal(Reason.BAD_LENGTH, payloadLen, RefusalText.PAYLOAD_TOO_LARGE);
+            return refused(Reason.BAD_LENGTH, payloadLen, RefusalText.PAYLOAD_TOO_LARGE, detail);
         }
         int expected = HEADER_SIZE + payloadLen;
         if (length != expected) {
-            throw refusal(length < expected ? Reason.TRUNCATED : Reason.BAD_LENGTH, length, expected);
+            return refused(length < expected ? Reason.TRUNCATED : Reason.BAD_LENGTH, length, expected, detail);
         }
-        return packet.slice(start + HEADER_SIZE, payloadLen).asReadOnlyBuffer();
+        return null;
+    }
+
+    private static Reason refused(Reason reason, long a, long b, long[] detail) {
+        if (detail != null) {
+            detail[0] = a;
+            detail[1] = b;
+        }
+        return reason;
     }
 
     /**
@@ -99,9 +130,5 @@ public final class HandshakeReader {
         byte[] out = new byte[view.remaining()];
         view.get(out);
         return out;
-    }
-
-    private static PacketException refusal(Reason reason, long a, long b) {
-        return new PacketException(reason, RefusalText.of(reason, a, b));
     }
 }

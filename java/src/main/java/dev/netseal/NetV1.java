@@ -23,6 +23,12 @@ public final class NetV1 {
     public static final int MAX_PACKET_SIZE = 8192;
     /** Bytes of the largest plaintext (the framed events). */
     public static final int MAX_PAYLOAD_SIZE = MAX_PACKET_SIZE - HEADER_SIZE - TAG_SIZE;
+    /**
+     * The largest handshake payload: 8108 bytes, the same bound as a sealed payload's. A handshake
+     * carries no tag, so 8124 bytes would fit in a packet, but net-mesh refuses any packet whose
+     * payload_len is above 8108, handshakes included.
+     */
+    public static final int MAX_HANDSHAKE_PAYLOAD = MAX_PAYLOAD_SIZE;
     /** Bytes of the length prefix in front of every event. */
     public static final int EVENT_PREFIX_SIZE = 4;
     /** The most events one packet may carry (every one empty). */

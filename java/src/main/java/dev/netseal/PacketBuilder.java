@@ -386,7 +386,7 @@ public final class PacketBuilder implements AutoCloseable {
     /**
      * A handshake packet: header then {@code payload} in clear, session id and nonce zero.
      *
-     * @param payload the handshake's payload, sent in clear (at most 8124 bytes)
+     * @param payload the handshake's payload, sent in clear (at most 8108 bytes, {@link NetV1#MAX_HANDSHAKE_PAYLOAD})
      * @return a read-only view of the handshake packet, valid until this builder builds again or is released
      */
     public ByteBuffer buildHandshake(byte[] payload) {

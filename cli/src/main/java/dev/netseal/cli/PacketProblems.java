@@ -19,7 +19,7 @@ import java.util.List;
  */
 final class PacketProblems {
     /** The largest handshake payload: a handshake has no tag, so it may use those 16 bytes too. */
-    static final int MAX_HANDSHAKE_PAYLOAD = MAX_PACKET_SIZE - HEADER_SIZE;
+    static final int MAX_HANDSHAKE_PAYLOAD = NetV1.MAX_HANDSHAKE_PAYLOAD;
     /** Flag bits WIRE.md defines; any other bit set is suspicious. */
     static final int KNOWN_FLAGS = NetV1.FLAG_RELIABLE | NetV1.FLAG_NACK | NetV1.FLAG_PRIORITY
             | NetV1.FLAG_FIN | NetV1.FLAG_HANDSHAKE | NetV1.FLAG_HEARTBEAT;

@@ -110,6 +110,14 @@ public final class Backends {
         return Native.CAUSE;
     }
 
+    /**
+     * The X25519 of {@code backend} when it has one (both of netseal's do), else BouncyCastle's:
+     * the keys it makes are that backend's and only work with it.
+     */
+    public static X25519 x25519For(AeadBackend backend) {
+        return backend instanceof X25519 x ? x : new BouncyCastleBackend(null);
+    }
+
     /** A BouncyCastle backend, always available. */
     public static AeadBackend java() {
         return new BouncyCastleBackend(null);

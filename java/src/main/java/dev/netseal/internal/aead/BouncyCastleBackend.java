@@ -2,11 +2,16 @@ package dev.netseal.internal.aead;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import org.bouncycastle.crypto.params.KeyParameter;
 
-/** The pure-Java backend: BouncyCastle's low-level {@code ChaCha20Poly1305}, on heap arrays. */
-public final class BouncyCastleBackend implements AeadBackend {
+/**
+ * The pure-Java backend: BouncyCastle's low-level {@code ChaCha20Poly1305}, on heap arrays; and
+ * BouncyCastle's X25519 on private keys held the same way.
+ */
+public final class BouncyCastleBackend implements AeadBackend, X25519 {
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String fallbackReason;
 
@@ -34,6 +39,69 @@ public final class BouncyCastleBackend implements AeadBackend {
     @Override
     public AeadKey importKey(byte[] key) {
         return new Key(key);
+    }
+
+    @Override
+    public AeadKey importSecret(byte[] secret) {
+        if (secret.length != KEY_SIZE) {
+            throw new IllegalArgumentException("secret must be " + KEY_SIZE + " bytes, got " + secret.length);
+        }
+        return new Key(secret);
+    }
+
+    @Override
+    public AeadKey generatePrivateKey() {
+        byte[] fresh = new byte[KEY_SIZE];
+        RANDOM.nextBytes(fresh);
+        try {
+            return new Key(fresh);
+        } finally {
+            Arrays.fill(fresh, (byte) 0);
+        }
+    }
+
+    @Override
+    public void readSecret(AeadKey secret, byte[] out) {
+        checkSize("out", out);
+        System.arraycopy(live(secret), 0, out, 0, KEY_SIZE);
+    }
+
+    @Override
+    public void publicKey(AeadKey privateKey, byte[] publicOut) {
+        checkSize("publicOut", publicOut);
+        org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(live(privateKey), 0, publicOut, 0);
+    }
+
+    @Override
+    public boolean agree(AeadKey privateKey, byte[] peerPublic, byte[] sharedOut) {
+        checkSize("peerPublic", peerPublic);
+        checkSize("sharedOut", sharedOut);
+        byte[] shared = new byte[KEY_SIZE];
+        try {
+            // false for an all-zero result, which BouncyCastle checks in constant time
+            if (!org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(
+                    live(privateKey), 0, peerPublic, 0, shared, 0)) {
+                return false;
+            }
+            System.arraycopy(shared, 0, sharedOut, 0, KEY_SIZE);
+            return true;
+        } finally {
+            Arrays.fill(shared, (byte) 0);
+        }
+    }
+
+    private static void checkSize(String name, byte[] a) {
+        if (a.length != KEY_SIZE) {
+            throw new IllegalArgumentException(name + " must be " + KEY_SIZE + " bytes, got " + a.length);
+        }
+    }
+
+    private static byte[] live(AeadKey key) {
+        Key k = (Key) key;
+        if (k.destroyed) {
+            throw new IllegalStateException("key is destroyed");
+        }
+        return k.parameter.getKey();
     }
 
     @Override

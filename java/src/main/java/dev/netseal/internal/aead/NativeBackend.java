@@ -6,8 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** libsodium through the JNI shim, over direct buffers whose addresses never move. */
-public final class NativeBackend implements AeadBackend {
+/**
+ * libsodium through the JNI shim, over direct buffers whose addresses never move; and X25519
+ * ({@code crypto_scalarmult_curve25519}) on private keys in the same guarded key memory.
+ */
+public final class NativeBackend implements AeadBackend, X25519 {
 
     private final String loadedFrom;
     private final String sodiumVersion;
@@ -93,6 +96,67 @@ public final class NativeBackend implements AeadBackend {
                     + " or raise the cap with NativeBackend.setMaxKeySlabs");
         }
         return new Key(handle);
+    }
+
+    @Override
+    public AeadKey importSecret(byte[] secret) {
+        return importKey(secret);
+    }
+
+    @Override
+    public AeadKey generatePrivateKey() {
+        long handle = NativeSodium.keyGenerate();
+        if (handle == 0) {
+            throw new IllegalStateException("native key memory is full: " + liveKeyHandles() + " keys live in "
+                    + keySlabs() + " slab(s): close() sessions, receivers and identities that are no longer used");
+        }
+        return new Key(handle);
+    }
+
+    @Override
+    public void readSecret(AeadKey secret, byte[] out) {
+        checkSize("out", out);
+        if (NativeSodium.keyRead(live(secret), out) != 0) {
+            throw notLive();
+        }
+    }
+
+    @Override
+    public void publicKey(AeadKey privateKey, byte[] publicOut) {
+        checkSize("publicOut", publicOut);
+        if (NativeSodium.x25519Public(live(privateKey), publicOut) != 0) {
+            throw notLive();
+        }
+    }
+
+    @Override
+    public boolean agree(AeadKey privateKey, byte[] peerPublic, byte[] sharedOut) {
+        checkSize("peerPublic", peerPublic);
+        checkSize("sharedOut", sharedOut);
+        int rc = NativeSodium.x25519(live(privateKey), peerPublic, sharedOut);
+        if (rc == -1) {
+            throw notLive();
+        }
+        return rc == 0;
+    }
+
+    private static void checkSize(String name, byte[] a) {
+        if (a.length != X25519.KEY_SIZE) {
+            throw new IllegalArgumentException(name + " must be " + X25519.KEY_SIZE + " bytes, got " + a.length);
+        }
+    }
+
+    private static long live(AeadKey key) {
+        Key k = (Key) key;
+        if (k.isDestroyed()) {
+            throw new IllegalStateException("key is destroyed");
+        }
+        return k.handle;
+    }
+
+    private static IllegalStateException notLive() {
+        // The handle was live when checked; only a destroy racing this call gets here.
+        return new IllegalStateException("native key handle is not a live key (destroyed while in use)");
     }
 
     @Override

@@ -28,16 +28,16 @@ final class NativeSodium {
                            long msg, int msgLen);
 
     /**
-     * Verifies the tag right after the msgLen bytes at msg, then decrypts in place; 0 on success,
-     * -1 on a forgery (msg untouched).
-     */
-    /**
      * Encrypts msgLen bytes at msg into out (not overlapping) and writes the tag right after them;
      * 0 on success.
      */
     static native int sealTo(long key, int noncePrefix, long counter, long aad, int aadLen,
                              long msg, int msgLen, long out);
 
+    /**
+     * Verifies the tag right after the msgLen bytes at msg, then decrypts in place; 0 on success,
+     * -1 on a forgery (msg untouched).
+     */
     static native int open(long key, int noncePrefix, long counter, long aad, int aadLen,
                            long msg, int msgLen);
 
@@ -52,4 +52,19 @@ final class NativeSodium {
 
     /** Caps the key slabs (0: the default, 4096; negative: no change); returns the previous cap. */
     static native long keySetMaxSlabs(long maxSlabs);
+
+    /** A key slot filled from libsodium's CSPRNG; the handle, or 0 as {@link #keyCreate}. */
+    static native long keyGenerate();
+
+    /** Copies a live key slot's 32 bytes into out (32 bytes): 0, or -1 for a handle not live. */
+    static native int keyRead(long key, byte[] out);
+
+    /** publicOut (32 bytes) = X25519(slot, 9): 0, or -1 for a handle not live. */
+    static native int x25519Public(long key, byte[] publicOut);
+
+    /**
+     * sharedOut (32 bytes) = X25519(slot, peerPublic (32 bytes)): 0; -1 for a handle not live;
+     * -2 for an all-zero result (sharedOut untouched).
+     */
+    static native int x25519(long key, byte[] peerPublic, byte[] sharedOut);
 }

@@ -1,8 +1,6 @@
 package dev.netseal.internal.wire;
 
-import static dev.netseal.NetV1.HEADER_SIZE;
 import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
-import static dev.netseal.NetV1.MAX_PACKET_SIZE;
 import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 
 import dev.netseal.NetV1;
@@ -34,7 +32,7 @@ public final class Limits {
 
     /** Throws unless a handshake payload of {@code length} bytes fits after the header. */
     public static void checkHandshakePayload(int length) {
-        int max = MAX_PACKET_SIZE - HEADER_SIZE;
+        int max = NetV1.MAX_HANDSHAKE_PAYLOAD;
         if (length > max) {
             throw new IllegalArgumentException("handshake payload too large: " + length + " bytes > " + max);
         }

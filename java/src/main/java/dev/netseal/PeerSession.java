@@ -1,0 +1,120 @@
+package dev.netseal;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A session with one peer, made by a handshake ({@link DatagramEndpoint#connect} as initiator, or
+ * accepted by a {@link DatagramEndpoint} as responder): one session id, and one key per direction.
+ * It seals with its tx key through {@link #sealing()} (on any of the endpoint's builders, or any
+ * pool's), and its rx key opens what the peer sends, in the endpoint's session table.
+ *
+ * <h2>Security guarantees</h2>
+ * The two keys and the session id come from the handshake hash as net-mesh derives them; the
+ * application never sees key bytes. The tx key of one side is the rx key of the other, and the two
+ * directions never share a key: both start their counters at 0 under the same session id (so the
+ * same nonce prefix), and only the keys keep their nonces apart. For the same reason a packet this
+ * side sealed and the network reflected back does not open here. {@link #close()} wipes both keys
+ * (once no seal or open still uses them).
+ *
+ * <p>Thread-safe.
+ */
+public final class PeerSession implements AutoCloseable {
+    private final DatagramEndpoint endpoint;
+    private final long sessionId;
+    private final SealingSession tx;
+    private final InetSocketAddress remote;
+    private final boolean initiator;
+    private final byte[] peerPayload;
+    private final long establishedNanos;
+
+    PeerSession(DatagramEndpoint endpoint, long sessionId, SealingSession tx, InetSocketAddress remote,
+                boolean initiator, byte[] peerPayload) {
+        this.endpoint = endpoint;
+        this.sessionId = sessionId;
+        this.tx = tx;
+        this.remote = remote;
+        this.initiator = initiator;
+        this.peerPayload = peerPayload;
+        this.establishedNanos = System.nanoTime();
+    }
+
+    /**
+     * The session id both directions carry: the first 8 bytes of the handshake hash.
+     *
+     * @return the session id (unsigned)
+     */
+    public long sessionId() {
+        return sessionId;
+    }
+
+    /**
+     * The sending side of this session, to seal with on a builder:
+     * {@code builder.begin(peer.sealing(), streamId, sequence, flags)}.
+     *
+     * @return the session's sealing state (tx key and counter)
+     */
+    public SealingSession sealing() {
+        return tx;
+    }
+
+    /**
+     * Where the peer's handshake came from, or went to: where {@link DatagramEndpoint#send} sends.
+     *
+     * @return the peer's address
+     */
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    /**
+     * True when this side started the handshake.
+     *
+     * @return true for the initiator
+     */
+    public boolean isInitiator() {
+        return initiator;
+    }
+
+    /**
+     * The payload the peer sent in its handshake message (empty by default; net-mesh's routed
+     * handshakes carry the initiator's node id). It was encrypted and authenticated, but the
+     * first message's payload can be replayed before the session exists: trust it as much as
+     * the session.
+     *
+     * @return a copy of the payload
+     */
+    public byte[] peerPayload() {
+        return peerPayload.clone();
+    }
+
+    /**
+     * When the handshake completed, by {@link System#nanoTime()}.
+     *
+     * @return the time
+     */
+    public long establishedNanos() {
+        return establishedNanos;
+    }
+
+    /**
+     * True once closed (by {@link #close()} or by closing its endpoint).
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return tx.isClosed();
+    }
+
+    /** Ends the session: seals nothing more, opens nothing more, wipes both keys. Idempotent. */
+    @Override
+    public void close() {
+        endpoint.closeSession(this);
+    }
+
+    /** The session id, the peer's address and the role: nothing secret. */
+    @Override
+    public String toString() {
+        return "PeerSession[" + Long.toUnsignedString(sessionId) + " " + (initiator ? "to " : "from ") + remote
+                + (isClosed() ? ", closed]" : "]");
+    }
+}

@@ -1,0 +1,70 @@
+package dev.netseal.internal.handshake;
+
+import java.util.Arrays;
+import org.bouncycastle.crypto.digests.Blake2sDigest;
+import org.bouncycastle.crypto.macs.HMac;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+/**
+ * The Noise spec's hash functions for BLAKE2s (revision 34, sections 4.3 and 4.3's HKDF): HASH,
+ * HMAC-HASH (RFC 2104 over BLAKE2s, 64-byte blocks) and HKDF with two or three outputs. BLAKE2s
+ * is BouncyCastle's: libsodium has none.
+ *
+ * <p>Not thread-safe: one per handshake state. Every intermediate key it makes (HKDF's temp_key)
+ * is wiped before it returns; the caller wipes what it is handed.
+ */
+final class NoiseHash {
+    /** HASHLEN for BLAKE2s. */
+    static final int HASH_LEN = 32;
+
+    private final Blake2sDigest digest = new Blake2sDigest(256);
+    private final HMac hmac = new HMac(new Blake2sDigest(256));
+    private final byte[] tempKey = new byte[HASH_LEN];
+    private final byte[] one = new byte[1];
+
+    /** out = HASH(a || b) (either may be empty). */
+    void hash(byte[] a, int aOff, int aLen, byte[] b, int bOff, int bLen, byte[] out) {
+        digest.reset();
+        digest.update(a, aOff, aLen);
+        digest.update(b, bOff, bLen);
+        digest.doFinal(out, 0);
+    }
+
+    /**
+     * HKDF(chainingKey, ikm, n) for n = 2 or 3: out1, out2 and (when {@code out3} is not null)
+     * out3, each HASH_LEN bytes. {@code chainingKey} and {@code out1} may be the same array.
+     */
+    void hkdf(byte[] chainingKey, byte[] ikm, int ikmOff, int ikmLen, byte[] out1, byte[] out2, byte[] out3) {
+        // temp_key = HMAC-HASH(chaining_key, input_key_material)
+        mac(chainingKey, ikm, ikmOff, ikmLen, null, 0, tempKey);
+        // output1 = HMAC-HASH(temp_key, byte(0x01))
+        one[0] = 1;
+        mac(tempKey, one, 0, 1, null, 0, out1);
+        // output2 = HMAC-HASH(temp_key, output1 || byte(0x02))
+        one[0] = 2;
+        mac(tempKey, out1, 0, HASH_LEN, one, 1, out2);
+        if (out3 != null) {
+            // output3 = HMAC-HASH(temp_key, output2 || byte(0x03))
+            one[0] = 3;
+            mac(tempKey, out2, 0, HASH_LEN, one, 1, out3);
+        }
+        Arrays.fill(tempKey, (byte) 0);
+    }
+
+    /** out = HMAC-HASH(key, data || suffix[0, suffixLen)). */
+    private void mac(byte[] key, byte[] data, int off, int len, byte[] suffix, int suffixLen, byte[] out) {
+        // HMac copies the key into its own pads; KeyParameter copies it too, wiped just below.
+        KeyParameter k = new KeyParameter(key);
+        hmac.init(k);
+        Arrays.fill(k.getKey(), (byte) 0);
+        hmac.update(data, off, len);
+        if (suffixLen > 0) {
+            hmac.update(suffix, 0, suffixLen);
+        }
+        hmac.doFinal(out, 0);
+        // doFinal resets the MAC to its keyed state: clearing it with a zero key wipes the pads.
+        hmac.init(new KeyParameter(ZERO_KEY));
+    }
+
+    private static final byte[] ZERO_KEY = new byte[HASH_LEN];
+}
