@@ -144,7 +144,8 @@ public final class DatagramEndpoint implements AutoCloseable {
         this.in = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
         this.table = SessionTable.builderOnBackend(backend).build();
         this.ownsPool = b.pool == null;
-        this.pool = ownsPool ? ThreadLocalPool.builders(b.poolSize) : b.pool;
+        this.pool = ownsPool
+                ? ThreadLocalPool.buildersOnBackend(backend, b.poolSize, ThreadLocalPool.DEFAULT_LOCAL_CAPACITY) : b.pool;
         DatagramChannel ch = DatagramChannel.open();
         try {
             ch.bind(b.bind);
