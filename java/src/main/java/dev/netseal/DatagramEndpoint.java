@@ -592,7 +592,8 @@ public final class DatagramEndpoint implements AutoCloseable {
                 table.remove(id);
                 throw e;
             }
-            PeerSession s = new PeerSession(this, id, tx, remote, initiator, peerPayload);
+            PeerSession s = new PeerSession(this, id, tx, remote, initiator, peerPayload,
+                    LiveKeys.fingerprint(keys.sealingKey(initiator), 0), LiveKeys.fingerprint(keys.openingKey(initiator), 0));
             sessions.put(id, s);
             if (closed) { // close() may have swept the sessions already
                 s.close();

@@ -17,7 +17,11 @@ public enum HandshakeRefusal {
     MESSAGE1_AUTH_FAILED,
     /** A message 1 with an initiator ephemeral key already seen in the replay period. */
     MESSAGE1_REPLAYED,
-    /** A message 1 at an endpoint that does not accept handshakes. */
+    /**
+     * A message 1 at a responder whose identity or pre-shared key is closed. (An endpoint built
+     * without {@code accept} counts what it cannot read as {@link #NO_PENDING_HANDSHAKE}: both
+     * messages have one shape.)
+     */
     NOT_ACCEPTING,
     /** A message 2 from an address with no handshake of ours pending. */
     NO_PENDING_HANDSHAKE,

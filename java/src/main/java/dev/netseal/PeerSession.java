@@ -26,9 +26,18 @@ public final class PeerSession implements AutoCloseable {
     private final boolean initiator;
     private final byte[] peerPayload;
     private final long establishedNanos;
+    /**
+     * Salted fingerprints (SHA-256 with this JVM's random salt, as {@link LiveKeys} keeps) of the
+     * tx and rx keys: never the keys, and meaningless outside this JVM. Tests compare them to
+     * prove that no two directions share a key.
+     */
+    final String txKeyId;
+    final String rxKeyId;
 
     PeerSession(DatagramEndpoint endpoint, long sessionId, SealingSession tx, InetSocketAddress remote,
-                boolean initiator, byte[] peerPayload) {
+                boolean initiator, byte[] peerPayload, String txKeyId, String rxKeyId) {
+        this.txKeyId = txKeyId;
+        this.rxKeyId = rxKeyId;
         this.endpoint = endpoint;
         this.sessionId = sessionId;
         this.tx = tx;

@@ -148,7 +148,7 @@ class UsageCliTest {
     void payloadTooLargeIsAUsageError() {
         // 8105 bytes + its 4-byte prefix is one byte past MAX_PAYLOAD_SIZE (8108).
         assertUsage(seal("--event", "00".repeat(8105)), "payload too large");
-        assertUsage(new String[] {"handshake", "00".repeat(8125)}, "8125 bytes", "at most 8124");
+        assertUsage(new String[] {"handshake", "00".repeat(8109)}, "8109 bytes", "at most 8108");
         assertEquals(0, Cli.run(seal("--event", "00".repeat(8104))).code());
     }
 
