@@ -14,6 +14,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -148,6 +149,9 @@ public final class DatagramEndpoint implements AutoCloseable {
                 ? ThreadLocalPool.buildersOnBackend(backend, b.poolSize, ThreadLocalPool.DEFAULT_LOCAL_CAPACITY) : b.pool;
         DatagramChannel ch = DatagramChannel.open();
         try {
+            // A server's bursts overflow the system's default (about 200 KiB) long before the
+            // receive thread falls behind for good; the kernel caps this at net.core.rmem_max.
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, b.receiveBuffer);
             ch.bind(b.bind);
         } catch (IOException | RuntimeException e) {
             ch.close();
@@ -653,6 +657,7 @@ public final class DatagramEndpoint implements AutoCloseable {
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         private ThreadLocalPool pool;
         private int poolSize = 64;
+        private int receiveBuffer = 4 << 20;
 
         private Builder(AeadBackend backend) {
             this.backend = backend;
@@ -755,6 +760,21 @@ public final class DatagramEndpoint implements AutoCloseable {
          */
         public Builder pool(ThreadLocalPool pool) {
             this.pool = Objects.requireNonNull(pool, "pool");
+            return this;
+        }
+
+        /**
+         * The socket's receive buffer to ask for (SO_RCVBUF; default 4 MiB, which the kernel caps
+         * at {@code net.core.rmem_max}).
+         *
+         * @param bytes the size in bytes, positive
+         * @return this builder
+         */
+        public Builder receiveBuffer(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("receive buffer must be positive, got " + bytes);
+            }
+            this.receiveBuffer = bytes;
             return this;
         }
 
