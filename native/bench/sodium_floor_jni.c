@@ -7,6 +7,7 @@
  * sealBatch is the floor: one JNI call runs n seals in a C loop, so the crossing costs 1/n of a
  * call per seal. sealOne and noop have the shipped seal entry's arguments, one call per seal:
  * sealOne is "crossing + AEAD", noop is the crossing alone (the stage rows of StagesBench).
+ * x25519Floor is the handshake pairs' floor: the X25519 work of one NKpsk0 side, in C.
  *
  * Addresses come from direct buffers the Java side allocated and sized (SodiumFloor checks
  * them); as in the shipped shim, the C side trusts them.
@@ -114,4 +115,48 @@ JNIEXPORT jint JNICALL FLOOR_FN(noop)(JNIEnv *env, jclass cls, jlong key, jint n
     (void)aad;
     (void)msg;
     return key == 0 || aadLen < 0 || msgLen < 0 ? -1 : 0;
+}
+
+/*
+ * The X25519 work of one side of an NKpsk0 handshake, n times: X25519(e, 9) for its ephemeral's
+ * public key and two X25519(scalar, peer) (the responder's es with its static key and ee; the
+ * initiator's es and ee, both with its ephemeral). The scalars and the peer's point are copied
+ * in once per call; the ephemeral changes each time round (from the last result), so no two
+ * iterations are the same work. Nothing else: no key memory, no random ephemeral, no hashing.
+ * Returns bits of every result, or -1 when an argument is wrong or a result is all zero.
+ */
+JNIEXPORT jint JNICALL FLOOR_FN(x25519Floor)(JNIEnv *env, jclass cls, jbyteArray staticPrivate,
+                                             jbyteArray ephemeralPrivate, jbyteArray peerPublic,
+                                             jint n)
+{
+    unsigned char s[crypto_scalarmult_curve25519_SCALARBYTES];
+    unsigned char e[crypto_scalarmult_curve25519_SCALARBYTES];
+    unsigned char peer[crypto_scalarmult_curve25519_BYTES];
+    unsigned char out[crypto_scalarmult_curve25519_BYTES];
+    unsigned acc = 0;
+
+    (void)cls;
+    if (staticPrivate == NULL || ephemeralPrivate == NULL || peerPublic == NULL ||
+        (*env)->GetArrayLength(env, staticPrivate) != (jsize)sizeof s ||
+        (*env)->GetArrayLength(env, ephemeralPrivate) != (jsize)sizeof e ||
+        (*env)->GetArrayLength(env, peerPublic) != (jsize)sizeof peer)
+        return -1;
+    (*env)->GetByteArrayRegion(env, staticPrivate, 0, (jsize)sizeof s, (jbyte *)s);
+    (*env)->GetByteArrayRegion(env, ephemeralPrivate, 0, (jsize)sizeof e, (jbyte *)e);
+    (*env)->GetByteArrayRegion(env, peerPublic, 0, (jsize)sizeof peer, (jbyte *)peer);
+    for (jint i = 0; i < n; i++) {
+        if (crypto_scalarmult_curve25519_base(out, e) != 0)
+            return -1;
+        acc += out[0];
+        if (crypto_scalarmult_curve25519(out, s, peer) != 0)
+            return -1;
+        acc += out[1];
+        if (crypto_scalarmult_curve25519(out, e, peer) != 0)
+            return -1;
+        acc += out[2];
+        e[0] ^= out[3];
+    }
+    sodium_memzero(s, sizeof s);
+    sodium_memzero(e, sizeof e);
+    return (jint)(acc & 0x7fffffff);
 }

@@ -58,9 +58,19 @@ public final class Paired {
     static final String THROUGHPUT = "throughput";
     private static final String RESULT_PREFIX = "PAIRED-RESULT ";
 
-    /** One pair: A is the impl held to the target, B its baseline. */
+    static final String HANDSHAKE = "handshake";
+
+    /**
+     * One pair: A is the impl held to the target, B its baseline. {@code side} says which end of
+     * a handshake A runs (responder, or both for a whole handshake); null for other ops.
+     */
     record Pair(String id, String backend, String op, int size, int threads, String metric,
-                String impl, String baseline, Supplier<PairedSide> a, Supplier<PairedSide> b) {}
+                String impl, String baseline, Supplier<PairedSide> a, Supplier<PairedSide> b, String side) {
+        Pair(String id, String backend, String op, int size, int threads, String metric,
+             String impl, String baseline, Supplier<PairedSide> a, Supplier<PairedSide> b) {
+            this(id, backend, op, size, threads, metric, impl, baseline, a, b, null);
+        }
+    }
 
     /** Session ids of the two sides (a pool refuses a second live key + session). */
     private static final long SESSION_A = BenchSupport.SESSION_ID + 1;
@@ -154,6 +164,22 @@ public final class Paired {
                     () -> new PairedSide.Netty("netseal-netty", NettyPipeline.Kind.NETSEAL, size),
                     () -> new PairedSide.Netty("netty-plain", NettyPipeline.Kind.PLAIN, size)));
         }
+        // Handshakes against their X25519 work alone (target 1.15x): a responder's handshake
+        // against one side's X25519 in C (1 base + 2 X25519), a whole handshake against twice that
+        // (an initiator's alone cannot be timed, see HandshakeOps.full), and the responder on the
+        // java backend against BouncyCastle's X25519 doing the same three.
+        p.add(new Pair("handshake-responder-native-vs-x25519-floor", "native", HANDSHAKE, 0, 1, TIME,
+                "netseal-native-responder", "libsodium-x25519-floor",
+                () -> new PairedSide.HandshakeResponder("netseal-native-responder", true),
+                () -> new PairedSide.X25519Floor("libsodium-x25519-floor", 1), "responder"));
+        p.add(new Pair("handshake-full-native-vs-x25519-floor-x2", "native", HANDSHAKE, 0, 1, TIME,
+                "netseal-native-full", "libsodium-x25519-floor-x2",
+                () -> new PairedSide.HandshakeFull("netseal-native-full", true),
+                () -> new PairedSide.X25519Floor("libsodium-x25519-floor-x2", 2), "both"));
+        p.add(new Pair("handshake-responder-java-vs-bouncycastle-x25519", "java", HANDSHAKE, 0, 1, TIME,
+                "netseal-java-responder", "bouncycastle-x25519",
+                () -> new PairedSide.HandshakeResponder("netseal-java-responder", false),
+                () -> new PairedSide.BouncyCastleX25519("bouncycastle-x25519"), "responder"));
         return p;
     }
 
@@ -589,6 +615,16 @@ public final class Paired {
                 .append(", \"baseline_ns_per_op\": ").append(Summarize.Json.number(ns == null ? null : ns[1]))
                 .append(", \"backend\": ").append(Summarize.Json.quote(p.backend()))
                 .append(", \"pair\": ").append(Summarize.Json.quote(p.id()));
+        if (p.side() != null) {
+            sb.append(", \"side\": ").append(Summarize.Json.quote(p.side()));
+        }
+        if (p.op().equals(HANDSHAKE)) {
+            // One thread, one core: a handshake per op, so per second per core = 1e9 / ns per op.
+            sb.append(", \"impl_handshakes_per_s_per_core\": ")
+                    .append(Summarize.Json.number(ns == null ? null : 1e9 / ns[0]))
+                    .append(", \"baseline_handshakes_per_s_per_core\": ")
+                    .append(Summarize.Json.number(ns == null ? null : 1e9 / ns[1]));
+        }
         if (reason != null) {
             sb.append(", \"missing\": true, \"reason\": ").append(Summarize.Json.quote(reason));
         }

@@ -378,6 +378,165 @@ abstract class PairedSide {
         }
     }
 
+    // ---- handshakes ---------------------------------------------------------------------------
+
+    /** A responder's handshake per op ({@link HandshakeOps#respond}), on the JVM's backend. */
+    static final class HandshakeResponder extends PairedSide {
+        private final HandshakeOps handshakes;
+
+        HandshakeResponder(String name, boolean nativeBackend) {
+            super(name, 1);
+            handshakes = new HandshakeOps(nativeBackend);
+        }
+
+        @Override
+        void setUp() {
+            handshakes.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            handshakes.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            HandshakeOps h = handshakes;
+            long ops = 0;
+            do {
+                bh.consume(h.respond());
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    /** A whole handshake per op, both sides on one thread ({@link HandshakeOps#full}). */
+    static final class HandshakeFull extends PairedSide {
+        private final HandshakeOps handshakes;
+
+        HandshakeFull(String name, boolean nativeBackend) {
+            super(name, 1);
+            handshakes = new HandshakeOps(nativeBackend);
+        }
+
+        @Override
+        void setUp() {
+            handshakes.setUp();
+        }
+
+        @Override
+        void tearDown() {
+            handshakes.tearDown();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            HandshakeOps h = handshakes;
+            long ops = 0;
+            do {
+                bh.consume(h.full());
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    /**
+     * The handshake floor in C: {@link SodiumFloor#x25519Floor} of {@code sides} per op, i.e.
+     * {@code sides} times one side's X25519 work (1 base + 2 X25519). One JNI call per op: a
+     * crossing is tens of ns against tens of µs of X25519, so there is nothing to amortise.
+     */
+    static final class X25519Floor extends PairedSide {
+        private final int sides;
+        private final byte[] staticPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 3);
+        private final byte[] ephemeralPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 4);
+        private final byte[] peerPublic = new byte[BenchSupport.KEY_BYTES];
+
+        X25519Floor(String name, int sides) {
+            super(name, 1);
+            this.sides = sides;
+        }
+
+        @Override
+        void setUp() {
+            SodiumFloor.load();
+            org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(BenchSupport.bytes(BenchSupport.KEY_BYTES, 5), 0,
+                    peerPublic, 0);
+            if (SodiumFloor.x25519Floor(staticPrivate, ephemeralPrivate, peerPublic, 1) < 0) {
+                throw new IllegalStateException("floor: libsodium's X25519 failed");
+            }
+        }
+
+        @Override
+        void tearDown() {
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            byte[] s = staticPrivate;
+            byte[] e = ephemeralPrivate;
+            byte[] peer = peerPublic;
+            int n = sides;
+            long ops = 0;
+            do {
+                bh.consume(SodiumFloor.x25519Floor(s, e, peer, n));
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    /**
+     * BouncyCastle's X25519, as netseal's java backend calls it, doing one side's X25519 work per
+     * op: {@code scalarMultBase} (the ephemeral's public key) and two {@code calculateAgreement}
+     * (es, ee), into arrays made once. The ephemeral changes every op (from the last result).
+     */
+    static final class BouncyCastleX25519 extends PairedSide {
+        private final byte[] staticPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 3);
+        private final byte[] ephemeralPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 4);
+        private final byte[] peerPublic = new byte[BenchSupport.KEY_BYTES];
+        private final byte[] ephemeralPublic = new byte[BenchSupport.KEY_BYTES];
+        private final byte[] shared = new byte[BenchSupport.KEY_BYTES];
+
+        BouncyCastleX25519(String name) {
+            super(name, 1);
+        }
+
+        @Override
+        void setUp() {
+            org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(BenchSupport.bytes(BenchSupport.KEY_BYTES, 5), 0,
+                    peerPublic, 0);
+        }
+
+        @Override
+        void tearDown() {
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            byte[] s = staticPrivate;
+            byte[] e = ephemeralPrivate;
+            byte[] peer = peerPublic;
+            byte[] pub = ephemeralPublic;
+            byte[] out = shared;
+            long ops = 0;
+            do {
+                org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(e, 0, pub, 0);
+                boolean ok = org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(s, 0, peer, 0, out, 0);
+                bh.consume(out[1]);
+                ok &= org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(e, 0, peer, 0, out, 0);
+                if (!ok) {
+                    throw new IllegalStateException("floor: an all-zero X25519 result");
+                }
+                bh.consume(pub[0] + out[2]);
+                e[0] ^= out[3];
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
     // ---- refusals and Netty -------------------------------------------------------------------
 
     /** One refusal (the refuse group's JMH op): tryOpen of a packet refused for {@code reason}. */

@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * <p>{@link #sealBatch} is the floor a netseal seal is paired with: n calls of
  * {@code crypto_aead_chacha20poly1305_ietf_encrypt_detached} in a C loop per JNI call.
  * {@link #sealOne} and {@link #noop} take the shipped seal entry's arguments (one call per seal):
- * crossing plus AEAD, and the crossing alone.
+ * crossing plus AEAD, and the crossing alone. {@link #x25519Floor} is the floor of the handshake
+ * pairs: the X25519 work of one handshake side, in C.
  */
 final class SodiumFloor {
     private SodiumFloor() {}
@@ -91,4 +92,12 @@ final class SodiumFloor {
     /** The same arguments, no work. */
     static native int noop(long key, int noncePrefix, long counter, long aad, int aadLen,
                            long msg, int msgLen);
+
+    /**
+     * n times the X25519 work of one NKpsk0 side: one {@code crypto_scalarmult_curve25519_base}
+     * (its ephemeral's public key) and two {@code crypto_scalarmult_curve25519} (es and ee), each
+     * 32-byte array copied in once per call; bits of every result, or -1 (a wrong argument or an
+     * all-zero result).
+     */
+    static native int x25519Floor(byte[] staticPrivate, byte[] ephemeralPrivate, byte[] peerPublic, int n);
 }

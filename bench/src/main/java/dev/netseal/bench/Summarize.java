@@ -477,6 +477,13 @@ public final class Summarize {
                 + "32 in-place seals of `size` bytes with the 56-byte AAD per JNI call, inside the same JVM "
                 + "(bench-only library `libnetseal_bench_jni.so`, same static libsodium as the shipped one). "
                 + "e2e pairs compare packets per second over all threads.\n");
+        md.append("- handshake pairs: Noise NKpsk0 through `HandshakeState` with empty payloads, a fresh state "
+                + "and a random ephemeral per handshake, then `SessionKeys.derive`. responder = read message 1 + "
+                + "write message 2; both = a whole handshake on one thread (an initiator alone cannot be timed: "
+                + "message 2 depends on its random ephemeral). libsodium-x25519-floor: one side's X25519 work in C "
+                + "(`crypto_scalarmult_curve25519_base` + 2 × `crypto_scalarmult_curve25519`), once per JNI call, "
+                + "x2 for the whole handshake; bouncycastle-x25519: `X25519.scalarMultBase` + 2 × "
+                + "`calculateAgreement`.\n");
         md.append("- stages (`StagesBench`, native, one fork): wholePath is the seal row's op; pool, "
                 + "headerAndEvent (the AAD included), eventCopy, counterDraw, aad, jniNoop (a JNI call with the seal "
                 + "entry's arguments that does nothing), jniSealOne (crossing + AEAD) and floor (AEAD alone) "
@@ -527,6 +534,10 @@ public final class Summarize {
             case "refuse|netseal-java-replayed|netseal-java-wrong-session":
             case "refuse|netseal-java-too-old|netseal-java-wrong-session":
                 return size == 8108 ? new double[] {1.5, 1} : null;
+            case "handshake|netseal-native-responder|libsodium-x25519-floor":
+            case "handshake|netseal-native-full|libsodium-x25519-floor-x2":
+            case "handshake|netseal-java-responder|bouncycastle-x25519":
+                return new double[] {1.15, 1};
             default:
                 return null;
         }
@@ -593,6 +604,7 @@ public final class Summarize {
                     .append(target).append(" | ").append(verdict).append(" | ").append(spread).append(" |\n");
         }
         md.append('\n');
+        handshakeRates(md);
         for (Map<String, Object> m : pairedRows) {
             if ("libsodium-floor-a".equals(m.get("impl")) && number(m.get("ratio_median")) != null) {
                 double lo = number(m.get("ratio_min"));
@@ -607,6 +619,27 @@ public final class Summarize {
                         .append("\n\n");
             }
         }
+    }
+
+    /** The handshake pairs as handshakes per second per core: each side's median round, 1e9 / ns. */
+    private void handshakeRates(StringBuilder md) {
+        StringBuilder table = new StringBuilder();
+        for (Map<String, Object> m : pairedRows) {
+            if (PAIRED.equals(m.get("group")) && Paired.HANDSHAKE.equals(m.get("op"))) {
+                table.append("| ").append(m.get("pair")).append(" | ").append(m.get("side")).append(" | ")
+                        .append(m.get("backend")).append(" | ")
+                        .append(fmtRate(number(m.get("impl_handshakes_per_s_per_core")))).append(" | ")
+                        .append(fmtRate(number(m.get("baseline_handshakes_per_s_per_core")))).append(" |\n");
+            }
+        }
+        if (table.length() == 0) {
+            return;
+        }
+        md.append("Handshakes per second per core (one thread; 1e9 / the median round's ns per handshake). "
+                + "side \"both\": the initiator and the responder of each handshake on the one core.\n\n");
+        md.append("| pair | side | backend | netseal handshakes/s | X25519 alone, handshakes/s |\n");
+        md.append("|---|---|---|---:|---:|\n");
+        md.append(table).append('\n');
     }
 
     private static int intOf(Object o) {
