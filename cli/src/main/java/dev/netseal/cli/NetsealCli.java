@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The {@code netseal} command line: looks at the backend, runs the loopback demo, and seals,
- * opens and inspects single Net v1 packets. {@code bin/netseal} builds the jars and runs this.
+ * The {@code netseal} command line: looks at the backend, runs the loopback demo, makes
+ * identities and sessions by handshake ({@code keygen}, {@code listen}, {@code connect}), and
+ * seals, opens and inspects single Net v1 packets. {@code bin/netseal} builds the jars and runs this.
  *
  * <p>Exit status: {@link #OK}; {@link #FAILED} when a packet is refused, inspect finds a problem,
  * or the demo fails its checks (the reason on stderr); {@link #USAGE} for bad arguments (the
@@ -39,6 +40,11 @@ public final class NetsealCli {
             "  open --key HEX --session N PACKET_HEX",
             "                                    open a packet, print its header and events (JSON)",
             "  inspect PACKET_HEX                print a header without opening, and its problems (JSON)",
+            "  keygen                            a new static identity: 'private: HEX' and 'public: HEX'",
+            "  listen --port P --static-key HEX --psk HEX [--prologue HEX] [--seconds S]",
+            "                                    handshake responder on 127.0.0.1:P; echoes every packet",
+            "  connect --to HOST:PORT --peer-key HEX --psk HEX [--prologue HEX] [--packets N]",
+            "                                    handshake, send N packets, check their echoes",
             "  help                              this text",
             "",
             "Numbers are decimal or 0x-prefixed hex; 64-bit values are unsigned. Bytes are hex.",
@@ -79,7 +85,10 @@ public final class NetsealCli {
                 "heartbeat", HeartbeatCommand::new,
                 "handshake", HandshakeCommand::new,
                 "open", OpenCommand::new,
-                "inspect", InspectCommand::new);
+                "inspect", InspectCommand::new,
+                "keygen", KeygenCommand::new,
+                "listen", ListenCommand::new,
+                "connect", ConnectCommand::new);
         try {
             if (args.length == 0) {
                 throw new UsageException("no command given");

@@ -1,0 +1,99 @@
+package dev.netseal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * keygen, listen and connect as their contract states, between two netseal processes: sessions
+ * made by handshake, every packet echoed and checked, refusals as exit status 1 with the reason.
+ */
+class HandshakeCliTest {
+    private static final String PSK = "5a".repeat(32);
+    private static final Pattern KEYGEN = Pattern.compile("private: ([0-9a-f]{64})\npublic: ([0-9a-f]{64})\n");
+
+    @Test
+    void keygenPrintsAFreshKeyPair() {
+        Cli.Result a = Cli.run("keygen");
+        Cli.Result b = Cli.run("keygen");
+        assertEquals(0, a.code(), a.toString());
+        assertTrue(KEYGEN.matcher(a.out()).matches(), a.out());
+        assertNotEquals(a.out(), b.out(), "two keygens, two identities");
+    }
+
+    private static int freePort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void connectAndListenInTwoProcessesMakeASessionAndEchoEveryPacket() throws Exception {
+        Matcher keys = KEYGEN.matcher(Cli.run("keygen").out());
+        assertTrue(keys.matches());
+        int port = freePort();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "dev.netseal.cli.NetsealCli", "listen", "--port", String.valueOf(port), "--static-key", keys.group(1),
+                "--psk", PSK, "--prologue", "0102", "--seconds", "15"));
+        File out = File.createTempFile("netseal-listen", ".out");
+        File err = File.createTempFile("netseal-listen", ".err");
+        Process listen = new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(err.toPath()).contains("responder on")) {
+                assertTrue(listen.isAlive(), "listen exited: " + Files.readString(err.toPath()));
+                assertTrue(System.nanoTime() < deadline, "listen did not start in 30 s");
+                Thread.sleep(50);
+            }
+            Cli.Result c = Cli.subprocess("connect", "--to", "127.0.0.1:" + port, "--peer-key", keys.group(2),
+                    "--psk", PSK, "--prologue", "0102", "--packets", "500");
+            assertEquals(0, c.code(), c.toString());
+            Matcher session = Pattern.compile("session (\\d+)\necho(ed 500/500)\n").matcher(c.out());
+            assertTrue(session.matches(), c.out());
+
+            Cli.Result wrongPsk = Cli.run("connect", "--to", "127.0.0.1:" + port, "--peer-key", keys.group(2),
+                    "--psk", "5b".repeat(32), "--prologue", "0102", "--packets", "1");
+            assertEquals(1, wrongPsk.code(), wrongPsk.toString());
+            assertTrue(wrongPsk.err().contains("handshake with /127.0.0.1:" + port + " failed: no handshake answer"),
+                    wrongPsk.err());
+            assertEquals("", wrongPsk.out());
+
+            assertTrue(listen.waitFor(30, TimeUnit.SECONDS), "listen did not stop after --seconds");
+            assertEquals(0, listen.exitValue(), Files.readString(err.toPath()));
+            String listened = Files.readString(out.toPath());
+            assertEquals("session " + session.group(1) + " 127.0.0.1:", listened.substring(0, listened.lastIndexOf(':') + 1),
+                    listened);
+            assertEquals(1, listened.lines().count(), "one session: the wrong PSK made none\n" + listened);
+        } finally {
+            listen.destroyForcibly();
+            Files.deleteIfExists(out.toPath());
+            Files.deleteIfExists(err.toPath());
+        }
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        Cli.Result r = Cli.run("connect", "--to", "nowhere", "--peer-key", "00".repeat(32), "--psk", PSK);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--to must be HOST:PORT"), r.err());
+        r = Cli.run("listen", "--port", "9", "--static-key", "00".repeat(31), "--psk", PSK);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--static-key must be exactly 32 bytes"), r.err());
+        r = Cli.run("listen", "--static-key", "00".repeat(32), "--psk", PSK);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("missing --port"), r.err());
+    }
+}
