@@ -324,6 +324,20 @@ public final class DatagramEndpoint implements AutoCloseable {
     }
 
     /**
+     * Opens a data packet of one of this endpoint's sessions that arrived some other way (another
+     * socket, a batch receive path): the same checks and replay window as the endpoint's own
+     * receive thread, which opens what arrives on its socket. Thread-safe; allocation-free with a
+     * reused {@code into}. Does not call the packet handler.
+     *
+     * @param packet the packet: its remaining bytes, opened in place
+     * @param into where the result goes (the header and events, or the refusal)
+     * @return true when the packet opened
+     */
+    public boolean tryOpen(ByteBuffer packet, OpenedPacket into) {
+        return table.tryOpen(packet, into);
+    }
+
+    /**
      * The session with id {@code sessionId}, if it is open here.
      *
      * @param sessionId the session id

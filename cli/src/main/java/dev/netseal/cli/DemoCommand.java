@@ -178,6 +178,12 @@ final class DemoCommand implements Command {
         }
 
         @Override
+        public void handshakes(int sessions, double millis, long sessionId) {
+            out.printf("handshakes: %d session(s) established in %.1f ms (Noise NKpsk0, one key per direction);"
+                    + " session %s%n", sessions, millis, Long.toUnsignedString(sessionId));
+        }
+
+        @Override
         public void tick(double elapsed, long packetsPerSecond, double megabytesPerSecond, long drops) {
             String line = String.format("[%4.0f s] %d packets/s, %.1f MB/s, drops so far: %d",
                     elapsed, packetsPerSecond, megabytesPerSecond, drops);

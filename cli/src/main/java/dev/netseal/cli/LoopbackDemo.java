@@ -5,7 +5,11 @@ import dev.netseal.Netseal;
 import dev.netseal.PacketBuilder;
 import dev.netseal.OpenedPacket;
 import dev.netseal.PacketException.Reason;
-import dev.netseal.PacketReceiver;
+import dev.netseal.DatagramEndpoint;
+import dev.netseal.Identity;
+import dev.netseal.PeerSession;
+import dev.netseal.PresharedKey;
+import dev.netseal.SealingSession;
 import dev.netseal.ThreadLocalPool;
 import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Wire;
@@ -34,11 +38,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Seals and opens real UDP traffic on the loopback interface: N sender threads seal through one
- * {@link ThreadLocalPool} and write each packet to a {@link DatagramChannel} straight from the
- * builder's buffer; one receiver thread receives every datagram into one reused direct buffer and
- * opens it in place with a {@link PacketReceiver} and a reused {@link OpenedPacket} (no exception,
- * no allocation per packet). It runs for a fixed time and stops by itself.
+ * Seals and opens real UDP traffic on the loopback interface. First a handshake (Noise NKpsk0,
+ * as net-mesh runs it) between a responder and an initiator {@link DatagramEndpoint} makes the
+ * session, with one key per direction. Then N sender threads seal on that session through the
+ * initiator's {@link ThreadLocalPool} and write each packet to a {@link DatagramChannel} straight
+ * from the builder's buffer; one receiver thread receives every datagram into one reused direct
+ * buffer and opens it in place with the responder's sessions ({@link DatagramEndpoint#tryOpen})
+ * and a reused {@link OpenedPacket} (no exception, no allocation per packet). It runs for a fixed time and stops by itself.
  *
  * <p>To show what a real network does to a session, the senders can drop datagrams before sending
  * them (a random loss rate, and bursts of consecutive losses) and reorder them (each sender sends
@@ -104,6 +110,12 @@ final class LoopbackDemo {
     interface Listener {
         /** The receiver is bound (with the receive buffer granted) and the senders are about to start. */
         void started(InetSocketAddress receiver, int receiveBuffer, int inFlightCap, String backend);
+
+        /**
+         * The sessions the traffic runs on are made: {@code sessions} handshakes (Noise NKpsk0,
+         * one key per direction) took {@code millis} in all.
+         */
+        default void handshakes(int sessions, double millis, long sessionId) {}
 
         /** Once a second: the last second's rate and the drops so far. */
         void tick(double elapsedSeconds, long packetsPerSecond, double megabytesPerSecond, long dropsSoFar);
@@ -186,29 +198,41 @@ final class LoopbackDemo {
 
     private Result run(Listener listener) throws IOException, InterruptedException {
         SecureRandom random = new SecureRandom();
-        byte[] key = new byte[32];
-        random.nextBytes(key);
-        long session = random.nextLong();
+        byte[] pskBytes = new byte[PresharedKey.SIZE];
         byte[] event = new byte[config.eventSize()];
         random.nextBytes(event);
         ProtocolFamily family = config.address() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
 
-        try (DatagramChannel rx = DatagramChannel.open(family);
-             ThreadLocalPool pool = ThreadLocalPool.create(Math.max(64, 4 * config.threads()), key, session);
-             PacketReceiver receiver = PacketReceiver.create(key, session)) {
+        // The session comes from a handshake, as in production: the receiving side is a responder
+        // with its own identity, the sending side connects to it, and each direction gets its own
+        // key. The traffic then runs on that session, sealed by the initiator's builders.
+        try (Identity identity = Identity.generate();
+             PresharedKey psk = PresharedKey.generate(pskBytes);
+             DatagramEndpoint responder = DatagramEndpoint.builder()
+                     .bind(new InetSocketAddress(config.address(), 0)).accept(identity, psk).start();
+             DatagramEndpoint initiator = DatagramEndpoint.builder()
+                     .bind(new InetSocketAddress(config.address(), 0)).start();
+             DatagramChannel rx = DatagramChannel.open(family)) {
+            java.util.Arrays.fill(pskBytes, (byte) 0);
+            long handshakeStart = System.nanoTime();
+            PeerSession session = initiator.connect(responder.localAddress(), identity.publicKey(), psk);
+            double handshakeMillis = (System.nanoTime() - handshakeStart) / 1e6;
+            SealingSession sealing = session.sealing();
+            ThreadLocalPool pool = initiator.pool();
             rx.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBuffer());
             rx.bind(new InetSocketAddress(config.address(), config.port()));
             InetSocketAddress target = (InetSocketAddress) rx.getLocalAddress();
             int receiveBuffer = rx.getOption(StandardSocketOptions.SO_RCVBUF);
             int cap = inFlightCap(receiveBuffer, config.packetSize());
             listener.started(target, receiveBuffer, cap, Netseal.backendDescription());
+            listener.handshakes(1, handshakeMillis, session.sessionId());
 
-            Thread receiverThread = thread("netseal-receiver", () -> receive(rx, receiver));
+            Thread receiverThread = thread("netseal-receiver", () -> receive(rx, responder));
             Sender[] senders = new Sender[config.threads()];
             Thread[] senderThreads = new Thread[config.threads()];
             for (int t = 0; t < senders.length; t++) {
-                senders[t] = new Sender(t, pool, event, target, family, cap);
+                senders[t] = new Sender(t, pool, sealing, event, target, family, cap);
                 senderThreads[t] = thread("netseal-sender-" + t, senders[t]::run);
             }
             receiverThread.start();
@@ -272,7 +296,7 @@ final class LoopbackDemo {
     }
 
     /** The receiver thread: every datagram into one direct buffer, opened in place. */
-    private void receive(DatagramChannel rx, PacketReceiver receiver) throws IOException {
+    private void receive(DatagramChannel rx, DatagramEndpoint receiver) throws IOException {
         // One byte more than the largest packet: a longer datagram is cut there and refused, not
         // silently cut to a valid length.
         ByteBuffer buf = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
@@ -344,6 +368,7 @@ final class LoopbackDemo {
         final AtomicLong sent = new AtomicLong(); // written by this sender only
         final int stream;
         final ThreadLocalPool pool;
+        final SealingSession session;
         final byte[] event;
         final InetSocketAddress target;
         final ProtocolFamily family;
@@ -352,10 +377,11 @@ final class LoopbackDemo {
         long resumed;
         long dropped;
 
-        Sender(int stream, ThreadLocalPool pool, byte[] event, InetSocketAddress target,
+        Sender(int stream, ThreadLocalPool pool, SealingSession session, byte[] event, InetSocketAddress target,
                ProtocolFamily family, int cap) {
             this.stream = stream;
             this.pool = pool;
+            this.session = session;
             this.event = event;
             this.target = target;
             this.family = family;
@@ -383,7 +409,7 @@ final class LoopbackDemo {
                         nextBurst += 1_000_000_000L;
                     }
                     try (PacketBuilder b = pool.get()) {
-                        ByteBuffer packet = b.begin(stream, seq++, 0).event(event).seal();
+                        ByteBuffer packet = b.begin(session, stream, seq++, 0).event(event).seal();
                         long counter = Wire.i64(packet, HeaderLayout.NONCE_COUNTER);
                         boolean drop = burstLeft > 0
                                 || (config.lossRate() > 0 && random.nextDouble() < config.lossRate());
