@@ -271,7 +271,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message1)), to);
             return p.result.get(handshakeTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new SocketTimeoutException("no handshake answer from " + to + " within "
+            throw new SocketTimeoutException("no handshake answer from " + hostPort(to) + " within "
                     + handshakeTimeout.toMillis() + " ms" + p.refusedAnswers()
                     + " (a responder refuses without answering: check its public key, the pre-shared key,"
                     + " the prologue, and that it listens there)");
@@ -413,6 +413,12 @@ public final class DatagramEndpoint implements AutoCloseable {
         sessions.remove(s.sessionId(), s);
         s.sealing().close();
         table.remove(s.sessionId());
+    }
+
+    /** {@code 127.0.0.1:9000}, {@code [::1]:9000}: what people type, not InetSocketAddress's text. */
+    static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private void checkOpen() {

@@ -61,6 +61,11 @@ public final class PacketReceiver implements AutoCloseable {
      * A receiver for packets sealed with {@code key} (32 bytes) under {@code sessionId}, with the
      * default window (8192) and grace period (30 s).
      *
+     * <p><b>A raw key</b>, for interop tools and tests: between peers, make sessions by handshake
+     * ({@link DatagramEndpoint}), which gives each direction its own key. Never use one key for both
+     * directions of a session: both sides count from 0 under one session id, so their nonces
+     * would repeat from the first packet, and a node would open its own packets reflected to it.
+     *
      * @param key the 32-byte key; the caller keeps and wipes its own copy
      * @param sessionId the session id (its two halves XORed make the nonce prefix)
      * @return the receiver

@@ -80,6 +80,11 @@ public final class SessionTable implements AutoCloseable {
     /**
      * Adds a session: packets naming {@code sessionId} open with {@code key} (32 bytes).
      *
+     * <p><b>A raw key</b>, for interop tools and tests: between peers, make sessions by handshake
+     * ({@link DatagramEndpoint}), which gives each direction its own key. Never use one key for both
+     * directions of a session: both sides count from 0 under one session id, so their nonces
+     * would repeat from the first packet, and a node would open its own packets reflected to it.
+     *
      * @throws IllegalStateException if a session already answers to {@code sessionId}, or the
      *         table is closed
      *

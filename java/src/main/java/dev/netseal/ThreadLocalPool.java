@@ -113,6 +113,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /**
      * A pool of {@code size} builders sealing with {@code key} (32 bytes) under {@code sessionId}.
      *
+     * <p><b>A raw key</b>, for interop tools and tests: between peers, make sessions by handshake
+     * ({@link DatagramEndpoint}), which gives each direction its own key. Never use one key for both
+     * directions of a session: both sides count from 0 under one session id, so their nonces
+     * would repeat from the first packet, and a node would open its own packets reflected to it.
+     *
      * @param size how many builders the pool holds
      * @param key the 32-byte key; the caller keeps and wipes its own copy
      * @param sessionId the session id (its two halves XORed make the nonce prefix)
@@ -179,6 +184,11 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
 
     /**
      * A session sealing with {@code key} (32 bytes) under {@code sessionId} through this pool.
+     *
+     * <p><b>A raw key</b>, for interop tools and tests: between peers, make sessions by handshake
+     * ({@link DatagramEndpoint}), which gives each direction its own key. Never use one key for both
+     * directions of a session: both sides count from 0 under one session id, so their nonces
+     * would repeat from the first packet, and a node would open its own packets reflected to it.
      *
      * @param key the 32-byte key; the caller keeps and wipes its own copy
      * @param sessionId the session id (its two halves XORed make the nonce prefix)

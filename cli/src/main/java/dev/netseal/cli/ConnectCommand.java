@@ -30,7 +30,8 @@ final class ConnectCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         Options o = SPEC.parse(args);
-        InetSocketAddress to = address(o.required("--to"));
+        String hostPort = o.required("--to");
+        InetSocketAddress to = address(hostPort);
         byte[] peerKey = o.key("--peer-key");
         byte[] prologue = HandshakeOptions.prologue(o, "connect");
         int packets = o.intInRange("--packets", 0, 1_000_000, 10);
@@ -64,7 +65,7 @@ final class ConnectCommand implements Command {
             try {
                 session = endpoint.connect(to, peerKey, psk, prologue, new byte[0]);
             } catch (IOException e) {
-                err.println("netseal connect: handshake with " + to + " failed: " + e.getMessage());
+                err.println("netseal connect: handshake with " + hostPort + " failed: " + e.getMessage());
                 return NetsealCli.FAILED;
             }
             out.println("session " + Long.toUnsignedString(session.sessionId()));

@@ -67,7 +67,7 @@ class HandshakeCliTest {
             Cli.Result wrongPsk = Cli.run("connect", "--to", "127.0.0.1:" + port, "--peer-key", keys.group(2),
                     "--psk", "5b".repeat(32), "--prologue", "0102", "--packets", "1");
             assertEquals(1, wrongPsk.code(), wrongPsk.toString());
-            assertTrue(wrongPsk.err().contains("handshake with /127.0.0.1:" + port + " failed: no handshake answer"),
+            assertTrue(wrongPsk.err().contains("handshake with 127.0.0.1:" + port + " failed: no handshake answer from 127.0.0.1:"),
                     wrongPsk.err());
             assertEquals("", wrongPsk.out());
 
