@@ -400,11 +400,13 @@ class WireAndBuilderLimitsTest {
             assertEquals(PacketException.Reason.NOT_SEALED, e.reason());
             // a handshake draws no counter
             assertEquals(1L, open(r, b.build(1, 1, List.of(), 0)).counter());
-            // size limits: the whole packet must fit in 8192 bytes
-            assertEquals(MAX_PACKET_SIZE, b.buildHandshake(new byte[MAX_PACKET_SIZE - HEADER_SIZE]).remaining());
-            assertThrows(IllegalArgumentException.class, () -> b.buildHandshake(new byte[MAX_PACKET_SIZE - HEADER_SIZE + 1]));
+            // size limits: a handshake payload is at most 8108 bytes, net-mesh's bound on payload_len
+            // (a packet would have room for 8124: net-mesh refuses any above 8108)
+            assertEquals(8108, NetV1.MAX_HANDSHAKE_PAYLOAD);
+            assertEquals(HEADER_SIZE + 8108, b.buildHandshake(new byte[NetV1.MAX_HANDSHAKE_PAYLOAD]).remaining());
+            assertThrows(IllegalArgumentException.class, () -> b.buildHandshake(new byte[NetV1.MAX_HANDSHAKE_PAYLOAD + 1]));
             assertThrows(IllegalArgumentException.class,
-                    () -> InsecureExplicitNonceCodec.handshake(new byte[MAX_PACKET_SIZE - HEADER_SIZE + 1]));
+                    () -> InsecureExplicitNonceCodec.handshake(new byte[NetV1.MAX_HANDSHAKE_PAYLOAD + 1]));
             assertEquals(HEADER_SIZE, b.buildHandshake(new byte[0]).remaining());
         }
     }
