@@ -40,6 +40,7 @@ public final class HandshakeState implements AutoCloseable {
     private final HandshakePattern pattern;
     private final boolean initiator;
     private final X25519 dh;
+    private final NoiseHash hash;
     private final EphemeralSource ephemerals;
     private final SymmetricState ss;
     /** The state before a read, restored when the read fails. */
@@ -60,6 +61,7 @@ public final class HandshakeState implements AutoCloseable {
         this.pattern = pattern;
         this.initiator = initiator;
         this.dh = crypto.dh;
+        this.hash = crypto.hash;
         this.ephemerals = ephemerals;
         this.ss = new SymmetricState(crypto);
         this.saved = new SymmetricState(crypto);
@@ -327,6 +329,7 @@ public final class HandshakeState implements AutoCloseable {
         }
         ss.clear();
         saved.clear();
+        hash.clear();
         Arrays.fill(dhResult, (byte) 0);
         Arrays.fill(secret, (byte) 0);
     }
