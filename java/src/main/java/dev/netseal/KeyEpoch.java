@@ -52,15 +52,22 @@ final class KeyEpoch {
         try {
             return new KeyEpoch(backend.importKey(key), fingerprint, token, sessionId);
         } catch (RuntimeException | Error e) {
-            LiveKeys.release(fingerprint, token);
+            LiveKeys.release(fingerprint, token, false); // no key, no seal: the pair stays free
             throw e;
         }
     }
 
-    /** Wipes the key and gives up the claim; only once no seal can still use the key. */
+    /**
+     * Wipes the key and gives up the claim; only once no seal can still use the key. The claim
+     * is retired for good when the epoch drew any counter (it may have sealed): a new epoch on
+     * the same (key, prefix) would start again from 0. One that drew none (a failed set-up, a
+     * session closed unused) leaves its pair free.
+     */
     void destroy() {
+        long before = drawnBeforeRetire;
+        boolean drew = (before >= 0 ? before : counter.get()) > 0;
         key.destroy();
-        LiveKeys.release(claim, claimToken);
+        LiveKeys.release(claim, claimToken, drew);
     }
 
     /**
@@ -68,6 +75,9 @@ final class KeyEpoch {
      * counter: any draw ordered before it happened-before it (see {@link PoolCore#retire}).
      */
     void poison() {
-        counter.raiseTo(COUNTER_LIMIT);
+        drawnBeforeRetire = counter.raiseTo(COUNTER_LIMIT);
     }
+
+    /** The counter when {@link #poison()} raised it: the draws made before; -1 until then. */
+    private volatile long drawnBeforeRetire = -1;
 }

@@ -20,10 +20,11 @@ import java.util.concurrent.ConcurrentMap;
  * claim ends when its epoch is retired: by {@code setKey}, {@code close()}, or, for a pool
  * dropped without {@code close()}, when the garbage collector has found it unreachable.
  *
- * <p>A pool also remembers the fingerprints of its own retired epochs and refuses to rekey onto
- * one (see PoolCore). What this cannot see: another JVM or machine sealing with the same key and
- * prefix, and a key reused after its pool is gone (its counters restart at 0 just the same). A
- * key must never be reused across pool lifetimes; derive a fresh one per pool and per rekey.
+ * <p>A claim that ends retires its pair in {@link RetiredKeys#SEALED}: the pair can never be
+ * claimed again in this JVM (within that set's bound), so closing a session and opening another
+ * on the same key and prefix is refused like two live ones. What this cannot see: another JVM or
+ * machine sealing with the same key and prefix. A key must never be reused across processes
+ * either; derive a fresh one per session and per rekey.
  *
  * <p>Each claim carries a token of its own, and only that token releases it: a stale release (an
  * epoch destroyed twice, a Cleaner running after a test hook let the fingerprint go) can never
@@ -51,18 +52,40 @@ final class LiveKeys {
      */
     static Object claim(String fingerprint) {
         Object token = new Object();
-        if (LIVE.putIfAbsent(fingerprint, token) != null) {
-            throw new IllegalStateException("another live pool already seals with this key and nonce prefix"
-                    + " (this session id, or one whose halves XOR to the same prefix): both would repeat"
-                    + " the same nonces. close() that pool first (one dropped without close() holds its key"
-                    + " until it is garbage-collected), or use a fresh key or session id");
+        // One lock with release(): a pair is either live or retired, never neither in between
+        // (a claim slipping between a release and its retirement would repeat the nonces).
+        synchronized (LiveKeys.class) {
+            if (RetiredKeys.SEALED.contains(retiredPrint(fingerprint))) {
+                throw new IllegalStateException("this key and nonce prefix already sealed in this JVM (a pool or"
+                        + " session that is closed, rekeyed away or collected): a new session would restart its"
+                        + " counter at 0 and repeat its nonces. Use a fresh key (a handshake makes one per session)");
+            }
+            if (LIVE.putIfAbsent(fingerprint, token) != null) {
+                throw new IllegalStateException("another live pool already seals with this key and nonce prefix"
+                        + " (this session id, or one whose halves XOR to the same prefix): both would repeat"
+                        + " the same nonces. close() that pool first (one dropped without close() holds its key"
+                        + " until it is garbage-collected), or use a fresh key or session id");
+            }
         }
         return token;
     }
 
-    /** Ends the claim {@code token} was returned for; a no-op once it has ended. */
-    static void release(String fingerprint, Object token) {
-        LIVE.remove(fingerprint, token);
+    /**
+     * Ends the claim {@code token} was returned for and, when {@code sealed} (its epoch drew a
+     * counter), retires its pair for good (see {@link RetiredKeys#SEALED}); a no-op once it has
+     * ended.
+     */
+    static void release(String fingerprint, Object token, boolean sealed) {
+        synchronized (LiveKeys.class) {
+            if (LIVE.remove(fingerprint, token) && sealed) {
+                RetiredKeys.SEALED.add(retiredPrint(fingerprint));
+            }
+        }
+    }
+
+    /** The 64 bits of a fingerprint that {@link RetiredKeys} keeps. */
+    static long retiredPrint(String fingerprint) {
+        return Long.parseUnsignedLong(fingerprint.substring(0, 16), 16);
     }
 
     /** Test hook: the fingerprints claimed now (a moment's view). */

@@ -51,12 +51,15 @@ final class NonceCounter extends NonceCounterRightPadding {
      * Raises the counter to at least {@code floor} with one atomic write, made even when it is
      * there already: a draw ordered before the write happened-before it (what
      * {@link PoolCore#retire} relies on), and every draw after it returns {@code floor} or more.
+     *
+     * @return the counter before the write: how many draws came before it (when below the floor)
      */
-    void raiseTo(long floor) {
+    long raiseTo(long floor) {
         long seen;
         do {
             seen = get();
         } while (!VALUE.compareAndSet((NonceCounterValue) this, seen, Math.max(seen, floor)));
+        return seen;
     }
 }
 

@@ -25,8 +25,15 @@ final class ReceiveKey {
     final int noncePrefix;
     final ReplayWindow window;
     private final AtomicLong users = new AtomicLong();
+    /** Its (key, session id) fingerprint, retired with it when it has a window; else unused. */
+    private final long fingerprint;
 
     ReceiveKey(AeadKey key, long sessionId, ReplayWindow window) {
+        this(key, sessionId, window, 0);
+    }
+
+    ReceiveKey(AeadKey key, long sessionId, ReplayWindow window, long fingerprint) {
+        this.fingerprint = fingerprint;
         this.key = key;
         this.sessionId = sessionId;
         this.noncePrefix = Wire.noncePrefix(sessionId);
@@ -60,6 +67,9 @@ final class ReceiveKey {
         users.getAndAccumulate(RETIRED, (v, bit) -> v | bit);
         while (users.get() != RETIRED) {
             Thread.onSpinWait();
+        }
+        if (window != null && window.acceptedAny()) {
+            RetiredKeys.OPENED.add(fingerprint); // its window's history is gone: never open this pair again
         }
         key.destroy();
     }

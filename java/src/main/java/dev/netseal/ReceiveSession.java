@@ -179,9 +179,18 @@ final class ReceiveSession {
         }
     }
 
+    /**
+     * A key with a new, empty window: refused for a (key, session id) whose window was dropped
+     * before in this JVM, since the empty window would accept every packet the old one refused.
+     */
     private ReceiveKey newKey(byte[] key, long sessionId) {
-        return new ReceiveKey(backend.importKey(PoolCore.checkKey(key)), sessionId,
-                new ReplayWindow(settings.windowSize));
+        long print = fingerprint(PoolCore.checkKey(key), sessionId);
+        if (RetiredKeys.OPENED.contains(print)) {
+            throw new IllegalStateException("this key and session id were dropped from a receiver in this JVM"
+                    + " (a session removed or closed, a previous key dropped): a new replay window would accept"
+                    + " their old packets again. Use a fresh key (a handshake makes one per session)");
+        }
+        return new ReceiveKey(backend.importKey(key), sessionId, new ReplayWindow(settings.windowSize), print);
     }
 
     private Keys requireOpen() {

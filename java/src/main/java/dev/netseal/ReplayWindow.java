@@ -73,6 +73,11 @@ final class ReplayWindow {
      */
     private long highest = NONE;
 
+    /** True once any counter was accepted (a window that accepted none has no history to lose). */
+    boolean acceptedAny() {
+        return (long) HIGHEST.getAcquire(this) != NONE;
+    }
+
     ReplayWindow(int size) {
         checkSize(size);
         this.bits = new long[size >>> 6];

@@ -1,8 +1,5 @@
 package dev.netseal;
 
-import java.util.HashSet;
-import java.util.Set;
-
 /**
  * One peer's sending state: its key epoch (key, session id, nonce counter) and origin hash. A
  * session seals through the builders of the pool that made it ({@link PacketPool#newSession},
@@ -21,9 +18,10 @@ import java.util.Set;
  * Every packet sealed for a session, by any builder on any thread, takes its counter from the one
  * atomic counter of the session's current key epoch, so no (key, nonce) pair repeats. Two live
  * sessions (of any pools in this JVM) never hold the same key and nonce prefix: the second is
- * refused. {@link #rekey} starts a new epoch (counter from 0); no seal uses the old key after it
- * returns, and the old key is wiped once no seal still uses it; a rekey back onto a (key, prefix)
- * this session sealed under before is refused. {@link #close()} refuses further seals and wipes
+ * refused, and so is any (key, prefix) that sealed before in this JVM, in a session now closed or
+ * rekeyed away (its counter would restart at 0: see RetiredKeys for the bound on what is
+ * remembered). {@link #rekey} starts a new epoch (counter from 0); no seal uses the old key after it
+ * returns, and the old key is wiped once no seal still uses it. {@link #close()} refuses further seals and wipes
  * the key once the seals in flight are done. A builder never holds a session between packets,
  * so builders in thread caches keep no closed session alive.
  *
@@ -43,8 +41,6 @@ public final class SealingSession implements AutoCloseable {
 
     private volatile KeyEpoch current;
     private volatile boolean closed;
-    /** Guarded by this: the (key, prefix) fingerprints of this session's retired epochs. */
-    private Set<String> retiredFingerprints;
 
     /**
      * True for a pool's own default session (the one made without a facade to hold): it lives
@@ -104,19 +100,13 @@ public final class SealingSession implements AutoCloseable {
      */
     public synchronized void rekey(byte[] key, long sessionId) {
         checkOpen();
+        // A (key, prefix) this or any session sealed under before is retired for good, and
+        // KeyEpoch.create refuses it (LiveKeys, RetiredKeys).
         String fingerprint = LiveKeys.fingerprint(PoolCore.checkKey(key), sessionId);
-        if (retiredFingerprints != null && retiredFingerprints.contains(fingerprint)) {
-            throw new IllegalStateException("this session already sealed under this key and nonce prefix:"
-                    + " its counter would restart at 0 and repeat nonces; rekey to a fresh key");
-        }
         KeyEpoch next = KeyEpoch.create(core.backend, key, sessionId, fingerprint);
         KeyEpoch old = current;
         current = next;
         core.retire(old);
-        if (retiredFingerprints == null) {
-            retiredFingerprints = new HashSet<>(4);
-        }
-        retiredFingerprints.add(old.claim);
     }
 
     /** Refuses further seals and wipes the key once the seals in flight are done. Idempotent. */

@@ -34,21 +34,29 @@ class BrokenInvariantTest {
     void secondCloseNeverReleasesANewerPoolsClaim(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key(1401);
+        byte[] other = key(1405);
         PacketPool first = PacketPool.onBackend(backend, 1, k, SESSION, 0L);
-        first.close();
-        try (PacketPool newer = PacketPool.onBackend(backend, 1, k, SESSION, 0L)) {
-            first.close(); // must not end the claim the newer pool holds now
-            assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, k, SESSION, 0L),
-                    "a third pool was let in on the key and nonce prefix a live pool seals with");
-            assertThrows(IllegalStateException.class,
-                    () -> ThreadLocalPool.onBackend(backend, 1, k, SESSION, 0L, 1));
-            assertFalse(newer.core().current().key.isDestroyed(), "a stale close wiped the newer pool's key");
+        try (PacketBuilder b = first.get()) {
+            b.buildHeartbeat(); // it sealed: its pair retires with it
         }
-        ThreadLocalPool tl = ThreadLocalPool.onBackend(backend, 1, k, SESSION, 0L, 1);
+        first.close();
+        try (PacketPool newer = PacketPool.onBackend(backend, 1, other, SESSION, 0L)) {
+            first.close(); // a second close ends no claim: neither the retired one nor another pool's
+            assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, k, SESSION, 0L),
+                    "a second close let a pool back in on a retired key and nonce prefix");
+            assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, other, SESSION, 0L),
+                    "a third pool was let in on the key and nonce prefix a live pool seals with");
+            assertFalse(newer.core().current().key.isDestroyed(), "a stale close wiped another pool's key");
+        }
+        ThreadLocalPool tl = ThreadLocalPool.onBackend(backend, 1, key(1406), SESSION, 0L, 1);
+        try (PacketBuilder b = tl.get()) {
+            b.buildHeartbeat();
+        }
         tl.close();
-        try (ThreadLocalPool newer = ThreadLocalPool.onBackend(backend, 1, k, SESSION, 0L, 1)) {
+        try (ThreadLocalPool newer = ThreadLocalPool.onBackend(backend, 1, key(1407), SESSION, 0L, 1)) {
             tl.close();
-            assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, k, SESSION, 0L, 1));
+            assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, key(1406), SESSION, 0L, 1));
+            assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, key(1407), SESSION, 0L, 1));
             assertFalse(newer.core().current().key.isDestroyed());
         }
     }
@@ -58,16 +66,22 @@ class BrokenInvariantTest {
     void secondSessionCloseNeverReleasesANewerSessionsClaim(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key(1402);
+        byte[] other = key(1408);
         try (PacketPool pool = PacketPool.buildersOnBackend(backend, 1)) {
             SealingSession first = pool.newSession(k, SESSION);
             KeyEpoch firstEpoch = first.current();
+            try (PacketBuilder b = pool.get()) {
+                b.buildHeartbeat(first);
+            }
             first.close();
             assertTrue(firstEpoch.key.isDestroyed(), "close() wiped nothing");
             assertEquals(0, pool.core().openSessions(), "a closed session stayed registered with its pool");
-            try (SealingSession newer = pool.newSession(k, SESSION)) {
+            try (SealingSession newer = pool.newSession(other, SESSION)) {
                 first.close();
                 assertThrows(IllegalStateException.class, () -> pool.newSession(k, SESSION),
-                        "a second close() of a session ended the claim of the session that replaced it");
+                        "a second close() let a session back in on a retired key");
+                assertThrows(IllegalStateException.class, () -> pool.newSession(other, SESSION),
+                        "a second close() of a session ended the claim of another session");
                 assertFalse(newer.current().key.isDestroyed());
                 assertEquals(1, pool.core().openSessions());
             }
@@ -82,13 +96,15 @@ class BrokenInvariantTest {
         byte[] k2 = key(1404);
         try (PacketPool pool = PacketPool.onBackend(backend, 1, k1, SESSION, 0L)) {
             KeyEpoch old = pool.core().current();
+            try (PacketBuilder b = pool.get()) {
+                b.buildHeartbeat();
+            }
             pool.setKey(k2, SESSION + 1);
             assertTrue(old.retired, "the old epoch was never marked retired");
             assertTrue(old.key.isDestroyed(), "rekey left the old key unwiped");
-            // The old (key, prefix) is free for another pool (this one refuses it: its own history).
-            try (PacketPool other = PacketPool.onBackend(backend, 1, k1, SESSION, 0L)) {
-                assertEquals(SESSION, other.sessionId());
-            }
+            assertFalse(LiveKeys.claimedNow().contains(old.claim), "rekey left the old claim held");
+            // The old (key, prefix) is retired for good: no pool, this one or another, seals with it.
+            assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, k1, SESSION, 0L));
             assertThrows(IllegalStateException.class, () -> pool.setKey(k1, SESSION),
                     "a pool rekeyed back onto a (key, prefix) it sealed under before");
         }

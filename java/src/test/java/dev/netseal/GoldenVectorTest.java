@@ -285,6 +285,7 @@ class GoldenVectorTest {
             } finally {
                 pool.close();
             }
+            TestIsolation.forgetRetiredKeys(); // the same vector through another pool: as in another JVM
             PacketPool plain = PacketPool.onBackend(backend, 2, v.hex("key"), v.u64("session_id"),
                     v.u64("origin_hash"));
             try (PacketBuilder b = plain.get()) {

@@ -322,7 +322,7 @@ class LifecycleTest {
             pool.close();
         }
         for (int i = 0; i < 20_000; i++) {
-            PacketPool pool = PacketPool.onBackend(backend, 1, key(i), i, 0L);
+            PacketPool pool = PacketPool.onBackend(backend, 1, key(200_000 + i), i, 0L); // keys the loop above never sealed with
             pool.close();
         }
         int after = NativeBackend.liveKeyHandles();

@@ -208,6 +208,7 @@ class PacketReceiverTest {
             expect(produced, Reason.REPLAYED, refusal(r, good));
             assertEquals(4 + 5, payloadLen);
         }
+        TestIsolation.forgetRetiredKeys(); // the same packets, on a fresh receiver: as in another JVM
         try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
             opens(r, s.numbered(ReplayWindow.DEFAULT_SIZE));
             expect(produced, Reason.TOO_OLD, refusal(r, s.numbered(0)));
@@ -393,6 +394,7 @@ class PacketReceiverTest {
         byte[] k = key();
         Sealer s = new Sealer(backend, k, SESSION);
         for (int w : new int[] {64, 1024, ReplayWindow.DEFAULT_SIZE}) {
+            TestIsolation.forgetRetiredKeys(); // the same packets, on a fresh receiver: as in another JVM
             try (PacketReceiver r = PacketReceiver.builderOnBackend(backend).windowSize(w).build(k, SESSION)) {
                 assertEquals(w, r.windowSize());
                 long highest = 3L * w + 17; // not word-aligned
@@ -421,6 +423,7 @@ class PacketReceiverTest {
             }
         }
         // a fresh receiver accepts any first counter, and then keeps a window below it
+        TestIsolation.forgetRetiredKeys(); // the same packets, on a fresh receiver: as in another JVM
         try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
             assertEquals(1L << 50, opens(r, s.numbered(1L << 50)).counter());
             assertEquals(Reason.REPLAYED, refusal(r, s.numbered(1L << 50)));
@@ -750,6 +753,7 @@ class PacketReceiverTest {
             // The test hook skips only the window: the same packet opens again through it.
             assertEquals(11, r.openWithoutReplayCheck(ByteBuffer.wrap(p.clone())).counter());
         }
+        TestIsolation.forgetRetiredKeys(); // the same packets, on a fresh receiver: as in another JVM
         try (PacketReceiver r = PacketReceiver.builder().windowSize(64).build(k, SESSION)) {
             assertEquals(11, r.open(ByteBuffer.wrap(p.clone())).counter());
             byte[] far = new Sealer(TestBackends.get("java"), k, SESSION).numbered(11 + 64);

@@ -62,6 +62,7 @@ class ReceiverOnRealNetworksTest {
         Sealer s = new Sealer(backend, k, SESSION);
         OpenedPacket out = new OpenedPacket();
         for (long burst : new long[] {1023, 1024, 8191, 8192, 8193, 1_000_000}) {
+            TestIsolation.forgetRetiredKeys(); // the same packets, on a fresh receiver: as in another JVM
             try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
                 long c = 0;
                 for (; c < 10; c++) {
@@ -93,6 +94,7 @@ class ReceiverOnRealNetworksTest {
             first.close(); // the server restarts; the sender goes on
             for (int i = 0; i < 5000; i++) {
                 seal(pool, -1); // sent while the receiver was down: lost
+            TestIsolation.forgetRetiredKeys(); // a restarted server is a new process: it remembers no retired key
             }
             try (PacketReceiver second = PacketReceiver.onBackend(backend, k, SESSION)) {
                 for (int i = 0; i < 100; i++) {
@@ -143,6 +145,7 @@ class ReceiverOnRealNetworksTest {
         for (List<byte[]> order : List.of(sliding, blocks)) {
             OpenedPacket out = new OpenedPacket();
             Set<String> events = new HashSet<>();
+            TestIsolation.forgetRetiredKeys(); // the same packets, on a fresh receiver: as in another JVM
             try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
                 for (byte[] p : order) {
                     assertTrue(opens(r, p, out), "counter " + counterOf(p) + " refused: " + out.refusalDetail()

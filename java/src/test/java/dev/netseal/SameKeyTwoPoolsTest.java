@@ -41,8 +41,8 @@ class SameKeyTwoPoolsTest {
                 assertEquals(900L, sessionOf(b.buildHeartbeat()));
             }
         }
-        // closed: the claim is gone
-        assertDoesNotThrow(() -> ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1).close());
+        // closed after sealing: the pair is retired, never to seal from counter 0 again
+        assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, key(1), 900L, 0L, 1));
     }
 
     @ParameterizedTest
@@ -75,7 +75,7 @@ class SameKeyTwoPoolsTest {
             }
             pool.setKey(key(9), 931L);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.setKey(key(8), 930L));
-            assertTrue(e.getMessage().contains("already sealed under this key"), e.getMessage());
+            assertTrue(e.getMessage().contains("already sealed in this JVM"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> pool.setKey(key(8), 930L ^ 0x0000_0002_0000_0002L));
             pool.setKey(key(10), 930L); // the same session with a fresh key is a fresh nonce space
         }
@@ -99,9 +99,9 @@ class SameKeyTwoPoolsTest {
                 assertTrue(builder.sessionId() == 910L);
                 builder.buildHeartbeat();
             }
-            // after a real rekey, the old pair is free again
+            // after a real rekey, the old pair (which sealed) is retired: no pool seals under it again
             a.setKey(key(5), 912L);
-            assertDoesNotThrow(() -> PacketPool.onBackend(backend, 1, key(3), 910L, 0L).close());
+            assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, key(3), 910L, 0L));
         }
     }
 }

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *   <li>The JVM-wide (key, nonce prefix) claims ({@link LiveKeys}) never leak from one test into
  *       the next. A test that fails leaves its pools open: the claims it made are ended right after it, so
  *       the next test with the same fixed keys does not fail for a reason not its own.</li>
+ *   <li>Each test starts with no retired keys ({@link RetiredKeys}), so that fixed keys reused by
+ *       the next test are not refused as closed ones.</li>
  *   <li>No test leaves the test thread's open workspace lent ({@link OpenWorkspace}): the test that
  *       does fails, and the loan is ended, so the next test's opens are not refused as nested.
  *       The mutation run depends on this: its mutants share one JVM, one after another.</li>
@@ -43,7 +45,19 @@ public final class TestIsolation
     @Override
     public void beforeEach(ExtensionContext context) {
         TestSeeds.drain();
+        // Tests reuse fixed keys from one test to the next: each starts with nothing retired.
+        forgetRetiredKeys();
         context.getStore(NS).put("test", LiveKeys.claimedNow());
+    }
+
+    /**
+     * Forgets the retired keys ({@link RetiredKeys}), as a new JVM would: for tests that model a
+     * restarted process, or that check one property of the same fixed packets on several
+     * receivers or pools in turn. Never for a test of what {@link RetiredKeys} refuses.
+     */
+    static void forgetRetiredKeys() {
+        RetiredKeys.SEALED.forgetAllForTests();
+        RetiredKeys.OPENED.forgetAllForTests();
     }
 
     @Override

@@ -74,20 +74,21 @@ class ThreadLocalPoolTest {
         return b.build(7, 1, List.of(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8))), 0);
     }
 
-    /** Opens {@code packet} (a copy) with a fresh receiver and returns its single event as text. */
+    /**
+     * Opens {@code packet} (a copy) with every check but a replay window (the explicit-nonce
+     * codec: no history, so checking one packet never retires its key) and returns its single
+     * event as text.
+     */
     static String openText(AeadBackend backend, byte[] key, long session, byte[] packet) throws PacketException {
-        try (PacketReceiver r = PacketReceiver.onBackend(backend, key, session)) {
-            OpenedPacket p = r.open(ByteBuffer.wrap(packet.clone()));
-            assertEquals(1, p.eventCount());
-            return new String(p.events().get(0), StandardCharsets.UTF_8);
-        }
+        OpenedPacket p = InsecureExplicitNonceCodec.onBackend(backend).open(key, session, packet.clone());
+        assertEquals(1, p.eventCount());
+        return new String(p.events().get(0), StandardCharsets.UTF_8);
     }
 
     static Reason refusal(AeadBackend backend, byte[] key, long session, byte[] packet) {
-        try (PacketReceiver r = PacketReceiver.onBackend(backend, key, session)) {
-            PacketException e = assertThrows(PacketException.class, () -> r.open(ByteBuffer.wrap(packet.clone())));
-            return e.reason();
-        }
+        PacketException e = assertThrows(PacketException.class,
+                () -> InsecureExplicitNonceCodec.onBackend(backend).open(key, session, packet.clone()));
+        return e.reason();
     }
 
     static <T> T on(ExecutorService thread, Callable<T> task) throws Exception {
