@@ -3,8 +3,8 @@ package dev.netseal;
 /**
  * The constants of the Net v1 wire format (see {@code WIRE.md}): sizes, limits and flag bits.
  *
- * <p>Every value here is fixed by the format; a packet that disagrees with them is not a Net v1
- * packet.
+ * <p>Every value here is fixed by the format, and a packet that disagrees with them is not a Net v1
+ * packet, except {@link #FRAG_MORE}: netseal's own rule for messages split across packets.
  */
 public final class NetV1 {
     /** The two magic bytes, read as a little-endian u16 ({@code 45 4E} on the wire). */
@@ -46,6 +46,16 @@ public final class NetV1 {
     public static final int FLAG_HANDSHAKE = 0x10;
     /** Flag: a heartbeat, an empty sealed packet. */
     public static final int FLAG_HEARTBEAT = 0x20;
+
+    /**
+     * frag_flags bit: more packets of the same message follow this one. netseal's rule for a
+     * message split across packets, not a value the format fixes (WIRE.md, "Messages split
+     * across packets"): every packet of the message keeps its sequence, fragment_id is the
+     * packet's index in the message (0, 1, 2, …), fragment_offset the index in the message of the
+     * packet's first event, and every packet but the last has this bit. A message in one packet
+     * has frag_flags, fragment_id and fragment_offset zero.
+     */
+    public static final int FRAG_MORE = 0x01;
 
     private NetV1() {}
 }

@@ -29,7 +29,17 @@ import java.util.Objects;
  * <h2>Refusals</h2>
  * A refused open records only its {@link #refusal() reason} and two numbers; the text of
  * {@link #refusalDetail()} is built only when asked, so a flood of bad packets costs no
- * allocation. On refusal the packet's buffer is left as it was (see {@link PacketReceiver}).
+ * allocation.
+ *
+ * <p>What a refusal leaves in the packet's buffer: every reason found before or at the tag (shape,
+ * session, nonce prefix, counter, {@code AUTH_FAILED}) leaves it exactly as it was, since nothing
+ * is decrypted before the tag verified. {@code BAD_FRAMES} is found only after: the tag verified,
+ * the counter was committed to the window (the same packet again is refused {@code REPLAYED}),
+ * and the packet was decrypted, so a writable buffer now holds the plaintext where the ciphertext
+ * was (the header and the tag are unchanged); a read-only buffer is never changed, its plaintext
+ * went into this object's own copy. The one other change: when two threads open the same bytes in
+ * the same buffer at once, the loser may be refused {@code REPLAYED} after its plaintext was
+ * written into that buffer.
  */
 public final class OpenedPacket {
     private static final int INITIAL_EVENTS = 16;

@@ -225,6 +225,34 @@ public final class PacketBuilder implements AutoCloseable {
     }
 
     /**
+     * Sets frag_flags, fragment_id and fragment_offset of the packet begun; {@code begin} sets all
+     * three to zero, and they stay as set here until the packet is sealed. Like every header field
+     * but hop_count they are authenticated. For a message split across packets, netseal's rule
+     * (WIRE.md, "Messages split across packets"): every packet keeps the message's sequence,
+     * fragment_id is the packet's index in the message, fragment_offset the index in the message
+     * of the packet's first event, and frag_flags has {@link NetV1#FRAG_MORE} on every packet but
+     * the last:
+     * <pre>{@code
+     * b.begin(session, streamId, seq, 0).fragment(NetV1.FRAG_MORE, 1, 2027).event(...).seal();
+     * }</pre>
+     *
+     * @param fragFlags frag_flags (u8)
+     * @param fragmentId fragment_id (u16)
+     * @param fragmentOffset fragment_offset (u16)
+     * @return this builder
+     * @throws IllegalArgumentException if a value does not fit its field
+     * @throws IllegalStateException if no packet is begun
+     */
+    public PacketBuilder fragment(int fragFlags, int fragmentId, int fragmentOffset) {
+        requireWriting();
+        Limits.checkU8("fragFlags", fragFlags);
+        Limits.checkU16("fragmentId", fragmentId);
+        Limits.checkU16("fragmentOffset", fragmentOffset);
+        Wire.writeFragment(buf, 0, fragFlags, fragmentId, fragmentOffset);
+        return this;
+    }
+
+    /**
      * Payload bytes still free in the packet begun; each event takes 4 more for its prefix.
      *
      * @return the payload bytes left

@@ -10,7 +10,7 @@ public final class PacketException extends Exception {
 
     /**
      * Every check a receiver (and the {@link HandshakeReader}) makes, in the order it makes them
-     * (the project's WIRE.md, "What a receiver must check").
+     * (the project's WIRE.md, "What a receiver checks, in order").
      */
     public enum Reason {
         /** Shorter than its header, or than the length its header announces. */

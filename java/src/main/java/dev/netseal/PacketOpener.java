@@ -13,7 +13,7 @@ import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 
 /**
- * The receive path, in the order the project's WIRE.md gives ("What a receiver must check"):
+ * The receive path, in the order the project's WIRE.md gives ("What a receiver checks, in order"):
  * shape from the header alone; the session and its nonce prefix; the counter against the window
  * (no cryptography yet, the buffer untouched); the tag (nothing decrypted before it verified); the
  * commit to the window with a re-check; the event frames. Every refusal is recorded in the caller's
@@ -23,9 +23,11 @@ import java.nio.ByteBuffer;
  * writable for native, a writable array for Java) it verifies and decrypts there. Otherwise it
  * copies the packet into a borrowed {@link OpenWorkspace}, verifies and decrypts there, and writes
  * the plaintext back into the packet's buffer, or, if that is read-only, into the
- * {@code OpenedPacket}'s own copy. So a refused packet's buffer is never changed, except by the
- * loser of a race between two opens of the same bytes in the same buffer at once (the window's
- * re-check refuses it after its plaintext was written into that buffer).
+ * {@code OpenedPacket}'s own copy. So a packet refused before or at the tag leaves its buffer as
+ * it was. Two refusals come after the plaintext was written: BAD_FRAMES (the frames are read only
+ * once the tag verified and the counter was committed, so a writable buffer holds the plaintext),
+ * and REPLAYED for the loser of a race between two opens of the same bytes in the same buffer at
+ * once (the window's re-check refuses it after its plaintext was written into that buffer).
  */
 final class PacketOpener {
     private PacketOpener() {}

@@ -12,11 +12,12 @@ import java.util.OptionalLong;
  * many peers on one socket, {@link SessionTable} does the same for any number of sessions.
  *
  * <h2>Security guarantees</h2>
- * Every check of the project's WIRE.md ("What a receiver must check") runs, in its order: shape
- * from the header alone (length, magic, version, not a handshake, payload_len, event_count, exact
- * length); the session id and its nonce prefix; the counter against the replay window, before any
+ * Every check of the project's WIRE.md ("What a receiver checks, in order") runs, in its order:
+ * shape from the header alone (length, magic, version, not a handshake, payload_len, event_count,
+ * exact length); the session id and its nonce prefix; the counter against the replay window, before any
  * cryptography; the tag; the commit of the counter to the window; the event frames. Nothing
- * unauthenticated is returned, and nothing is decrypted before its tag verified. A packet (a
+ * unauthenticated is returned, and nothing is decrypted before its tag verified (a packet refused
+ * for its frames, found after, is left decrypted: see {@link OpenedPacket}). A packet (a
  * counter under a key) is accepted at most once, even when threads race to open copies of it.
  * hop_count may change in transit; any other changed byte is refused.
  *
@@ -66,9 +67,10 @@ public final class PacketReceiver implements AutoCloseable {
      * directions of a session: both sides count from 0 under one session id, so their nonces
      * would repeat from the first packet, and a node would open its own packets reflected to it.
      *
-     * @param key the 32-byte key; the caller keeps and wipes its own copy
+     * @param key the 32-byte key, copied; the caller keeps and wipes its own copy
      * @param sessionId the session id (its two halves XORed make the nonce prefix)
      * @return the receiver
+     * @throws IllegalArgumentException if {@code key} is not 32 bytes
      */
     public static PacketReceiver create(byte[] key, long sessionId) {
         return builder().build(key, sessionId);
@@ -133,10 +135,12 @@ public final class PacketReceiver implements AutoCloseable {
      * refused, with the reason in {@link OpenedPacket#refusal()}. Throws nothing for a bad packet
      * and allocates nothing.
      *
-     * @throws IllegalStateException if the receiver is closed
-     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @param packet the packet: its remaining bytes (position and limit are left as they are);
+     *        once it opens, its events are plaintext in this buffer, unless it is read-only (see
+     *        {@link OpenedPacket} for where the bytes are)
      * @param into the result to fill, reused from packet to packet (reset first)
      * @return true if it opened; false if it was refused
+     * @throws IllegalStateException if the receiver is closed
      */
     public boolean tryOpen(ByteBuffer packet, OpenedPacket into) {
         if (PacketOpener.open(session, packet, into)) {
@@ -154,9 +158,12 @@ public final class PacketReceiver implements AutoCloseable {
      * reused by its next {@code open} on any receiver or session table (on a virtual thread each
      * call makes a new one). Servers that refuse floods should prefer {@link #tryOpen}.
      *
-     * @param packet the packet: its remaining bytes (position and limit are left as they are)
+     * @param packet the packet: its remaining bytes (position and limit are left as they are);
+     *        once it opens, its events are plaintext in this buffer, unless it is read-only (see
+     *        {@link OpenedPacket} for where the bytes are)
      * @return the opened packet (the calling thread's result)
      * @throws PacketException if a check refuses the packet, with its reason
+     * @throws IllegalStateException if the receiver is closed
      */
     public OpenedPacket open(ByteBuffer packet) throws PacketException {
         OpenedPacket out = threadResult();
@@ -167,13 +174,17 @@ public final class PacketReceiver implements AutoCloseable {
     }
 
     /**
-     * Opens {@code length} bytes of {@code packet} from {@code offset}; see {@link #open(ByteBuffer)}.
+     * Opens the packet at {@code packet[offset, offset + length)}; see {@link #open(ByteBuffer)}.
+     * The plaintext goes into the array: once the packet opens (or is refused {@code BAD_FRAMES}),
+     * its events are plaintext in {@code packet}.
      *
-     * @param packet the packet: its remaining bytes (position and limit are left as they are)
-     * @param offset where the event starts in {@code event}
-     * @param length how many bytes
+     * @param packet the array that holds the packet
+     * @param offset where the packet (its header) starts in {@code packet}
+     * @param length the packet's length in bytes: header, payload and tag
      * @return the opened packet (the calling thread's result)
      * @throws PacketException if a check refuses the packet, with its reason
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not lie within {@code packet}
+     * @throws IllegalStateException if the receiver is closed
      */
     public OpenedPacket open(byte[] packet, int offset, int length) throws PacketException {
         return open(ByteBuffer.wrap(packet, offset, length));
@@ -184,11 +195,12 @@ public final class PacketReceiver implements AutoCloseable {
      * usable for packets naming its session id for the grace period, then is wiped; an older
      * previous key is wiped now. The new id may equal the old one.
      *
-     * @throws IllegalArgumentException if {@code key} and {@code sessionId} are the ones in use now
-     *         or the previous ones (the window would re-admit old packets)
-     *
-     * @param key the 32-byte key; the caller keeps and wipes its own copy
-     * @param sessionId the session id (its two halves XORed make the nonce prefix)
+     * @param key the new 32-byte key, copied; the caller keeps and wipes its own copy
+     * @param sessionId the new session id (its two halves XORed make the nonce prefix)
+     * @throws IllegalArgumentException if {@code key} is not 32 bytes, or if {@code key} and
+     *         {@code sessionId} are the ones in use now or the previous ones (the window would
+     *         re-admit old packets)
+     * @throws IllegalStateException if the receiver is closed
      */
     public void rekey(byte[] key, long sessionId) {
         session.rekey(key, sessionId);
@@ -267,6 +279,7 @@ public final class PacketReceiver implements AutoCloseable {
          *
          * @param size the replay window, in counters
          * @return this builder
+         * @throws IllegalArgumentException if {@code size} is not a power of two from 64 to 2^24
          */
         public Builder windowSize(int size) {
             settings = settings.withWindowSize(size);
@@ -279,6 +292,7 @@ public final class PacketReceiver implements AutoCloseable {
          *
          * @param grace how long; {@link java.time.Duration#ZERO} for none
          * @return this builder
+         * @throws IllegalArgumentException if {@code grace} is negative
          */
         public Builder previousKeyGrace(Duration grace) {
             settings = settings.withPreviousKeyGrace(grace);
@@ -286,11 +300,13 @@ public final class PacketReceiver implements AutoCloseable {
         }
 
         /**
-         * A receiver for {@code key} (32 bytes) under {@code sessionId}.
+         * A receiver for {@code key} (32 bytes) under {@code sessionId}, with this builder's
+         * window size and grace period.
          *
-         * @param key the 32-byte key; the caller keeps and wipes its own copy
+         * @param key the 32-byte key, copied; the caller keeps and wipes its own copy
          * @param sessionId the session id (its two halves XORed make the nonce prefix)
          * @return the receiver
+         * @throws IllegalArgumentException if {@code key} is not 32 bytes
          */
         public PacketReceiver build(byte[] key, long sessionId) {
             return new PacketReceiver(backend, settings, key, sessionId);

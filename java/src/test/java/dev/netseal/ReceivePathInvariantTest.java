@@ -102,6 +102,54 @@ class ReceivePathInvariantTest {
         assertEquals(reason + ": " + detail, e.getMessage());
     }
 
+    /**
+     * What OpenedPacket says a refusal leaves in the buffer: BAD_FRAMES, found after the tag, leaves
+     * a writable buffer (heap or direct) holding the plaintext, header and tag unchanged, and its
+     * counter spent; a read-only buffer is never changed; AUTH_FAILED leaves every kind as it was.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void badFramesLeaveThePlaintextInAWritableBufferAndNothingElse(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key(2);
+        byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
+        byte[] plaintext = frames(new int[] {3}, abc); // one event framed, two announced
+        try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION)) {
+            long counter = 1;
+            for (String kind : new String[] {"heap", "direct", "read-only"}) {
+                byte[] sealed = sealRaw(backend, k, SESSION, counter++, 0, plaintext.length, 2, plaintext);
+                byte[] forged = sealed.clone();
+                forged[forged.length - 1] ^= 1;
+                for (byte[] packet : new byte[][] {forged, sealed}) {
+                    ByteBuffer buf = kind.equals("heap") ? ByteBuffer.wrap(packet.clone())
+                            : ByteBuffer.allocateDirect(packet.length).put(packet.clone()).flip();
+                    if (kind.equals("read-only")) {
+                        buf = buf.asReadOnlyBuffer();
+                    }
+                    OpenedPacket out = new OpenedPacket();
+                    assertFalse(r.tryOpen(buf, out));
+                    byte[] after = new byte[packet.length];
+                    buf.duplicate().get(after);
+                    if (packet == forged) {
+                        assertEquals(Reason.AUTH_FAILED, out.refusal());
+                        assertTrue(java.util.Arrays.equals(forged, after), kind + ": AUTH_FAILED changed the buffer");
+                        continue;
+                    }
+                    assertEquals(Reason.BAD_FRAMES, out.refusal());
+                    byte[] expected = sealed.clone();
+                    if (!kind.equals("read-only")) {
+                        System.arraycopy(plaintext, 0, expected, NetV1.HEADER_SIZE, plaintext.length);
+                    }
+                    assertTrue(java.util.Arrays.equals(expected, after), kind + ": after BAD_FRAMES the buffer"
+                            + (kind.equals("read-only") ? " changed" : " does not hold the plaintext,"
+                            + " with header and tag unchanged"));
+                    assertFalse(r.tryOpen(ByteBuffer.wrap(sealed.clone()), out));
+                    assertEquals(Reason.REPLAYED, out.refusal(), kind + ": BAD_FRAMES did not spend the counter");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void badFramesNeverReportOtherNumbers(String backendName) {

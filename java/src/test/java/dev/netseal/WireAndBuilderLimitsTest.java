@@ -343,6 +343,70 @@ class WireAndBuilderLimitsTest {
         }
     }
 
+    /**
+     * {@code fragment} sets frag_flags, fragment_id and fragment_offset of the packet begun, and
+     * nothing else: authenticated (changing one breaks the tag), every value of each range
+     * through intact (sealInto's path too), refused out of range or outside a packet, and never
+     * carried into the next packet.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void fragmentFieldsAreAuthenticatedAndNeverOutliveTheirPacket(String backendName) throws PacketException {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = pool(backend); PacketReceiver r = receiver(backend);
+             PacketBuilder b = pool.acquire()) {
+            assertThrows(IllegalStateException.class, () -> b.fragment(0, 0, 0), "no packet begun");
+            int[][] values = {{NetV1.FRAG_MORE, 1, 2027}, {0, 2, 4054}, {0xFF, 0xFFFF, 0xFFFF}, {0x80, 0x8000, 1}};
+            for (int[] v : values) {
+                b.begin(7, 42, NetV1.FLAG_RELIABLE).fragment(v[0], v[1], v[2]).event(new byte[] {9, 8});
+                byte[] sealed = bytes(b.seal());
+                // changed first: once the packet opened, its counter is REPLAYED before any tag check
+                for (int at : new int[] {HeaderLayout.FRAG_FLAGS, HeaderLayout.FRAGMENT_ID, HeaderLayout.FRAGMENT_OFFSET + 1}) {
+                    byte[] changed = sealed.clone();
+                    changed[at] ^= 1;
+                    PacketException e = assertThrows(PacketException.class, () -> r.open(ByteBuffer.wrap(changed)));
+                    assertEquals(PacketException.Reason.AUTH_FAILED, e.reason(), "byte " + at + " is not authenticated");
+                }
+                OpenedPacket o = r.open(ByteBuffer.wrap(sealed.clone()));
+                assertEquals(v[0], o.fragFlags());
+                assertEquals(v[1], o.fragmentId());
+                assertEquals(v[2], o.fragmentOffset());
+                assertEquals(42, o.sequence());
+                assertEquals(7, o.streamId());
+                assertEquals(NetV1.FLAG_RELIABLE, o.flags());
+                assertEquals(0, o.priority());
+                assertEquals(0, o.hopTtl());
+                assertEquals(0, o.subnetId());
+                assertArrayEquals(new byte[] {9, 8}, o.events().get(0));
+            }
+            b.begin(1, 2, 0).fragment(NetV1.FRAG_MORE, 3, 4).event(new byte[1]);
+            ByteBuffer direct = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE);
+            b.sealInto(direct);
+            direct.flip();
+            OpenedPacket viaSealInto = r.open(direct);
+            assertEquals(NetV1.FRAG_MORE, viaSealInto.fragFlags());
+            assertEquals(3, viaSealInto.fragmentId());
+            assertEquals(4, viaSealInto.fragmentOffset());
+            OpenedPacket next = open(r, b.begin(1, 3, 0).event(new byte[1]).seal());
+            assertEquals(0, next.fragFlags(), "frag_flags outlived its packet");
+            assertEquals(0, next.fragmentId(), "fragment_id outlived its packet");
+            assertEquals(0, next.fragmentOffset(), "fragment_offset outlived its packet");
+            b.begin(1, 4, 0);
+            for (int bad : new int[] {-1, 0x100, Integer.MIN_VALUE}) {
+                assertThrows(IllegalArgumentException.class, () -> b.fragment(bad, 0, 0), "frag_flags " + bad);
+            }
+            for (int bad : new int[] {-1, 0x10000, Integer.MAX_VALUE}) {
+                assertThrows(IllegalArgumentException.class, () -> b.fragment(0, bad, 0), "fragment_id " + bad);
+                assertThrows(IllegalArgumentException.class, () -> b.fragment(0, 0, bad), "fragment_offset " + bad);
+            }
+            OpenedPacket afterRefusals = open(r, b.seal());
+            assertEquals(0, afterRefusals.fragFlags(), "a refused value was written");
+            assertEquals(0, afterRefusals.fragmentId());
+            assertEquals(0, afterRefusals.fragmentOffset());
+        }
+        assertEquals(0x01, NetV1.FRAG_MORE);
+    }
+
     // ---- heartbeat and handshake --------------------------------------------------------------
 
     @ParameterizedTest

@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * What looks wrong in a packet without its key: the checks a receiver makes before the tag
- * (WIRE.md, "What a receiver must check"), with the session id taken from the packet itself, plus
- * a few the format implies. Each problem is one sentence with the numbers involved. An empty list
+ * (WIRE.md, "What a receiver checks, in order"), with the session id taken from the packet
+ * itself, plus a few the format implies. Each problem is one sentence with the numbers involved. An empty list
  * does not mean the packet is authentic: only opening it with the key can say that.
  */
 final class PacketProblems {

@@ -27,8 +27,15 @@ import java.util.List;
  *
  * <p>Events that do not fit one packet (8108 payload bytes, 4 per event for its length, at most
  * 2027 events) are an {@link EncoderException} that says so, unless the encoder was made with
- * {@link #splitting(ThreadLocalPool)}: then they go out in as many packets as they need, in order, with
- * consecutive sequence numbers. One event larger than a packet can carry is always refused.
+ * {@link #splitting(ThreadLocalPool)}: then they go out in as many packets as they need, in order,
+ * each a whole number of events. Every packet of the message carries the message's own sequence
+ * (the encoder never uses a sequence number the caller did not give), and netseal's fragment
+ * fields tell them apart (WIRE.md, "Messages split across packets"): fragment_id is the packet's
+ * index in the message (0, 1, 2, …), fragment_offset the index in the message of the packet's
+ * first event, and frag_flags has {@link NetV1#FRAG_MORE} on every packet but the last. A message
+ * that fits one packet has the three fields zero, split or not. One event larger than a packet
+ * can carry is always refused, and so is a message of more than {@link #MAX_SPLIT_EVENTS} events
+ * (fragment_offset is a u16); both before any packet of it is sealed.
  *
  * <p>{@code @Sharable}: it keeps no state but its pool, so one instance may serve every channel.
  */
@@ -36,6 +43,12 @@ import java.util.List;
 public final class NetsealDatagramEncoder extends MessageToMessageEncoder<OutboundEvents> {
     /** The largest event one packet can carry (its length prefix takes the rest). */
     public static final int MAX_EVENT_SIZE = NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE;
+    /**
+     * The most events one message may carry through a splitting encoder: 65536, so that the index
+     * of a packet's first event, its fragment_offset, fits 16 bits (and so does its fragment_id,
+     * each packet carrying at least one event).
+     */
+    public static final int MAX_SPLIT_EVENTS = 0x1_0000;
 
     private final ThreadLocalPool builders;
     private final boolean split;
@@ -60,7 +73,8 @@ public final class NetsealDatagramEncoder extends MessageToMessageEncoder<Outbou
     }
 
     /**
-     * An encoder that splits events that do not fit one packet into several packets.
+     * An encoder that splits events that do not fit one packet into several packets, all with the
+     * message's sequence, told apart by their fragment fields (see the class comment).
      *
      * @param builders the pool whose sessions the messages name
      * @return the encoder
@@ -86,8 +100,12 @@ public final class NetsealDatagramEncoder extends MessageToMessageEncoder<Outbou
                     + NetV1.MAX_PAYLOAD_SIZE + " bytes and " + NetV1.MAX_EVENTS_PER_PACKET
                     + " events): send fewer, or use NetsealDatagramEncoder.splitting()");
         }
-        long sequence = msg.sequence();
+        if (n > MAX_SPLIT_EVENTS) {
+            throw new EncoderException(n + " events in one message; a split message carries at most "
+                    + MAX_SPLIT_EVENTS + " (its packets' fragment_offset is a u16): send them as several messages");
+        }
         int from = 0;
+        int fragment = 0;
         do { // at least one packet: no events is an empty data packet
             int to = from;
             long payload = 0;
@@ -96,19 +114,26 @@ public final class NetsealDatagramEncoder extends MessageToMessageEncoder<Outbou
                 payload += NetV1.EVENT_PREFIX_SIZE + msg.event(to).readableBytes();
                 to++;
             }
-            out.add(new DatagramPacket(seal(ctx, builders, msg, from, to, (int) payload, sequence++),
+            // The last packet has no FRAG_MORE; a message in one packet is fragment 0 at offset 0
+            // with no flag: the three fields zero, as an unsplit packet's.
+            int fragFlags = to < n ? NetV1.FRAG_MORE : 0;
+            out.add(new DatagramPacket(seal(ctx, builders, msg, from, to, (int) payload, fragFlags, fragment),
                     msg.recipient()));
+            fragment++;
             from = to;
         } while (from < n);
     }
 
     private static ByteBuf seal(ChannelHandlerContext ctx, ThreadLocalPool builders, OutboundEvents msg, int from,
-                                int to, int payload, long sequence) {
+                                int to, int payload, int fragFlags, int fragment) {
         int length = NetV1.HEADER_SIZE + payload + NetV1.TAG_SIZE;
         ByteBuf datagram = ctx.alloc().directBuffer(length, length);
         boolean done = false;
         try (PacketBuilder b = builders.get()) {
-            b.begin(msg.session(), msg.streamId(), sequence, msg.flags());
+            b.begin(msg.session(), msg.streamId(), msg.sequence(), msg.flags());
+            if (fragment != 0 || fragFlags != 0) {
+                b.fragment(fragFlags, fragment, from);
+            }
             for (int i = from; i < to; i++) {
                 ByteBuf e = msg.event(i);
                 if (e.nioBufferCount() == 1) {

@@ -1,5 +1,6 @@
 package dev.netseal.netty;
 
+import dev.netseal.NetV1;
 import dev.netseal.OpenedPacket;
 import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
@@ -12,6 +13,14 @@ import java.util.Objects;
  * <p>Reference-counted: it holds one reference to the datagram's buffer, and each event slice is
  * retained with it; {@link #release()} (or {@code ReferenceCountUtil.release}) at the end of the
  * pipeline releases them all. Keep an event past that with {@code event(i).retain()}.
+ *
+ * <p>A message that a {@link NetsealDatagramEncoder#splitting splitting encoder} sent in several
+ * packets arrives as several of these, all with the message's {@link #sequence()}; netseal's
+ * fragment fields tell them apart and order them (WIRE.md, "Messages split across packets"):
+ * {@link #fragmentId()} is the packet's index in the message, {@link #fragmentOffset()} the index
+ * in the message of its first event, and {@link #moreFragments()} is true on every packet but the
+ * last. A message in one packet has all three zero and false. The decoder passes each packet on
+ * as it opens; it neither waits for the others nor reassembles.
  */
 public final class OpenedDatagram extends EventBuffers {
     private final InetSocketAddress sender;
@@ -24,6 +33,9 @@ public final class OpenedDatagram extends EventBuffers {
     private final int flags;
     private final int subprotocolId;
     private final int channelHash;
+    private final int fragFlags;
+    private final int fragmentId;
+    private final int fragmentOffset;
 
     /** Takes ownership of {@code events} (each retained once for this message). */
     OpenedDatagram(InetSocketAddress sender, InetSocketAddress recipient, OpenedPacket p, ByteBuf[] events) {
@@ -38,6 +50,9 @@ public final class OpenedDatagram extends EventBuffers {
         this.flags = p.flags();
         this.subprotocolId = p.subprotocolId();
         this.channelHash = p.channelHash();
+        this.fragFlags = p.fragFlags();
+        this.fragmentId = p.fragmentId();
+        this.fragmentOffset = p.fragmentOffset();
     }
 
     /**
@@ -130,6 +145,44 @@ public final class OpenedDatagram extends EventBuffers {
         return channelHash;
     }
 
+    /**
+     * frag_flags (u8; {@code NetV1.FRAG_MORE} is netseal's "more packets of this message follow").
+     *
+     * @return the field's value
+     */
+    public int fragFlags() {
+        return fragFlags;
+    }
+
+    /**
+     * fragment_id (u16): the packet's index in its message (0 for a message in one packet).
+     *
+     * @return the field's value
+     */
+    public int fragmentId() {
+        return fragmentId;
+    }
+
+    /**
+     * fragment_offset (u16): the index in its message of the packet's first event (0 for a
+     * message in one packet).
+     *
+     * @return the field's value
+     */
+    public int fragmentOffset() {
+        return fragmentOffset;
+    }
+
+    /**
+     * True when more packets of the same message follow this one: frag_flags has
+     * {@code NetV1.FRAG_MORE}. False on a message's last packet, and on a message in one packet.
+     *
+     * @return whether more packets of the message follow
+     */
+    public boolean moreFragments() {
+        return (fragFlags & NetV1.FRAG_MORE) != 0;
+    }
+
 
 
 
@@ -149,6 +202,8 @@ public final class OpenedDatagram extends EventBuffers {
     @Override
     public String toString() {
         return "OpenedDatagram(from " + sender + ", session " + Long.toUnsignedString(sessionId) + ", stream "
-                + streamId + ", seq " + sequence + ", " + eventCount() + " event(s))";
+                + streamId + ", seq " + sequence + (fragmentId != 0 || fragFlags != 0
+                ? ", fragment " + fragmentId + " from event " + fragmentOffset + (moreFragments() ? ", more" : ", last")
+                : "") + ", " + eventCount() + " event(s))";
     }
 }

@@ -40,7 +40,7 @@ public final class OutboundEvents extends EventBuffers {
      * @param recipient the peer's address
      * @param session the session whose key, counter and ids seal the packet; one of this pool's
      * @param streamId stream_id of the packet
-     * @param sequence sequence of the packet
+     * @param sequence sequence of the packet (of each of its packets, if it is split)
      * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
      * @param events the events, each its remaining bytes (positions are not moved)
      * @return the message, owning the event buffers
@@ -59,7 +59,7 @@ public final class OutboundEvents extends EventBuffers {
      * @param recipient the peer's address
      * @param session the session whose key, counter and ids seal the packet; one of this pool's
      * @param streamId stream_id of the packet
-     * @param sequence sequence of the packet
+     * @param sequence sequence of the packet (of each of its packets, if it is split)
      * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
      * @param events the events, each its remaining bytes (positions are not moved)
      * @return the message, owning the event buffers
@@ -101,7 +101,8 @@ public final class OutboundEvents extends EventBuffers {
     }
 
     /**
-     * sequence of the first packet (a split packet's next ones count up from it).
+     * sequence of the packet, and of every packet of it when a splitting encoder splits it (its
+     * fragment fields tell those apart; see {@link NetsealDatagramEncoder}).
      *
      * @return the field's value
      */

@@ -115,11 +115,16 @@ class NetsealCodecTest {
             events.add(Unpooled.buffer().writeZero(NetsealDatagramEncoder.MAX_EVENT_SIZE));
             ch.writeOutbound(OutboundEvents.of(PEER, pool, 3, 100, 0, events.toArray(new ByteBuf[0])));
             List<String> got = new ArrayList<>();
-            long seq = 100;
-            for (DatagramPacket d; (d = ch.readOutbound()) != null; seq++) {
+            int packets = 0;
+            boolean last = false;
+            for (DatagramPacket d; (d = ch.readOutbound()) != null; packets++) {
                 try {
+                    assertFalse(last, "a packet after the one without FRAG_MORE");
                     dev.netseal.OpenedPacket p = r.open(d.content().nioBuffer());
-                    assertEquals(seq, p.sequence(), "consecutive sequence numbers");
+                    assertEquals(100, p.sequence(), "every packet keeps the message's sequence");
+                    assertEquals(packets, p.fragmentId(), "fragment_id: the packet's index in the message");
+                    assertEquals(got.size(), p.fragmentOffset(), "fragment_offset: the index of its first event");
+                    last = (p.fragFlags() & NetV1.FRAG_MORE) == 0;
                     for (byte[] e : p.events()) {
                         got.add(e.length > 100 ? "big" : new String(e, StandardCharsets.US_ASCII));
                     }
@@ -127,12 +132,182 @@ class NetsealCodecTest {
                     d.release();
                 }
             }
-            assertTrue(seq - 100 >= 3, "split into several packets: " + (seq - 100));
+            assertTrue(last, "the last packet has no FRAG_MORE");
+            assertTrue(packets >= 3, "split into several packets: " + packets);
             assertEquals(3001, got.size());
             for (int i = 0; i < 3000; i++) {
                 assertEquals("event-" + i, got.get(i));
             }
             assertEquals("big", got.get(3000));
+            assertFalse(ch.finish());
+        }
+    }
+
+    /**
+     * Issue 22, item 9: message 10, split into 3 packets, then message 11. The split packets must
+     * not use sequence numbers the caller never gave (before the fix they went out as 10, 11, 12,
+     * so sequence 11 was on the wire twice, once for each message).
+     */
+    @Test
+    void splitMessageNeverTakesTheNextMessagesSequence() throws Exception {
+        byte[] k = key(8);
+        try (ThreadLocalPool builders = ThreadLocalPool.builders(4);
+             SealingSession pool = builders.newSession(k, SESSION);
+             PacketReceiver r = PacketReceiver.create(k, SESSION)) {
+            EmbeddedChannel ch = new EmbeddedChannel(NetsealDatagramEncoder.splitting(builders));
+            ByteBuf[] three = new ByteBuf[3]; // each as large as an event can be: one packet each
+            for (int i = 0; i < 3; i++) {
+                three[i] = Unpooled.buffer().writeZero(NetsealDatagramEncoder.MAX_EVENT_SIZE);
+                three[i].setByte(0, i);
+            }
+            ch.writeOutbound(OutboundEvents.of(PEER, pool, 5, 10, 0, three));
+            ch.writeOutbound(OutboundEvents.of(PEER, pool, 5, 11, 0, text("next message")));
+            List<Long> sequences = new ArrayList<>();
+            List<int[]> fragments = new ArrayList<>(); // {frag_flags, fragment_id, fragment_offset}
+            List<String> firstEvents = new ArrayList<>();
+            for (DatagramPacket d; (d = ch.readOutbound()) != null; ) {
+                try {
+                    OpenedPacket p = r.open(d.content().nioBuffer());
+                    sequences.add(p.sequence());
+                    fragments.add(new int[] {p.fragFlags(), p.fragmentId(), p.fragmentOffset()});
+                    byte[] e = p.events().get(0);
+                    firstEvents.add(e.length > 100 ? "big " + e[0] : new String(e, StandardCharsets.US_ASCII));
+                } finally {
+                    d.release();
+                }
+            }
+            assertEquals(List.of(10L, 10L, 10L, 11L), sequences,
+                    "each packet on the wire carries its message's sequence, and no sequence is used by two messages");
+            assertEquals(List.of("big 0", "big 1", "big 2", "next message"), firstEvents);
+            // netseal's rule (WIRE.md): fragment_id = the packet's index in its message,
+            // fragment_offset = the message index of the packet's first event, frag_flags MORE on
+            // every packet but the last; a message in one packet has all three zero.
+            int more = NetV1.FRAG_MORE;
+            assertArrayEquals(new int[] {more, 0, 0}, fragments.get(0));
+            assertArrayEquals(new int[] {more, 1, 1}, fragments.get(1));
+            assertArrayEquals(new int[] {0, 2, 2}, fragments.get(2));
+            assertArrayEquals(new int[] {0, 0, 0}, fragments.get(3));
+            assertFalse(ch.finish());
+        }
+    }
+
+    /**
+     * The receiving side of a split message: through the decoder, every packet arrives as an
+     * OpenedDatagram with the message's sequence and distinct fragment fields, in order; delivered
+     * in reverse, the fragment fields alone put the events back in order and say when the message
+     * is complete.
+     */
+    @Test
+    void decodedSplitMessageNeverLacksWhatReassemblyNeeds() {
+        byte[] k = key(9);
+        try (ThreadLocalPool builders = ThreadLocalPool.builders(4);
+             SealingSession toPeer = builders.newSession(k, SESSION);
+             SessionTable table = SessionTable.create()) {
+            table.add(k, SESSION);
+            EmbeddedChannel out = new EmbeddedChannel(NetsealDatagramEncoder.splitting(builders));
+            EmbeddedChannel in = new EmbeddedChannel(new NetsealDatagramDecoder(table));
+            List<ByteBuf> events = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) { // 5000 small events: several packets
+                events.add(text("e" + i));
+            }
+            out.writeOutbound(OutboundEvents.of(PEER, toPeer, 9, 77, NetV1.FLAG_RELIABLE, events.toArray(new ByteBuf[0])));
+            List<DatagramPacket> sent = new ArrayList<>();
+            for (DatagramPacket d; (d = out.readOutbound()) != null; ) {
+                sent.add(d);
+            }
+            int packets = sent.size();
+            assertTrue(packets >= 3, "split into several packets: " + packets);
+            java.util.Collections.reverse(sent); // arrive last first
+            for (DatagramPacket d : sent) {
+                in.writeInbound(new DatagramPacket(d.content(), LOCAL, PEER));
+            }
+            String[] message = new String[5000];
+            int[] offsets = new int[packets];
+            int[] counts = new int[packets];
+            java.util.BitSet fragmentsSeen = new java.util.BitSet();
+            int lastFragment = -1;
+            int arrived = 0;
+            for (OpenedDatagram o; (o = in.readInbound()) != null; arrived++) {
+                try {
+                    assertEquals(77, o.sequence(), "every packet of the message carries its sequence");
+                    assertEquals(9, o.streamId());
+                    assertEquals(NetV1.FLAG_RELIABLE, o.flags());
+                    int id = o.fragmentId();
+                    assertEquals(packets - 1 - arrived, id, "fragment_id: the packet's index (they arrive reversed)");
+                    assertFalse(fragmentsSeen.get(id), "fragment_id " + id + " twice");
+                    fragmentsSeen.set(id);
+                    assertEquals(id < packets - 1, o.moreFragments(), "FRAG_MORE on every packet but the last");
+                    assertEquals(id < packets - 1 ? NetV1.FRAG_MORE : 0, o.fragFlags());
+                    if (!o.moreFragments()) {
+                        lastFragment = id;
+                    }
+                    offsets[id] = o.fragmentOffset();
+                    counts[id] = o.eventCount();
+                    for (int i = 0; i < o.eventCount(); i++) { // placed by fragment_offset alone
+                        assertNull(message[o.fragmentOffset() + i], "two packets claim event " + (o.fragmentOffset() + i));
+                        message[o.fragmentOffset() + i] = o.event(i).toString(StandardCharsets.US_ASCII);
+                    }
+                } finally {
+                    o.release();
+                }
+            }
+            assertEquals(packets, arrived);
+            assertEquals(packets - 1, lastFragment);
+            assertEquals(lastFragment + 1, fragmentsSeen.cardinality(), "complete: fragments 0..last all here");
+            assertEquals(0, offsets[0]);
+            for (int id = 1; id < packets; id++) {
+                assertEquals(offsets[id - 1] + counts[id - 1], offsets[id],
+                        "fragment_offset: the index of the packet's first event in the message");
+            }
+            for (int i = 0; i < 5000; i++) {
+                assertEquals("e" + i, message[i]);
+            }
+            // the next message, in one packet: sequence 78, fragment fields zero
+            out.writeOutbound(OutboundEvents.of(PEER, toPeer, 9, 78, 0, text("alone")));
+            DatagramPacket d = out.readOutbound();
+            in.writeInbound(new DatagramPacket(d.content(), LOCAL, PEER));
+            OpenedDatagram o = in.readInbound();
+            try {
+                assertEquals(78, o.sequence());
+                assertEquals(0, o.fragmentId());
+                assertEquals(0, o.fragmentOffset());
+                assertEquals(0, o.fragFlags());
+                assertFalse(o.moreFragments());
+            } finally {
+                o.release();
+            }
+            assertFalse(out.finish());
+            assertFalse(in.finish());
+        }
+    }
+
+    @Test
+    void splitMessageTooLongForFragmentOffsetIsNeverSentInPart() {
+        byte[] k = key(10);
+        try (ThreadLocalPool builders = ThreadLocalPool.builders(4);
+             SealingSession toPeer = builders.newSession(k, SESSION)) {
+            EmbeddedChannel ch = new EmbeddedChannel(NetsealDatagramEncoder.splitting(builders));
+            ByteBuf[] tooMany = new ByteBuf[NetsealDatagramEncoder.MAX_SPLIT_EVENTS + 1];
+            for (int i = 0; i < tooMany.length; i++) {
+                tooMany[i] = Unpooled.buffer(1).writeByte(i);
+            }
+            EncoderException e = assertThrows(EncoderException.class,
+                    () -> ch.writeOutbound(OutboundEvents.of(PEER, toPeer, 1, 1, 0, tooMany)));
+            assertTrue(e.getMessage().contains("at most 65536"), e.getMessage());
+            assertNull(ch.readOutbound(), "no packet of a refused message goes out");
+            assertEquals(0, tooMany[0].refCnt(), "refused events are released");
+            // the most a message may carry: fragment_offset reaches its limit and fits
+            ByteBuf[] most = new ByteBuf[NetsealDatagramEncoder.MAX_SPLIT_EVENTS];
+            for (int i = 0; i < most.length; i++) {
+                most[i] = Unpooled.buffer(1).writeByte(i);
+            }
+            ch.writeOutbound(OutboundEvents.of(PEER, toPeer, 1, 2, 0, most));
+            int packets = 0;
+            for (DatagramPacket d; (d = ch.readOutbound()) != null; packets++) {
+                d.release();
+            }
+            int perPacket = NetV1.MAX_PAYLOAD_SIZE / (NetV1.EVENT_PREFIX_SIZE + 1); // 1621 one-byte events
+            assertEquals((most.length + perPacket - 1) / perPacket, packets);
             assertFalse(ch.finish());
         }
     }

@@ -26,7 +26,8 @@ public final class Wire {
      * Writes every header field but the nonce, payload_len and event_count (which are known only
      * at seal time) at {@code base}, little-endian whatever the buffer's order. priority, hop_ttl,
      * hop_count, frag_flags, subnet_id, fragment_id and fragment_offset are zero: this library does
-     * not fragment or route.
+     * not route, and a packet of a split message sets its fragment fields afterwards
+     * ({@link #writeFragment}).
      *
      * <p>Where the nonce goes (bytes 12..24) it writes the first 12 bytes of the associated data:
      * the header's bytes 0..12 with hop_count zeroed, which, hop_count being zero here, are the
@@ -50,6 +51,18 @@ public final class Wire {
         putI64(b, base + HeaderLayout.SEQUENCE, sequence);
         putI64(b, base + HeaderLayout.ORIGIN_HASH, originHash);
         putI64(b, base + HeaderLayout.SUBNET_ID, 0L); // subnet_id, fragment_id, fragment_offset
+    }
+
+    /**
+     * Writes frag_flags (u8), fragment_id and fragment_offset (u16 each) into a header that
+     * {@link #writeHeaderStart} wrote at {@code base}, and frag_flags into its copy of the
+     * associated data there too (byte {@link #AAD_IN_PLACE} + 7), so the AAD in place stays the
+     * header's. The caller has checked the values' ranges.
+     */
+    public static void writeFragment(ByteBuffer b, int base, int fragFlags, int fragmentId, int fragmentOffset) {
+        b.put(base + HeaderLayout.FRAG_FLAGS, (byte) fragFlags);
+        b.put(base + AAD_IN_PLACE + HeaderLayout.FRAG_FLAGS, (byte) fragFlags);
+        putI32(b, base + HeaderLayout.FRAGMENT_ID, (fragmentId & 0xFFFF) | (fragmentOffset & 0xFFFF) << 16);
     }
 
     /** Writes payload_len and event_count (u16 each, truncated) with one store. */
