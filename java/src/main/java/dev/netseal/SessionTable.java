@@ -119,18 +119,28 @@ public final class SessionTable implements AutoCloseable {
      */
     public void rekey(long sessionId, byte[] newKey, long newSessionId) {
         ReceiveSession s = require(sessionId);
+        // Under the session's lock, which close() takes too: the session cannot close between the
+        // check and the rekey, and once closed (by a remove that won the race) it is never mapped
+        // again. The new id is unmapped on failure only if this call mapped it: the session may
+        // answer to it already (as its current id, rekeyed onto from its previous one).
         synchronized (s) {
+            if (s.isClosed()) {
+                throw new IllegalStateException("session " + Long.toUnsignedString(sessionId)
+                        + " was removed while it was being rekeyed");
+            }
+            boolean mappedHere = false;
             if (newSessionId != sessionId) {
                 ReceiveSession other = sessions.putIfAbsent(newSessionId, s);
                 if (other != null && other != s) {
                     throw new IllegalStateException("session " + Long.toUnsignedString(newSessionId)
                             + " is another session's");
                 }
+                mappedHere = other == null;
             }
             try {
                 s.rekey(newKey, newSessionId);
             } catch (RuntimeException e) {
-                if (newSessionId != sessionId && s.sessionId() != newSessionId) {
+                if (mappedHere) {
                     sessions.remove(newSessionId, s);
                 }
                 throw e;
