@@ -607,12 +607,57 @@ public final class PacketBuilder implements AutoCloseable {
 
     /**
      * The calling thread's id: positive, and never another live or past thread's (what
-     * {@link #claim} holds). {@code Thread.getId} is final in effect: a thread class that
-     * overrode it to repeat ids would only weaken the check against two threads at once.
+     * {@link #claim} holds), from nothing a thread's class can override. On Java 19+ that is
+     * {@code Thread.threadId()}, which is final. On 17 and 18 {@code getId()} is not final: a
+     * thread class that overrides it could return 0 (read as FREE, so two threads would share a
+     * builder) or minus an epoch's serial (which retire would wait on for ever). So its value is
+     * used only for threads whose class does not override it (looked up once per class); any
+     * other thread gets a token of netseal's own, from 2^62 up (JDK ids count from 1), kept in
+     * a thread-local.
      */
-    @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; getId() is the same id
     private static long currentThreadId() {
-        return Thread.currentThread().getId();
+        Thread t = Thread.currentThread();
+        if (ThreadIds.FINAL_ID != null) {
+            try {
+                return (long) ThreadIds.FINAL_ID.invokeExact(t);
+            } catch (Throwable e) {
+                throw new AssertionError("Thread.threadId() failed", e);
+            }
+        }
+        Class<?> c = t.getClass();
+        if (c == Thread.class || !ThreadIds.OVERRIDES_GET_ID.get(c)) {
+            @SuppressWarnings("deprecation") // the JDK's own getId(), not overridden: final in effect
+            long id = t.getId();
+            return id;
+        }
+        return ThreadIds.TOKEN.get();
+    }
+
+    /** What {@link #currentThreadId} reads, looked up once. */
+    private static final class ThreadIds {
+        /** {@code Thread.threadId()} on Java 19+, else null. */
+        static final java.lang.invoke.MethodHandle FINAL_ID = finalId();
+        static final ClassValue<Boolean> OVERRIDES_GET_ID = new ClassValue<>() {
+            @Override
+            protected Boolean computeValue(Class<?> type) {
+                try {
+                    return type.getMethod("getId").getDeclaringClass() != Thread.class;
+                } catch (NoSuchMethodException e) {
+                    return true;
+                }
+            }
+        };
+        private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong(1L << 62);
+        static final ThreadLocal<Long> TOKEN = ThreadLocal.withInitial(NEXT::getAndIncrement);
+
+        private static java.lang.invoke.MethodHandle finalId() {
+            try {
+                return MethodHandles.publicLookup().findVirtual(Thread.class, "threadId",
+                        java.lang.invoke.MethodType.methodType(long.class));
+            } catch (NoSuchMethodException | IllegalAccessException e) {
+                return null; // Java 17 or 18
+            }
+        }
     }
 
     /**

@@ -38,6 +38,56 @@ class BuilderClaimTest {
         return e;
     }
 
+    /** A thread whose class lies about its id: 0 (the claim's FREE) or a negative number. */
+    static final class LyingThread extends Thread {
+        private final long lie;
+
+        LyingThread(long lie, Runnable body) {
+            super(body, "lying-thread-" + lie);
+            this.lie = lie;
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public long getId() {
+            return lie;
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aThreadThatLiesAboutItsIdNeverSharesABuilder(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        for (long lie : new long[] {0L, -1L, -7L, Thread.currentThread().getId()}) {
+            byte[] k = key(121);
+            k[1] = (byte) lie;
+            TestIsolation.forgetRetiredKeys();
+            try (PacketPool pool = PacketPool.onBackend(backend, 2, k, SESSION, 0L)) {
+                PacketBuilder b = pool.get();
+                java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+                Thread liar = new LyingThread(lie, () -> {
+                    b.begin(1, 1, 0).event(event(0));
+                    begun.countDown();
+                    try {
+                        done.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                liar.start();
+                assertTrue(begun.await(30, TimeUnit.SECONDS));
+                List<String> refused = new ArrayList<>();
+                tryRefused(refused, "begin", () -> b.begin(2, 2, 0));
+                tryRefused(refused, "event", () -> b.event(event(1)));
+                done.countDown();
+                liar.join();
+                assertEquals(List.of("begin", "event"), refused,
+                        "a thread whose getId() returns " + lie + " shared its begun packet with another thread");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void secondThreadNeverWritesIntoABegunPacket(String backendName) throws Exception {
