@@ -103,7 +103,7 @@ public final class PacketBuilder implements AutoCloseable {
      * spares the packets sealed for it a barriered reference store each. Written and read only by
      * the claiming thread.
      */
-    private SealingSession target;
+    private SealingState target;
     private boolean writing;
     private int writePos;
     private int eventCount;
@@ -171,15 +171,15 @@ public final class PacketBuilder implements AutoCloseable {
     public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags,
                                int subprotocolId) {
         checkedOut();
-        checkSession(session);
+        SealingState state = checkSession(session);
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
         claim();
-        if (target != session) {
-            target = session; // usually the pool's own session, kept: a read is cheaper than a barriered store
+        if (target != state) {
+            target = state; // usually the pool's own session, kept: a read is cheaper than a barriered store
         }
         Wire.writeHeaderStart(buf, 0, flags, subprotocolId, channelHash, 0L, streamId, sequence,
-                session.originHash);
+                state.originHash);
         writing = true;
         writePos = HEADER_SIZE;
         eventCount = 0;
@@ -404,11 +404,11 @@ public final class PacketBuilder implements AutoCloseable {
      */
     public ByteBuffer buildHeartbeat(SealingSession session) {
         checkedOut();
-        checkSession(session);
+        SealingState state = checkSession(session);
         claim();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
-        return sealPayload(session, 0, 0, null, 0);
+        return sealPayload(state, 0, 0, null, 0);
     }
 
     /**
@@ -544,7 +544,7 @@ public final class PacketBuilder implements AutoCloseable {
      * else from this builder into {@code dst} at {@code dstOff} (returns null), which the caller
      * checked.
      */
-    private ByteBuffer sealPayload(SealingSession session, int payloadLen, int events, ByteBuffer dst,
+    private ByteBuffer sealPayload(SealingState session, int payloadLen, int events, ByteBuffer dst,
                                    int dstOff) {
         Wire.writeLengths(buf, 0, payloadLen, events);
         // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
@@ -599,7 +599,7 @@ public final class PacketBuilder implements AutoCloseable {
 
     /** Drops the session of the packet just ended, unless it is the pool's own (see {@link #target}). */
     private void forgetTarget() {
-        SealingSession t = target;
+        SealingState t = target;
         if (t != null && !t.isPoolsOwn()) {
             target = null;
         }
@@ -664,11 +664,13 @@ public final class PacketBuilder implements AutoCloseable {
      * A session seals only through builders of its own pool: retiring an epoch waits out the
      * seals of that pool's builders and no others (see PoolCore).
      */
-    private void checkSession(SealingSession session) {
-        if (Objects.requireNonNull(session, "session").core != core) {
+    private SealingState checkSession(SealingSession session) {
+        SealingState state = Objects.requireNonNull(session, "session").state;
+        if (state.core != core) {
             throw new IllegalArgumentException("session belongs to another pool: a session seals only"
                     + " through builders of the pool that made it");
         }
+        return state;
     }
 
     private static IllegalStateException inUse() {

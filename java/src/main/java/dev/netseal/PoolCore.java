@@ -18,8 +18,9 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  *
  * <p>It holds no reference to the pool facade nor to its thread caches (the facade holds those,
  * and empties them when it closes), so builders parked in thread caches never keep a dropped pool
- * reachable (only sessions opened with {@code newSession} hold the facade, on purpose: a pool with
- * open sessions stays alive).
+ * reachable. Only the {@link SealingSession} handles the application holds keep the facade (a
+ * pool stays alive while one of its sessions is held); the core tracks their {@link SealingState}s,
+ * which hold no facade, so the Cleaner's action never keeps a dropped pool reachable.
  *
  * <h2>Why wiping a key never races a seal</h2>
  * A seal does (1) a release write of {@code epoch} to the builder's claim slot (which holds the
@@ -59,7 +60,7 @@ final class PoolCore {
     /** Guarded by this: builders made in all (the prefill included). */
     private long made;
     /** The open sessions, so that closing the pool closes them (and wipes their keys). */
-    private final Set<SealingSession> sessions = ConcurrentHashMap.newKeySet();
+    private final Set<SealingState> sessions = ConcurrentHashMap.newKeySet();
 
     PoolCore(AeadBackend backend, int capacity) {
         if (capacity < 1) {
@@ -72,14 +73,14 @@ final class PoolCore {
 
     /** Opens the pool's default session (a pool made with a key); before {@link #prefill}. */
     void openDefaultSession(byte[] key, long sessionId, long originHash) {
-        defaultSession = new SealingSession(this, null, key, sessionId, originHash);
+        defaultSession = new SealingSession(new SealingState(this, true, key, sessionId, originHash), null);
     }
 
     /** A new session sealing through this pool's builders; {@code pool} is kept alive by it. */
     SealingSession newSession(Object pool, byte[] key, long sessionId, long originHash) {
         // No checkOpen() here: register() refuses a closed pool under the lock close() takes, so
         // that one check covers the race with close() as well (the session's key is wiped then).
-        return new SealingSession(this, pool, key, sessionId, originHash);
+        return new SealingSession(new SealingState(this, false, key, sessionId, originHash), pool);
     }
 
     /** The default session, or an exception for a pool made without one. */
@@ -93,7 +94,7 @@ final class PoolCore {
     }
 
     /** Adds an open session; false when the pool is closed (the caller then wipes its key). */
-    synchronized boolean register(SealingSession s) {
+    synchronized boolean register(SealingState s) {
         if (closed) {
             return false;
         }
@@ -101,7 +102,7 @@ final class PoolCore {
         return true;
     }
 
-    void unregister(SealingSession s) {
+    void unregister(SealingState s) {
         sessions.remove(s);
     }
 
@@ -211,7 +212,7 @@ final class PoolCore {
         synchronized (this) {
             closed = true; // register() refuses from here on, so the set below only shrinks
         }
-        for (SealingSession s : sessions.toArray(new SealingSession[0])) {
+        for (SealingState s : sessions.toArray(new SealingState[0])) {
             s.close();
         }
         shared.clear(); // the thread caches are the pool's to empty (ThreadLocalPool.close)

@@ -25,41 +25,27 @@ package dev.netseal;
  * the key once the seals in flight are done. A builder never holds a session between packets,
  * so builders in thread caches keep no closed session alive.
  *
- * <p>Thread-safe. A session must be closed (or its pool closed): an open session keeps its key,
- * its claim on (key, prefix) and its pool alive.
+ * <p>Thread-safe. Close a session when done with it (or close its pool): while the application
+ * holds an open session, it keeps its key, its claim on (key, prefix) and its pool alive. A pool
+ * dropped together with its open sessions is collected, and their keys wiped, like any dropped
+ * pool.
  */
 public final class SealingSession implements AutoCloseable {
 
-    final PoolCore core;
-    final long originHash;
+    /** What the pool tracks and builders seal with. */
+    final SealingState state;
     /**
-     * The pool facade, held so that a pool with open sessions is never collected under them;
-     * null for a pool's own default session, which must not keep the pool reachable from the
-     * builders in thread caches.
+     * The pool facade, held so that a pool is never collected while the application holds one
+     * of its sessions; null for a pool's own default session, which must not keep the pool
+     * reachable from the builders in thread caches. Only this handle holds it: the pool's core
+     * holds the state alone (see SealingState).
      */
+    @SuppressWarnings("unused") // held for reachability
     private final Object pool;
 
-    private volatile KeyEpoch current;
-    private volatile boolean closed;
-
-    /**
-     * True for a pool's own default session (the one made without a facade to hold): it lives
-     * as long as its pool, so a builder may keep it between packets (see PacketBuilder.target).
-     */
-    boolean isPoolsOwn() {
-        return pool == null;
-    }
-
-    SealingSession(PoolCore core, Object pool, byte[] key, long sessionId, long originHash) {
-        this.core = core;
+    SealingSession(SealingState state, Object pool) {
+        this.state = state;
         this.pool = pool;
-        this.originHash = originHash;
-        String fingerprint = LiveKeys.fingerprint(PoolCore.checkKey(key), sessionId);
-        this.current = KeyEpoch.create(core.backend, key, sessionId, fingerprint);
-        if (!core.register(this)) {
-            current.destroy(); // no builder can have drawn from it: it was never published
-            throw PoolCore.closedException();
-        }
     }
 
     /**
@@ -68,7 +54,7 @@ public final class SealingSession implements AutoCloseable {
      * @return the session id
      */
     public long sessionId() {
-        return current.sessionId;
+        return state.sessionId();
     }
 
     /**
@@ -77,7 +63,7 @@ public final class SealingSession implements AutoCloseable {
      * @return the origin hash
      */
     public long originHash() {
-        return originHash;
+        return state.originHash;
     }
 
     /**
@@ -86,68 +72,29 @@ public final class SealingSession implements AutoCloseable {
      * @return true once closed
      */
     public boolean isClosed() {
-        return closed;
+        return state.isClosed();
     }
 
     /**
      * Rekeys: a new key (32 bytes) and session id, counter from 0. The next seal for this
      * session, on any builder, uses the new key; the old key is wiped once no seal still uses
-     * it. Refuses a (key, nonce prefix) another live session holds, or one this session sealed
-     * under before (its counter would restart at 0 and repeat nonces).
+     * it. Refuses a (key, nonce prefix) another live session holds, or one that sealed before in
+     * this JVM (its counter would restart at 0 and repeat nonces).
      *
      * @param key the 32-byte key; the caller keeps and wipes its own copy
      * @param sessionId the session id (its two halves XORed make the nonce prefix)
      */
-    public synchronized void rekey(byte[] key, long sessionId) {
-        checkOpen();
-        // A (key, prefix) this or any session sealed under before is retired for good, and
-        // KeyEpoch.create refuses it (LiveKeys, RetiredKeys).
-        String fingerprint = LiveKeys.fingerprint(PoolCore.checkKey(key), sessionId);
-        KeyEpoch next = KeyEpoch.create(core.backend, key, sessionId, fingerprint);
-        KeyEpoch old = current;
-        current = next;
-        core.retire(old);
+    public void rekey(byte[] key, long sessionId) {
+        state.rekey(key, sessionId);
     }
 
     /** Refuses further seals and wipes the key once the seals in flight are done. Idempotent. */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            core.retire(current);
-        }
-        core.unregister(this);
+        state.close();
     }
 
     KeyEpoch current() {
-        return current;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw core.isClosed() ? PoolCore.closedException() : closedSession();
-        }
-    }
-
-    static IllegalStateException closedSession() {
-        return new IllegalStateException("session is closed");
-    }
-
-    /**
-     * Called by a builder whose draw from {@code epoch} was refused: the epoch to try next, or an
-     * exception saying why sealing cannot go on.
-     */
-    KeyEpoch afterRefusedDraw(KeyEpoch epoch) {
-        if (!epoch.retired) {
-            throw new IllegalStateException("nonce counter exhausted: " + KeyEpoch.COUNTER_LIMIT
-                    + " packets were sealed under this key; call setKey/rekey with a new key");
-        }
-        if (closed) {
-            throw core.isClosed() ? PoolCore.closedException() : closedSession();
-        }
-        return current;
+        return state.current();
     }
 }

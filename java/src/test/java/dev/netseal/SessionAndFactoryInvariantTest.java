@@ -54,14 +54,14 @@ class SessionAndFactoryInvariantTest {
         try (PacketPool pool = PacketPool.buildersOnBackend(TestBackends.get("java"), 1)) {
             SealingSession s = pool.newSession(TestSeeds.randomKey(), 0x51L);
             KeyEpoch before = s.current();
-            IllegalStateException exhausted = assertThrows(IllegalStateException.class, () -> s.afterRefusedDraw(before));
+            IllegalStateException exhausted = assertThrows(IllegalStateException.class, () -> s.state.afterRefusedDraw(before));
             assertTrue(exhausted.getMessage().startsWith("nonce counter exhausted"), exhausted.getMessage());
             s.rekey(TestSeeds.randomKey(), 0x52L);
-            KeyEpoch next = s.afterRefusedDraw(before);
+            KeyEpoch next = s.state.afterRefusedDraw(before);
             assertNotSame(before, next);
             assertSame(s.current(), next, "a builder refused by a rekey does not go on with the new key");
             s.close();
-            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> s.afterRefusedDraw(before));
+            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> s.state.afterRefusedDraw(before));
             assertEquals("session is closed", closed.getMessage());
         }
     }
