@@ -49,6 +49,14 @@ import java.lang.invoke.VarHandle;
  */
 final class ReplayWindow {
     private static final VarHandle HIGHEST;
+    /**
+     * The bitmap's words. Readers in {@link #check} load them with no lock while a writer may
+     * store: opaque on both sides (each load sees a whole word, some store's or the initial
+     * one, and a thread never sees a word go back in time); the order against {@code highest}
+     * comes from the release/acquire and the fences named where they are used. Under the
+     * monitor a writer's own loads are plain: only writers hold it, one at a time.
+     */
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
@@ -141,7 +149,7 @@ final class ReplayWindow {
             VarHandle.storeStoreFence(); // before the bit: a reader that sees the bit sees this top
         }
         int slot = (int) counter & mask;
-        bits[slot >>> 6] |= 1L << slot;
+        WORDS.setOpaque(bits, slot >>> 6, bits[slot >>> 6] | 1L << slot);
         return null;
     }
 
@@ -152,8 +160,14 @@ final class ReplayWindow {
 
     /** Forgets every accepted counter (a benchmark hook; it re-admits replays). */
     synchronized void forgetAll() {
-        java.util.Arrays.fill(bits, 0L);
+        clearAll();
         HIGHEST.setRelease(this, NONE);
+    }
+
+    private void clearAll() {
+        for (int w = 0; w < bits.length; w++) {
+            WORDS.setOpaque(bits, w, 0L);
+        }
     }
 
     /** The verdict on {@code counter} against the window topped by {@code top}, its bitmap read now. */
@@ -168,7 +182,7 @@ final class ReplayWindow {
             return Reason.TOO_OLD;
         }
         int slot = (int) counter & mask;
-        return (bits[slot >>> 6] & (1L << slot)) != 0 ? Reason.REPLAYED : null;
+        return ((long) WORDS.getOpaque(bits, slot >>> 6) & (1L << slot)) != 0 ? Reason.REPLAYED : null;
     }
 
     /**
@@ -185,7 +199,7 @@ final class ReplayWindow {
     private void forgetSlotsAfter(long from, long to) {
         long distance = to - from; // > 0, unsigned
         if (Long.compareUnsigned(distance, mask) > 0) {
-            java.util.Arrays.fill(bits, 0L);
+            clearAll();
             return;
         }
         int slot = (int) (from + 1) & mask;
@@ -194,7 +208,7 @@ final class ReplayWindow {
             int bit = slot & 63;
             int n = Math.min(64 - bit, left);
             long clear = (n == 64 ? -1L : ((1L << n) - 1)) << bit;
-            bits[slot >>> 6] &= ~clear;
+            WORDS.setOpaque(bits, slot >>> 6, bits[slot >>> 6] & ~clear);
             slot = (slot + n) & mask;
             left -= n;
         }

@@ -509,7 +509,27 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
          * is reachable (the thread holds nothing of it).
          */
         void clearFromClose() {
-            clear();
+            // Opaque: stores that race the owner's on purpose, each whole and never reordered
+            // with another store to the same slot. The owner's own accesses stay plain (its
+            // per-packet path): it may see these stores late or not at all, which is harmless
+            // for the reasons above; nothing it does depends on seeing them.
+            for (int i = 0; i < items.length; i++) {
+                ITEMS.setOpaque(items, i, (PacketBuilder) null);
+            }
+            COUNT.setOpaque((LocalCacheCount) this, 0);
+        }
+
+        private static final java.lang.invoke.VarHandle ITEMS =
+                java.lang.invoke.MethodHandles.arrayElementVarHandle(PacketBuilder[].class);
+        private static final java.lang.invoke.VarHandle COUNT;
+
+        static {
+            try {
+                COUNT = java.lang.invoke.MethodHandles.lookup()
+                        .findVarHandle(LocalCacheCount.class, "count", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
 
         @Override
