@@ -4,15 +4,15 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The nonce counter of one key: an atomic long on a cache line of its own.
+ * The nonce counter of one key: an atomic long on cache lines of its own (128 bytes of padding each side).
  *
  * <p>Every thread that seals under the key draws from it, so its line moves from core to core
  * on every packet; that much is the price of one counter per key. Padding keeps the price at
  * that: without it the counter shares a line with whatever was allocated beside it (the epoch's
  * key, session id and prefix, which every seal reads), and each draw on one core would also
  * evict those fields from the other core, one more miss per packet per thread. The padding is
- * in superclasses because HotSpot lays out a superclass's fields before a subclass's, so 64
- * bytes of longs sit on each side of the value whatever the JVM does with one class's fields.
+ * in superclasses because HotSpot lays out a superclass's fields before a subclass's, so 128
+ * bytes of longs (two lines: adjacent-line prefetch) sit on each side of the value whatever the JVM does with one class's fields.
  * (JCTools' padded counter does the same through {@code sun.misc.Unsafe}, which this library
  * does not use.)
  */
@@ -63,7 +63,7 @@ final class NonceCounter extends NonceCounterRightPadding {
     }
 }
 
-// The padding: 8 longs (64 bytes) before the value (LeftLinePadding) and 8 after, in
+// The padding: 16 longs (128 bytes) before the value (LeftLinePadding) and 16 after, in
 // superclasses so that their order is fixed. Their fields are never read; they exist for their size.
 
 abstract class NonceCounterValue extends LeftLinePadding {
@@ -72,5 +72,5 @@ abstract class NonceCounterValue extends LeftLinePadding {
 
 @SuppressWarnings("unused")
 abstract class NonceCounterRightPadding extends NonceCounterValue {
-    long r0, r1, r2, r3, r4, r5, r6, r7;
+    long r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15;
 }

@@ -37,11 +37,11 @@ final class ThreadCaches extends ThreadCachesTable {
     /** Caches held before a new one first looks for the caches of ended threads. */
     static final int PRUNE_MIN = 16;
     private static final int MIN_TABLE = 2 * PRUNE_MIN;
-    /** Unused slots before and after the used ones: 64 bytes with compressed references, 128 without. */
-    static final int SLOT_PAD = 16;
+    /** Unused slots before and after the used ones: 128 bytes with compressed references, 256 without. */
+    static final int SLOT_PAD = 32;
 
     @SuppressWarnings("unused") // for their size: see the class comment
-    private long r0, r1, r2, r3, r4, r5, r6, r7;
+    private long r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15;
     /** Every cache in {@link #table}; guarded by this. */
     private final List<LocalCache> all = new ArrayList<>();
     /** Guarded by this: {@code all}'s size at which the next new cache first drops ended threads' caches. */
@@ -133,7 +133,7 @@ final class ThreadCaches extends ThreadCachesTable {
     }
 }
 
-/** The field {@link ThreadCaches#find} reads on every acquire, a cache line from anything before it. */
+/** The field {@link ThreadCaches#find} reads on every acquire, two cache lines from anything before it. */
 abstract class ThreadCachesTable extends LeftLinePadding {
     /** Never changed once published: see ThreadCaches. */
     volatile LocalCache[] table = ThreadCaches.tableOf(List.of());

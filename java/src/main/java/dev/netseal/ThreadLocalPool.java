@@ -539,8 +539,8 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     }
 
     /**
-     * The one field of a thread cache that its thread writes on every acquire and release, a
-     * cache line away from anything else: two threads' caches are small objects made at about
+     * The one field of a thread cache that its thread writes on every acquire and release, two
+     * cache lines (128 bytes) away from anything else: two threads' caches are small objects made at about
      * the same time, and the collector may copy them side by side, where each write would evict
      * the other thread's line.
      */
@@ -551,6 +551,6 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
 
     @SuppressWarnings("unused") // for their size
     abstract static class LocalCacheRightPadding extends LocalCacheCount {
-        long r0, r1, r2, r3, r4, r5, r6, r7;
+        long r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15;
     }
 }
