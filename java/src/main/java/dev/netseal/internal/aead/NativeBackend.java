@@ -43,15 +43,15 @@ public final class NativeBackend implements AeadBackend, X25519 {
     /** Keys per slab of native key memory. */
     public static final int KEYS_PER_SLAB = 2048;
 
-    /** Slabs of native key memory allocated now (each {@link #KEYS_PER_SLAB} keys, 64 KiB). */
+    /** Slabs holding native key memory now (each {@link #KEYS_PER_SLAB} keys, 64 KiB). */
     public static long keySlabs() {
         return NativeSodium.keySlabs();
     }
 
     /**
      * Slabs of native key memory that could not be locked in RAM (mlock refused: RLIMIT_MEMLOCK,
-     * {@code ulimit -l}). Their keys are still guarded, read-only and wiped on free, but the
-     * kernel may swap them out. Raise the limit (64 KiB per 2048 keys) to keep keys off swap.
+     * {@code ulimit -l}). Their keys are still guarded and wiped on free, but the kernel may swap
+     * them out. Raise the limit (64 KiB per 2048 keys) to keep keys off swap.
      */
     public static long unlockedKeySlabs() {
         return NativeSodium.keyUnlockedSlabs();
@@ -155,8 +155,9 @@ public final class NativeBackend implements AeadBackend, X25519 {
     }
 
     private static IllegalStateException notLive() {
-        // The handle was live when checked; only a destroy racing this call gets here.
-        return new IllegalStateException("native key handle is not a live key (destroyed while in use)");
+        // The Key was not destroyed when checked: a destroy racing this call, or a handle the C side
+        // no longer knows (freed, its slot perhaps another key's now), which it refuses.
+        return new IllegalStateException("native key handle is not a live key (the key was freed)");
     }
 
     @Override
@@ -175,6 +176,11 @@ public final class NativeBackend implements AeadBackend, X25519 {
         return Pointer.nativeValue(p);
     }
 
+    /**
+     * A native key: its handle (slot index and generation, see {@link NativeSodium}), never its
+     * address. After {@link #destroy()} the handle is refused by Java ({@link #isDestroyed()}) and,
+     * should it get past that, by the C side, also once the slot holds another key.
+     */
     static final class Key implements AeadKey {
         final long handle;
         private final AtomicBoolean freed = new AtomicBoolean();
@@ -187,7 +193,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
         public void destroy() {
             if (freed.compareAndSet(false, true) && NativeSodium.keyFree(handle) != 0) {
                 // Unreachable: this handle came from keyCreate and is freed once. The C side
-                // refused it instead of corrupting its free list.
+                // refused it instead of freeing another key or corrupting its free list.
                 throw new IllegalStateException("native key handle was not a live key");
             }
         }
