@@ -44,25 +44,28 @@ JNIEXPORT jstring JNICALL NS_FN(sodiumVersion)(JNIEnv *env, jclass cls)
     return (*env)->NewStringUTF(env, sodium_version_string());
 }
 
+/*
+ * The key is copied out of the Java array with GetByteArrayRegion into a
+ * stack buffer, and that copy is wiped once the slot holds the key. No JNI
+ * critical region: netseal_key_create() takes the key lock and, on a new
+ * slab, calls sodium_malloc (mmap), mlock and mprotect, and a critical region
+ * held across those would stall every thread's garbage collection (the
+ * GCLocker) behind a lock and system calls.
+ */
 JNIEXPORT jlong JNICALL NS_FN(keyCreate)(JNIEnv *env, jclass cls,
                                          jbyteArray key)
 {
-    netseal_key_handle k;
-    jbyte *src;
+    unsigned char src[NETSEAL_KEY_BYTES];
+    netseal_key_handle k = 0;
 
     (void)cls;
     if (key == NULL ||
         (*env)->GetArrayLength(env, key) != (jsize)NETSEAL_KEY_BYTES)
         return 0;
-    /*
-     * Copied straight from the Java array into the key slot, so no other
-     * copy needs wiping; no JNI call is made while the array is held.
-     */
-    src = (*env)->GetPrimitiveArrayCritical(env, key, NULL);
-    if (src == NULL)
-        return 0;
-    k = netseal_key_create((const unsigned char *)src);
-    (*env)->ReleasePrimitiveArrayCritical(env, key, src, JNI_ABORT);
+    (*env)->GetByteArrayRegion(env, key, 0, (jsize)sizeof src, (jbyte *)src);
+    if (!(*env)->ExceptionCheck(env))
+        k = netseal_key_create(src);
+    sodium_memzero(src, sizeof src);
     return (jlong)k;
 }
 
