@@ -38,55 +38,95 @@ int netseal_init(void);
  * write inside it could reach another key, as it could reach any memory of
  * the process.
  *
+ * A key is named by a handle, never by its address: the slot's index (slab
+ * number and slot, the low 32 bits) and the slot's generation (the high 32
+ * bits). Every slot counts its generation up on each create and each free,
+ * so a live slot's generation is odd and a free one's even, and no two keys
+ * ever made in a slot share a handle. Freed slots are reused last in, first
+ * out, so without the generation a handle kept past its free would name the
+ * next key made: with it, such a stale handle is refused by every call here
+ * (an error return), never a use of another key. A slot whose 32-bit
+ * generation runs out (2^31 keys made in it) is retired, never handed out
+ * again, so a generation never repeats. Handle 0 is never a key.
+ *
  * netseal_key_create() copies NETSEAL_KEY_BYTES from src into a free slot and
- * returns it, or NULL when no slot can be had (the slab limit is reached, or
- * sodium_malloc() fails). netseal_key_free() wipes the slot (sodium_memzero)
- * and gives it back; an empty slab is released, except the last one. It
- * accepts NULL, and ignores (returning -1) a pointer that is not a live slot,
- * so a double free is refused instead of corrupting the free list. All of
- * these are thread-safe (one mutex: key create/free is not per-packet) and
- * never called on the per-packet path, which only reads the key bytes.
+ * returns its handle, or 0 when no slot can be had (the slab limit is
+ * reached, or sodium_malloc() fails). netseal_key_free() wipes the slot
+ * (sodium_memzero) and gives it back; an empty slab's memory is released,
+ * except the last one's. It accepts 0, and ignores (returning -1) a handle
+ * that is not a live key, so a double free or a stale handle is refused
+ * instead of freeing another key or corrupting the free list. All of these
+ * are thread-safe (one mutex: key create/free is not per-packet).
+ *
+ * A slab's bookkeeping (ordinary memory: generations and the free list, no
+ * secret; about 14 KiB per 2048 keys) is kept when its key memory is
+ * released, so that a stale handle always finds its slot's generation: the
+ * bookkeeping stays at the largest number of slabs the process ever had.
  *
  * mlock can fail (RLIMIT_MEMLOCK): a slab that could not be locked is still
- * guarded, read-only and wiped, but the kernel may swap it out.
+ * guarded and wiped, but the kernel may swap it out.
  * netseal_key_unlocked_slabs() says how many slabs are in that state.
  */
 #define NETSEAL_KEYS_PER_SLAB 2048
+#define NETSEAL_SLOT_BITS 11 /* log2(NETSEAL_KEYS_PER_SLAB) */
 #define NETSEAL_DEFAULT_MAX_SLABS 4096 /* 8,388,608 keys, 256 MiB */
+#define NETSEAL_SLAB_LIMIT 65536 /* the highest cap: 134,217,728 keys, 4 GiB */
 
-unsigned char *netseal_key_create(const unsigned char *src);
-int netseal_key_free(unsigned char *key);
+typedef uint64_t netseal_key_handle;
+
+netseal_key_handle netseal_key_create(const unsigned char *src);
+int netseal_key_free(netseal_key_handle key);
+
+/*
+ * The key bytes of a live handle, or NULL for a handle that is not a live key
+ * (0, freed, or never made). The per-packet lookup: no lock, one generation
+ * compare (netseal_aead.c says why that is sound). The pointer is good until
+ * the key is freed; the caller must not free a key while a seal or open that
+ * uses it runs (the Java side frees a key only after its last seal).
+ */
+const unsigned char *netseal_key_bytes(netseal_key_handle key);
 
 /*
  * Like netseal_key_create(), with NETSEAL_KEY_BYTES from libsodium's CSPRNG:
  * a secret (an ephemeral X25519 private key) that never exists outside the
- * key memory but for a stack copy wiped at once. NULL as netseal_key_create().
+ * key memory but for a stack copy wiped at once. 0 as netseal_key_create().
  */
-unsigned char *netseal_key_generate(void);
+netseal_key_handle netseal_key_generate(void);
 
 /*
- * Copies a live key slot's bytes to out (the caller wipes it after use): 0,
- * or -1 (out untouched) when key is not a live slot. The check and the copy
- * are made under the key lock, so a stale or forged handle is an error
- * return, never a read of freed or unmapped memory. The X25519 entry points
- * work on such a copy, so that a slow scalar multiplication holds no lock.
+ * Copies a live key's bytes to out (the caller wipes it after use): 0, or -1
+ * (out untouched) when key is not a live key. The check and the copy are
+ * made under the key lock, so a stale or forged handle is an error return,
+ * never a read of another key, of freed or of unmapped memory. The X25519
+ * entry points work on such a copy, so that a slow scalar multiplication
+ * holds no lock.
  */
-int netseal_key_copy_out(const unsigned char *key,
+int netseal_key_copy_out(netseal_key_handle key,
                          unsigned char out[NETSEAL_KEY_BYTES]);
 
 /* Live keys (allocated, not yet freed): a hook for leak tests. */
 long netseal_key_count(void);
 
-/* Slabs now allocated, and how many of them mlock refused. */
+/* Slabs now holding key memory, and how many of them mlock refused. */
 long netseal_key_slabs(void);
 long netseal_key_unlocked_slabs(void);
 
 /*
  * Caps the number of slabs (so keys at NETSEAL_KEYS_PER_SLAB each); 0 restores
- * the default, a negative value changes nothing. Returns the previous cap. Lowering it below the slabs in use
- * frees nothing; it only refuses new slabs.
+ * the default, a negative value changes nothing, a value above
+ * NETSEAL_SLAB_LIMIT is taken as that limit. Returns the previous cap.
+ * Lowering it below the slabs in use frees nothing; it only refuses new slabs.
  */
 long netseal_key_set_max_slabs(long max_slabs);
+
+/*
+ * For the self-test only: sets a live key's generation to the odd value
+ * generation and returns its new handle (the old one is then stale), or 0
+ * when key is not live or generation is even. It lets the test reach a
+ * slot's last generation without making 2^31 keys.
+ */
+netseal_key_handle netseal_key_set_generation_for_test(netseal_key_handle key,
+                                                       uint32_t generation);
 
 /*
  * Nonce = prefix (4 bytes LE) || counter (8 bytes LE). Written with shifts

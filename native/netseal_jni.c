@@ -8,6 +8,11 @@
  * seal/open take only primitives and make no JNIEnv calls: buffers are
  * off-heap addresses that the Java side has already validated, so the call
  * costs one native transition and no pinning or copying.
+ *
+ * Keys are handles (netseal_aead.h), never addresses: every entry point that
+ * takes one looks it up first, and a handle that is not a live key (freed,
+ * even if its slot now holds another key; or never made) is an error return,
+ * NS_NOT_LIVE for the per-packet calls and -1 for the others.
  */
 #include <jni.h>
 #include <stdint.h>
@@ -18,6 +23,12 @@
 
 /* Java passes raw addresses as long. */
 #define NS_PTR(addr) ((unsigned char *)(uintptr_t)(addr))
+
+/* Java passes key handles as long. */
+#define NS_KEY(handle) ((netseal_key_handle)(handle))
+
+/* seal, sealTo and open: the key handle is not a live key. */
+#define NS_NOT_LIVE (-2)
 
 JNIEXPORT jint JNICALL NS_FN(init)(JNIEnv *env, jclass cls)
 {
@@ -33,33 +44,36 @@ JNIEXPORT jstring JNICALL NS_FN(sodiumVersion)(JNIEnv *env, jclass cls)
     return (*env)->NewStringUTF(env, sodium_version_string());
 }
 
+/*
+ * The key is copied out of the Java array with GetByteArrayRegion into a
+ * stack buffer, and that copy is wiped once the slot holds the key. No JNI
+ * critical region: netseal_key_create() takes the key lock and, on a new
+ * slab, calls sodium_malloc (mmap), mlock and mprotect, and a critical region
+ * held across those would stall every thread's garbage collection (the
+ * GCLocker) behind a lock and system calls.
+ */
 JNIEXPORT jlong JNICALL NS_FN(keyCreate)(JNIEnv *env, jclass cls,
                                          jbyteArray key)
 {
-    unsigned char *k;
-    jbyte *src;
+    unsigned char src[NETSEAL_KEY_BYTES];
+    netseal_key_handle k = 0;
 
     (void)cls;
     if (key == NULL ||
         (*env)->GetArrayLength(env, key) != (jsize)NETSEAL_KEY_BYTES)
         return 0;
-    /*
-     * Copied straight from the Java array into the key slot, so no other
-     * copy needs wiping; no JNI call is made while the array is held.
-     */
-    src = (*env)->GetPrimitiveArrayCritical(env, key, NULL);
-    if (src == NULL)
-        return 0;
-    k = netseal_key_create((const unsigned char *)src);
-    (*env)->ReleasePrimitiveArrayCritical(env, key, src, JNI_ABORT);
-    return (jlong)(uintptr_t)k;
+    (*env)->GetByteArrayRegion(env, key, 0, (jsize)sizeof src, (jbyte *)src);
+    if (!(*env)->ExceptionCheck(env))
+        k = netseal_key_create(src);
+    sodium_memzero(src, sizeof src);
+    return (jlong)k;
 }
 
 JNIEXPORT jint JNICALL NS_FN(keyFree)(JNIEnv *env, jclass cls, jlong handle)
 {
     (void)env;
     (void)cls;
-    return netseal_key_free(NS_PTR(handle));
+    return netseal_key_free(NS_KEY(handle));
 }
 
 /*
@@ -67,20 +81,26 @@ JNIEXPORT jint JNICALL NS_FN(keyFree)(JNIEnv *env, jclass cls, jlong handle)
  * there with the message's range), so it is not an argument: one fewer value
  * for the per-packet call to marshal.
  *
- * The null-key and negative-length checks duplicate Java's validation on
- * purpose: they cost a couple of predicted branches and turn a caller bug
- * into an error return instead of a JVM crash.
+ * The key lookup is the one check here that Java cannot make: whether the
+ * handle still names a live key (NS_NOT_LIVE if not). The negative-length
+ * checks duplicate Java's validation on purpose: they cost a couple of
+ * predicted branches and turn a caller bug into an error return instead of
+ * a JVM crash.
  */
 JNIEXPORT jint JNICALL NS_FN(seal)(JNIEnv *env, jclass cls, jlong keyHandle,
                                    jint noncePrefix, jlong counter,
                                    jlong aadAddr, jint aadLen, jlong msgAddr,
                                    jint msgLen)
 {
+    const unsigned char *k = netseal_key_bytes(NS_KEY(keyHandle));
+
     (void)env;
     (void)cls;
-    if (keyHandle == 0 || aadLen < 0 || msgLen < 0)
+    if (k == NULL)
+        return NS_NOT_LIVE;
+    if (aadLen < 0 || msgLen < 0)
         return -1;
-    return netseal_seal(NS_PTR(keyHandle), (uint32_t)noncePrefix,
+    return netseal_seal(k, (uint32_t)noncePrefix,
                         (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
                         NS_PTR(msgAddr), (size_t)msgLen,
                         NS_PTR(msgAddr) + msgLen);
@@ -92,11 +112,15 @@ JNIEXPORT jint JNICALL NS_FN(sealTo)(JNIEnv *env, jclass cls, jlong keyHandle,
                                      jlong aadAddr, jint aadLen, jlong msgAddr,
                                      jint msgLen, jlong outAddr)
 {
+    const unsigned char *k = netseal_key_bytes(NS_KEY(keyHandle));
+
     (void)env;
     (void)cls;
-    if (keyHandle == 0 || aadLen < 0 || msgLen < 0 || outAddr == 0)
+    if (k == NULL)
+        return NS_NOT_LIVE;
+    if (aadLen < 0 || msgLen < 0 || outAddr == 0)
         return -1;
-    return netseal_seal_to(NS_PTR(keyHandle), (uint32_t)noncePrefix,
+    return netseal_seal_to(k, (uint32_t)noncePrefix,
                            (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
                            NS_PTR(msgAddr), (size_t)msgLen, NS_PTR(outAddr),
                            NS_PTR(outAddr) + msgLen);
@@ -107,11 +131,15 @@ JNIEXPORT jint JNICALL NS_FN(open)(JNIEnv *env, jclass cls, jlong keyHandle,
                                    jlong aadAddr, jint aadLen, jlong msgAddr,
                                    jint msgLen)
 {
+    const unsigned char *k = netseal_key_bytes(NS_KEY(keyHandle));
+
     (void)env;
     (void)cls;
-    if (keyHandle == 0 || aadLen < 0 || msgLen < 0)
+    if (k == NULL)
+        return NS_NOT_LIVE;
+    if (aadLen < 0 || msgLen < 0)
         return -1;
-    return netseal_open(NS_PTR(keyHandle), (uint32_t)noncePrefix,
+    return netseal_open(k, (uint32_t)noncePrefix,
                         (uint64_t)counter, NS_PTR(aadAddr), (size_t)aadLen,
                         NS_PTR(msgAddr), (size_t)msgLen,
                         NS_PTR(msgAddr) + msgLen);
@@ -149,7 +177,7 @@ JNIEXPORT jlong JNICALL NS_FN(keySetMaxSlabs)(JNIEnv *env, jclass cls,
 /*
  * X25519 for the Noise handshake (cold calls: a few per handshake). The
  * private scalar is a key slot; each call copies it to the stack under the
- * key lock (a stale handle is an error return), works on the copy and wipes
+ * key lock (a handle that is not a live key is an error return), works on the copy and wipes
  * it. Arrays are copied in and out with Get/SetByteArrayRegion: no critical
  * region, so nothing here can stall the collector. Java checks every length
  * first; the checks here turn a caller bug into -1 instead of a crash.
@@ -165,7 +193,7 @@ JNIEXPORT jlong JNICALL NS_FN(keyGenerate)(JNIEnv *env, jclass cls)
 {
     (void)env;
     (void)cls;
-    return (jlong)(uintptr_t)netseal_key_generate();
+    return (jlong)netseal_key_generate();
 }
 
 /* Copies a key slot's 32 bytes into out: 0, or -1 for a handle that is not live. */
@@ -178,7 +206,7 @@ JNIEXPORT jint JNICALL NS_FN(keyRead)(JNIEnv *env, jclass cls, jlong handle,
     (void)cls;
     if (!ns_array_is(env, out, (jsize)NETSEAL_KEY_BYTES))
         return -1;
-    rc = netseal_key_copy_out(NS_PTR(handle), k);
+    rc = netseal_key_copy_out(NS_KEY(handle), k);
     if (rc == 0)
         (*env)->SetByteArrayRegion(env, out, 0, (jsize)sizeof k, (jbyte *)k);
     sodium_memzero(k, sizeof k);
@@ -196,7 +224,7 @@ JNIEXPORT jint JNICALL NS_FN(x25519Public)(JNIEnv *env, jclass cls,
     (void)cls;
     if (!ns_array_is(env, publicOut, (jsize)NS_X25519_BYTES))
         return -1;
-    rc = netseal_key_copy_out(NS_PTR(handle), k);
+    rc = netseal_key_copy_out(NS_KEY(handle), k);
     if (rc == 0)
         rc = crypto_scalarmult_curve25519_base(pub, k) == 0 ? 0 : -1;
     sodium_memzero(k, sizeof k);
@@ -225,7 +253,7 @@ JNIEXPORT jint JNICALL NS_FN(x25519)(JNIEnv *env, jclass cls, jlong handle,
         return -1;
     (*env)->GetByteArrayRegion(env, peerPublic, 0, (jsize)sizeof peer,
                                (jbyte *)peer);
-    rc = netseal_key_copy_out(NS_PTR(handle), k);
+    rc = netseal_key_copy_out(NS_KEY(handle), k);
     if (rc == 0)
         rc = crypto_scalarmult_curve25519(shared, k, peer) == 0 ? 0 : -2;
     sodium_memzero(k, sizeof k);

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     long size, iterations;
     double warmup, measure;
     struct bench b;
-    unsigned char *key;
+    netseal_key_handle key;
     double *results;
 
     for (int i = 1; i < argc; i++) {
@@ -151,13 +151,13 @@ int main(int argc, char **argv)
     }
     b.msg = malloc(size > 0 ? (size_t)size : 1);
     results = malloc((size_t)iterations * sizeof *results);
-    if (key == NULL || b.msg == NULL || results == NULL) {
+    if (key == 0 || b.msg == NULL || results == NULL) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
     randombytes_buf(b.aad, sizeof b.aad);
     randombytes_buf(b.msg, (size_t)size);
-    b.key = key;
+    b.key = netseal_key_bytes(key);
     b.size = (size_t)size;
     b.counter = 0;
 

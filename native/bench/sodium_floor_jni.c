@@ -19,6 +19,7 @@
 
 #define FLOOR_FN(name) Java_dev_netseal_bench_SodiumFloor_##name
 #define FLOOR_PTR(addr) ((unsigned char *)(uintptr_t)(addr))
+#define FLOOR_KEY(handle) ((netseal_key_handle)(handle))
 
 JNIEXPORT jint JNICALL FLOOR_FN(init)(JNIEnv *env, jclass cls)
 {
@@ -39,11 +40,11 @@ JNIEXPORT jlong JNICALL FLOOR_FN(address)(JNIEnv *env, jclass cls, jobject buf)
     return (jlong)(uintptr_t)(*env)->GetDirectBufferAddress(env, buf);
 }
 
-/* The key in the shipped library's key memory (a slot of a guarded, locked slab). */
+/* The key in the shipped library's key memory (a slot of a guarded, locked slab): its handle. */
 JNIEXPORT jlong JNICALL FLOOR_FN(keyCreate)(JNIEnv *env, jclass cls, jbyteArray key)
 {
     unsigned char src[NETSEAL_KEY_BYTES];
-    unsigned char *k;
+    netseal_key_handle k;
 
     (void)cls;
     if (key == NULL || (*env)->GetArrayLength(env, key) != (jsize)NETSEAL_KEY_BYTES)
@@ -53,19 +54,20 @@ JNIEXPORT jlong JNICALL FLOOR_FN(keyCreate)(JNIEnv *env, jclass cls, jbyteArray 
         return 0;
     k = netseal_key_create(src);
     sodium_memzero(src, sizeof src);
-    return (jlong)(uintptr_t)k;
+    return (jlong)k;
 }
 
 JNIEXPORT void JNICALL FLOOR_FN(keyFree)(JNIEnv *env, jclass cls, jlong key)
 {
     (void)env;
     (void)cls;
-    (void)netseal_key_free(FLOOR_PTR(key));
+    (void)netseal_key_free(FLOOR_KEY(key));
 }
 
 /*
  * n seals of msg[0, msgLen) in place with counters counter .. counter + n - 1, the tag right
  * after the message. Returns bits of every tag (and any failure), so nothing can be skipped.
+ * The key handle is looked up once, before the loop: the floor is the AEAD alone.
  */
 JNIEXPORT jint JNICALL FLOOR_FN(sealBatch)(JNIEnv *env, jclass cls, jlong key, jint noncePrefix,
                                            jlong counter, jlong aad, jint aadLen, jlong msg,
@@ -73,32 +75,38 @@ JNIEXPORT jint JNICALL FLOOR_FN(sealBatch)(JNIEnv *env, jclass cls, jlong key, j
 {
     unsigned char nonce[NETSEAL_NONCE_BYTES];
     unsigned char *m = FLOOR_PTR(msg);
+    const unsigned char *k = netseal_key_bytes(FLOOR_KEY(key));
     unsigned acc = 0;
 
     (void)env;
     (void)cls;
-    if (key == 0 || aadLen < 0 || msgLen < 0)
+    if (k == NULL || aadLen < 0 || msgLen < 0)
         return -1;
     for (jint i = 0; i < n; i++) {
         netseal_nonce(nonce, (uint32_t)noncePrefix, (uint64_t)counter + (uint64_t)i);
         acc += (unsigned)crypto_aead_chacha20poly1305_ietf_encrypt_detached(
             m, m + msgLen, NULL, m, (unsigned long long)msgLen, FLOOR_PTR(aad),
-            (unsigned long long)aadLen, NULL, nonce, FLOOR_PTR(key));
+            (unsigned long long)aadLen, NULL, nonce, k);
         acc ^= m[msgLen];
     }
     return (jint)acc;
 }
 
-/* One seal per call, with the shipped seal entry's arguments: crossing + AEAD. */
+/*
+ * One seal per call, with the shipped seal entry's arguments and its key lookup: crossing +
+ * AEAD.
+ */
 JNIEXPORT jint JNICALL FLOOR_FN(sealOne)(JNIEnv *env, jclass cls, jlong key, jint noncePrefix,
                                          jlong counter, jlong aad, jint aadLen, jlong msg,
                                          jint msgLen)
 {
+    const unsigned char *k = netseal_key_bytes(FLOOR_KEY(key));
+
     (void)env;
     (void)cls;
-    if (key == 0 || aadLen < 0 || msgLen < 0)
+    if (k == NULL || aadLen < 0 || msgLen < 0)
         return -1;
-    return netseal_seal(FLOOR_PTR(key), (uint32_t)noncePrefix, (uint64_t)counter,
+    return netseal_seal(k, (uint32_t)noncePrefix, (uint64_t)counter,
                         FLOOR_PTR(aad), (size_t)aadLen, FLOOR_PTR(msg), (size_t)msgLen,
                         FLOOR_PTR(msg) + msgLen);
 }

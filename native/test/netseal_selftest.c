@@ -136,40 +136,41 @@ static void test_key_count(void)
 {
     static const unsigned char raw[NETSEAL_KEY_BYTES] = {1, 2, 3};
     long before = netseal_key_count();
-    unsigned char *a = netseal_key_create(raw);
-    unsigned char *b = netseal_key_create(raw);
+    netseal_key_handle a = netseal_key_create(raw);
+    netseal_key_handle b = netseal_key_create(raw);
 
-    CHECK(a != NULL && b != NULL && a != b);
-    CHECK(memcmp(a, raw, sizeof raw) == 0);
+    CHECK(a != 0 && b != 0 && a != b);
+    CHECK(netseal_key_bytes(a) != NULL &&
+          memcmp(netseal_key_bytes(a), raw, sizeof raw) == 0);
     CHECK(netseal_key_count() == before + 2);
     CHECK(netseal_key_free(a) == 0);
     CHECK(netseal_key_count() == before + 1);
     CHECK(netseal_key_free(a) == -1); /* a double free is refused */
-    CHECK(netseal_key_free(a + 1) == -1); /* so is a pointer into a slot */
-    CHECK(netseal_key_free(NULL) == 0);
+    CHECK(netseal_key_free(b + 1) == -1); /* so is another slot's index */
+    CHECK(netseal_key_free(b ^ ((netseal_key_handle)2 << 32)) == -1); /* and generation */
+    CHECK(netseal_key_free(0) == 0);
     CHECK(netseal_key_count() == before + 1);
     CHECK(netseal_key_free(b) == 0);
     CHECK(netseal_key_count() == before);
 }
 
-/* A generated key is random and live; copy_out refuses what is not a live slot. */
+/* A generated key is random and live; copy_out refuses what is not a live key. */
 static void test_key_generate_and_copy_out(void)
 {
     static const unsigned char zero[NETSEAL_KEY_BYTES];
     unsigned char out[NETSEAL_KEY_BYTES];
     long before = netseal_key_count();
-    unsigned char *a = netseal_key_generate();
-    unsigned char *b = netseal_key_generate();
+    netseal_key_handle a = netseal_key_generate();
+    netseal_key_handle b = netseal_key_generate();
 
-    CHECK(a != NULL && b != NULL && a != b);
+    CHECK(a != 0 && b != 0 && a != b);
     CHECK(netseal_key_count() == before + 2);
-    CHECK(memcmp(a, b, NETSEAL_KEY_BYTES) != 0);
-    CHECK(memcmp(a, zero, NETSEAL_KEY_BYTES) != 0);
+    CHECK(memcmp(netseal_key_bytes(a), netseal_key_bytes(b), NETSEAL_KEY_BYTES) != 0);
+    CHECK(memcmp(netseal_key_bytes(a), zero, NETSEAL_KEY_BYTES) != 0);
     CHECK(netseal_key_copy_out(a, out) == 0);
-    CHECK(memcmp(out, a, NETSEAL_KEY_BYTES) == 0);
-    CHECK(netseal_key_copy_out(a + 1, out) == -1); /* inside a slot */
-    CHECK(netseal_key_copy_out(NULL, out) == -1);
-    CHECK(netseal_key_copy_out(zero, out) == -1); /* not key memory at all */
+    CHECK(memcmp(out, netseal_key_bytes(a), NETSEAL_KEY_BYTES) == 0);
+    CHECK(netseal_key_copy_out(0, out) == -1);
+    CHECK(netseal_key_copy_out(~(netseal_key_handle)0, out) == -1); /* not a key at all */
     CHECK(netseal_key_free(a) == 0);
     memset(out, 0x5a, sizeof out);
     CHECK(netseal_key_copy_out(a, out) == -1); /* freed: refused, out untouched */
@@ -178,10 +179,83 @@ static void test_key_generate_and_copy_out(void)
     CHECK(netseal_key_count() == before);
 }
 
+/*
+ * A freed handle never reaches the key made next in its slot (freed slots are
+ * reused last in, first out): lookup, copy_out and free all refuse it, and
+ * the new key is untouched. Also: handles that were never keys are refused.
+ */
+static void test_stale_handles(void)
+{
+    static const unsigned char first_raw[NETSEAL_KEY_BYTES] = {0x11};
+    static const unsigned char second_raw[NETSEAL_KEY_BYTES] = {0x22};
+    unsigned char out[NETSEAL_KEY_BYTES];
+    long before = netseal_key_count();
+    netseal_key_handle first = netseal_key_create(first_raw);
+    const unsigned char *slot = netseal_key_bytes(first);
+    netseal_key_handle second;
+
+    CHECK(first != 0 && slot != NULL);
+    CHECK(netseal_key_free(first) == 0);
+    second = netseal_key_create(second_raw);
+    CHECK(second != 0 && second != first);
+    CHECK(netseal_key_bytes(second) == slot); /* the same slot, reused */
+    CHECK((uint32_t)second == (uint32_t)first); /* same index... */
+    CHECK(second >> 32 == (first >> 32) + 2);   /* ...two generations on */
+    CHECK(netseal_key_bytes(first) == NULL);
+    memset(out, 0, sizeof out);
+    CHECK(netseal_key_copy_out(first, out) == -1);
+    CHECK(out[0] == 0);
+    CHECK(netseal_key_free(first) == -1);
+    CHECK(netseal_key_count() == before + 1);
+    CHECK(netseal_key_bytes(second) != NULL &&
+          memcmp(netseal_key_bytes(second), second_raw, NETSEAL_KEY_BYTES) == 0);
+
+    /* Handles that never were keys: refused, never a crash. */
+    CHECK(netseal_key_bytes(0) == NULL);
+    CHECK(netseal_key_bytes((uint32_t)second) == NULL); /* generation 0 (even) */
+    CHECK(netseal_key_bytes(~(netseal_key_handle)0) == NULL);
+    CHECK(netseal_key_bytes((netseal_key_handle)1 << 32 |
+                            (netseal_key_handle)(NETSEAL_SLAB_LIMIT - 1)
+                                << NETSEAL_SLOT_BITS) == NULL); /* no such slab */
+    CHECK(netseal_key_bytes((netseal_key_handle)1 << 32 | 0xffffffffu) == NULL);
+    CHECK(netseal_key_free(second) == 0);
+    CHECK(netseal_key_count() == before);
+}
+
+/*
+ * A slot whose generation runs out is retired: its last handle is refused
+ * once freed, and no later key ever gets that slot (so no handle repeats).
+ */
+static void test_generation_runs_out(void)
+{
+    static const unsigned char raw[NETSEAL_KEY_BYTES] = {0x33};
+    long before = netseal_key_count();
+    netseal_key_handle a = netseal_key_create(raw);
+    const unsigned char *slot = netseal_key_bytes(a);
+    netseal_key_handle last = netseal_key_set_generation_for_test(a, 0xffffffffu);
+    netseal_key_handle next[4];
+
+    CHECK(last != 0 && last >> 32 == 0xffffffffu);
+    CHECK(netseal_key_bytes(a) == NULL); /* the old generation is stale now */
+    CHECK(netseal_key_bytes(last) == slot);
+    CHECK(netseal_key_set_generation_for_test(last, 2) == 0); /* even: refused */
+    CHECK(netseal_key_free(last) == 0);
+    CHECK(netseal_key_bytes(last) == NULL);
+    for (int i = 0; i < 4; i++) {
+        next[i] = netseal_key_create(raw);
+        CHECK(next[i] != 0 && netseal_key_bytes(next[i]) != slot);
+        CHECK((uint32_t)next[i] != (uint32_t)last);
+    }
+    for (int i = 0; i < 4; i++)
+        CHECK(netseal_key_free(next[i]) == 0);
+    CHECK(netseal_key_free(last) == -1);
+    CHECK(netseal_key_count() == before);
+}
+
 /* Fills a capped key memory until refusal, frees it, and allocates again. */
 static void test_key_slabs(void)
 {
-    static unsigned char *keys[2 * NETSEAL_KEYS_PER_SLAB + 1];
+    static netseal_key_handle keys[2 * NETSEAL_KEYS_PER_SLAB + 1];
     unsigned char raw[NETSEAL_KEY_BYTES] = {9};
     long before = netseal_key_count();
     long slabs = netseal_key_slabs();
@@ -189,7 +263,7 @@ static void test_key_slabs(void)
     long n = 0;
 
     while (n < (long)(sizeof keys / sizeof keys[0]) &&
-           (keys[n] = netseal_key_create(raw)) != NULL)
+           (keys[n] = netseal_key_create(raw)) != 0)
         n++;
     CHECK(n < (long)(sizeof keys / sizeof keys[0])); /* refused at the cap */
     CHECK(n >= NETSEAL_KEYS_PER_SLAB);
@@ -197,15 +271,19 @@ static void test_key_slabs(void)
     for (long i = 0; i < n; i++)
         CHECK(netseal_key_free(keys[i]) == 0);
     CHECK(netseal_key_count() == before);
+    CHECK(netseal_key_slabs() <= slabs); /* the emptied slab's memory is released */
+    /* A stale handle into a released slab is refused, and so after it is reused. */
+    CHECK(netseal_key_bytes(keys[n - 1]) == NULL);
+    CHECK(netseal_key_free(keys[n - 1]) == -1);
     keys[0] = netseal_key_create(raw);
-    CHECK(keys[0] != NULL);
+    CHECK(keys[0] != 0);
     CHECK(netseal_key_free(keys[0]) == 0);
     netseal_key_set_max_slabs(previous);
 }
 
 int main(void)
 {
-    unsigned char *key;
+    netseal_key_handle key;
 
     if (netseal_init() != 0) {
         fprintf(stderr, "FAIL: netseal_init\n");
@@ -221,17 +299,19 @@ int main(void)
         key = netseal_key_create(raw);
         sodium_memzero(raw, sizeof raw);
     }
-    if (key == NULL) {
+    if (key == 0) {
         fprintf(stderr, "FAIL: netseal_key_create\n");
         return 1;
     }
     CHECK(netseal_key_count() == 1);
 
     test_nonce_layout();
-    test_rfc_vector(key);
-    test_empty(key);
+    test_rfc_vector(netseal_key_bytes(key));
+    test_empty(netseal_key_bytes(key));
     test_key_count();
     test_key_generate_and_copy_out();
+    test_stale_handles();
+    test_generation_runs_out();
     test_key_slabs();
 
     netseal_key_free(key);

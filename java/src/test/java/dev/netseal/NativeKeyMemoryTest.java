@@ -10,6 +10,8 @@ import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.NativeBackend;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +25,9 @@ import org.junit.jupiter.api.Timeout;
  * Native keys live many to a slab of guarded, locked memory: a key costs no memory mapping of its
  * own, so a JVM holds hundreds of thousands under the default {@code vm.max_map_count} (65,530;
  * one guarded allocation per key took 4 mappings and crashed the JVM at about 16,000 keys), and
- * full key memory is a clear exception, never a crash.
+ * full key memory is a clear exception, never a crash, and never a wait: an import may run on a
+ * Netty event loop, so a full key memory fails it at once, with a message that names the public
+ * setting that raises the cap ({@link Netseal#setMaxNativeKeys}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class NativeKeyMemoryTest {
@@ -111,5 +115,94 @@ class NativeKeyMemoryTest {
         again.destroy();
         assertTrue(again.isDestroyed());
         assertFalse(NativeBackend.keySlabs() > Math.max(1, slabsInUse), "slabs were not released");
+    }
+
+    /** Collections the JVM has run so far, over all collectors. */
+    static long collections() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
+        }
+        return n;
+    }
+
+    /**
+     * An import into full key memory fails at once: no System.gc(), no sleep waiting for a Cleaner
+     * (it may run on an event loop, through SessionTable.add), and the message names the public,
+     * exported setting that raises the cap.
+     */
+    @Test
+    void fullKeyMemoryNeverBlocksAnImportAndNamesThePublicSetting() {
+        NativeBackend backend = (NativeBackend) TestBackends.get("native");
+        long slabsInUse = NativeBackend.keySlabs();
+        long previousCap = NativeBackend.setMaxKeySlabs(slabsInUse + 1);
+        List<AeadKey> keys = new ArrayList<>();
+        try {
+            IllegalStateException first = null;
+            for (int i = 0; first == null && i < 3 * NativeBackend.KEYS_PER_SLAB; i++) {
+                try {
+                    keys.add(backend.importKey(key(i)));
+                } catch (IllegalStateException full) {
+                    first = full;
+                }
+            }
+            assertTrue(first != null, "key memory never filled up");
+            long collectionsBefore = collections();
+            int attempts = 5;
+            for (int i = 0; i < attempts; i++) {
+                long start = System.nanoTime();
+                IllegalStateException full = assertThrows(IllegalStateException.class,
+                        () -> backend.importKey(key(-1)));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(millis < 50, "a refused import took " + millis + " ms: it must fail at once, not wait"
+                        + " for key memory");
+                assertTrue(full.getMessage().contains("native key memory is full"), full.getMessage());
+                assertTrue(full.getMessage().contains("Netseal.setMaxNativeKeys"),
+                        "the message must name the public setting: " + full.getMessage());
+                assertFalse(full.getMessage().contains("NativeBackend"),
+                        "the message names a class the module does not export: " + full.getMessage());
+            }
+            IllegalStateException generated = assertThrows(IllegalStateException.class, backend::generatePrivateKey);
+            assertTrue(generated.getMessage().contains("Netseal.setMaxNativeKeys"), generated.getMessage());
+            long asked = collections() - collectionsBefore;
+            assertTrue(asked < attempts, "refused imports ran " + asked + " collections (System.gc)");
+        } finally {
+            keys.forEach(AeadKey::destroy);
+            NativeBackend.setMaxKeySlabs(previousCap);
+        }
+    }
+
+    /** The public setting caps key memory, in keys rounded up to whole slabs, and raises it again. */
+    @Test
+    void thePublicSettingCapsAndRaisesNativeKeyMemory() {
+        AeadBackend backend = TestBackends.get("native");
+        long previous = Netseal.maxNativeKeys();
+        assertEquals(NativeBackend.maxKeySlabs() * NativeBackend.KEYS_PER_SLAB, previous);
+        long slabsInUse = NativeBackend.keySlabs();
+        List<AeadKey> keys = new ArrayList<>();
+        try {
+            // One key more than the slabs in use hold: rounded up to one more slab.
+            assertEquals(previous, Netseal.setMaxNativeKeys(slabsInUse * NativeBackend.KEYS_PER_SLAB + 1));
+            assertEquals((slabsInUse + 1) * NativeBackend.KEYS_PER_SLAB, Netseal.maxNativeKeys());
+            assertThrows(IllegalStateException.class, () -> {
+                for (int i = 0; i < 3 * NativeBackend.KEYS_PER_SLAB; i++) {
+                    keys.add(backend.importKey(key(i)));
+                }
+            });
+            assertEquals(slabsInUse + 1, NativeBackend.keySlabs());
+            Netseal.setMaxNativeKeys((slabsInUse + 2) * NativeBackend.KEYS_PER_SLAB);
+            keys.add(backend.importKey(key(-1)));
+            sealsAndOpens(backend, keys.get(keys.size() - 1));
+            assertThrows(IllegalArgumentException.class, () -> Netseal.setMaxNativeKeys(0));
+            assertThrows(IllegalArgumentException.class, () -> Netseal.setMaxNativeKeys(-1));
+            assertThrows(IllegalArgumentException.class, () -> Netseal.setMaxNativeKeys(Netseal.MAX_NATIVE_KEYS + 1));
+            Netseal.setMaxNativeKeys(Netseal.MAX_NATIVE_KEYS);
+            assertEquals(Netseal.MAX_NATIVE_KEYS, Netseal.maxNativeKeys());
+        } finally {
+            keys.forEach(AeadKey::destroy);
+            Netseal.setMaxNativeKeys(previous);
+        }
+        assertEquals(previous, Netseal.maxNativeKeys());
+        assertEquals(Netseal.DEFAULT_MAX_NATIVE_KEYS, previous, "another test left the cap changed");
     }
 }

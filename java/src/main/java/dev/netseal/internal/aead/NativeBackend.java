@@ -43,59 +43,72 @@ public final class NativeBackend implements AeadBackend, X25519 {
     /** Keys per slab of native key memory. */
     public static final int KEYS_PER_SLAB = 2048;
 
-    /** Slabs of native key memory allocated now (each {@link #KEYS_PER_SLAB} keys, 64 KiB). */
+    /** Slabs holding native key memory now (each {@link #KEYS_PER_SLAB} keys, 64 KiB). */
     public static long keySlabs() {
         return NativeSodium.keySlabs();
     }
 
     /**
      * Slabs of native key memory that could not be locked in RAM (mlock refused: RLIMIT_MEMLOCK,
-     * {@code ulimit -l}). Their keys are still guarded, read-only and wiped on free, but the
-     * kernel may swap them out. Raise the limit (64 KiB per 2048 keys) to keep keys off swap.
+     * {@code ulimit -l}). Their keys are still guarded and wiped on free, but the kernel may swap
+     * them out. Raise the limit (64 KiB per 2048 keys) to keep keys off swap.
      */
     public static long unlockedKeySlabs() {
         return NativeSodium.keyUnlockedSlabs();
     }
 
+    /** The highest cap on native key memory: 65,536 slabs, 134,217,728 keys (4 GiB of locked memory). */
+    public static final long MAX_KEY_SLABS = 65_536;
+
+    /** The default cap: 4096 slabs, 8,388,608 keys (256 MiB). */
+    public static final long DEFAULT_MAX_KEY_SLABS = 4096;
+
     /**
      * Caps the native key memory at {@code maxSlabs} slabs of {@link #KEYS_PER_SLAB} keys (0
-     * restores the default, 4096 slabs: 8,388,608 keys); returns the previous cap. For tests
-     * that fill the key memory until refusal, and for servers that want a lower bound.
+     * restores the default, {@link #DEFAULT_MAX_KEY_SLABS}); returns the previous cap. Lowering it
+     * below the slabs in use frees nothing; it only refuses new ones. The public form is
+     * {@code Netseal.setMaxNativeKeys}.
+     *
+     * @throws IllegalArgumentException if {@code maxSlabs} is negative or above {@link #MAX_KEY_SLABS}
      */
     public static long setMaxKeySlabs(long maxSlabs) {
-        if (maxSlabs < 0) {
-            throw new IllegalArgumentException("maxSlabs must be >= 0, got " + maxSlabs);
+        if (maxSlabs < 0 || maxSlabs > MAX_KEY_SLABS) {
+            throw new IllegalArgumentException("maxSlabs must be in [0, " + MAX_KEY_SLABS + "], got " + maxSlabs);
         }
         return NativeSodium.keySetMaxSlabs(maxSlabs);
     }
 
+    /** The cap on native key memory, in slabs of {@link #KEYS_PER_SLAB} keys. */
+    public static long maxKeySlabs() {
+        return NativeSodium.keySetMaxSlabs(-1); // reads the cap, changes nothing
+    }
+
+    /**
+     * Makes a key slot, or fails at once. Key memory is capped, and when it is full this throws
+     * without waiting: no System.gc() and no sleep for a Cleaner to free the keys of pools dropped
+     * without close(), because an import can run on an event loop (a session added to a table on a
+     * Netty channel). Those keys are freed only when the collector finds their pools: close() is
+     * what frees a key in time.
+     */
     @Override
     public AeadKey importKey(byte[] key) {
         if (key.length != 32) {
             throw new IllegalArgumentException("key must be 32 bytes, got " + key.length);
         }
         long handle = NativeSodium.keyCreate(key);
-        // Key memory is capped, and keys of pools dropped without close() are freed only when
-        // the collector finds them: as the JDK does for direct memory, ask for a collection and
-        // give the Cleaner time to free them before giving up.
-        for (int attempt = 0; handle == 0 && attempt < 8; attempt++) {
-            System.gc();
-            try {
-                Thread.sleep(1L << attempt);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            handle = NativeSodium.keyCreate(key);
-        }
         if (handle == 0) {
-            long cap = NativeSodium.keySetMaxSlabs(-1); // reads the cap, changes nothing
-            throw new IllegalStateException("native key memory is full: " + liveKeyHandles() + " keys live in "
-                    + keySlabs() + " slab(s) of " + KEYS_PER_SLAB + ", cap " + cap + " slabs (or the memory"
-                    + " could not be mapped): close() pools, sessions and receivers that are no longer used,"
-                    + " or raise the cap with NativeBackend.setMaxKeySlabs");
+            throw full();
         }
         return new Key(handle);
+    }
+
+    private static IllegalStateException full() {
+        long cap = maxKeySlabs();
+        return new IllegalStateException("native key memory is full: " + liveKeyHandles() + " keys live, cap "
+                + cap * KEYS_PER_SLAB + " keys (" + cap + " slabs of " + KEYS_PER_SLAB + "; or the memory could"
+                + " not be mapped). close() the pools, sessions, receivers, tables and identities no longer used"
+                + " (one dropped without close() keeps its keys until the garbage collector finds it), or raise the"
+                + " cap with dev.netseal.Netseal.setMaxNativeKeys(long)");
     }
 
     @Override
@@ -107,8 +120,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
     public AeadKey generatePrivateKey() {
         long handle = NativeSodium.keyGenerate();
         if (handle == 0) {
-            throw new IllegalStateException("native key memory is full: " + liveKeyHandles() + " keys live in "
-                    + keySlabs() + " slab(s): close() sessions, receivers and identities that are no longer used");
+            throw full();
         }
         return new Key(handle);
     }
@@ -155,8 +167,9 @@ public final class NativeBackend implements AeadBackend, X25519 {
     }
 
     private static IllegalStateException notLive() {
-        // The handle was live when checked; only a destroy racing this call gets here.
-        return new IllegalStateException("native key handle is not a live key (destroyed while in use)");
+        // The Key was not destroyed when checked: a destroy racing this call, or a handle the C side
+        // no longer knows (freed, its slot perhaps another key's now), which it refuses.
+        return new IllegalStateException("native key handle is not a live key (the key was freed)");
     }
 
     @Override
@@ -175,6 +188,11 @@ public final class NativeBackend implements AeadBackend, X25519 {
         return Pointer.nativeValue(p);
     }
 
+    /**
+     * A native key: its handle (slot index and generation, see {@link NativeSodium}), never its
+     * address. After {@link #destroy()} the handle is refused by Java ({@link #isDestroyed()}) and,
+     * should it get past that, by the C side, also once the slot holds another key.
+     */
     static final class Key implements AeadKey {
         final long handle;
         private final AtomicBoolean freed = new AtomicBoolean();
@@ -187,7 +205,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
         public void destroy() {
             if (freed.compareAndSet(false, true) && NativeSodium.keyFree(handle) != 0) {
                 // Unreachable: this handle came from keyCreate and is freed once. The C side
-                // refused it instead of corrupting its free list.
+                // refused it instead of freeing another key or corrupting its free list.
                 throw new IllegalStateException("native key handle was not a live key");
             }
         }

@@ -11,8 +11,9 @@ import java.nio.ByteBuffer;
  *
  * <p>What protects the native code is {@link AeadCipher#checkRanges} (every byte the C side
  * reads or writes lies inside its buffer), the direct, writable buffer check of the address
- * cache, and {@link #handle}'s refusal of a freed key; the C side's own checks only turn a bug
- * into an error code.
+ * cache, and {@link #handle}'s refusal of a destroyed key. Behind that, the C side refuses a key
+ * handle that is not a live key ({@link NativeSodium#NOT_LIVE}, an {@link IllegalStateException}
+ * here): a handle used after its free never seals or opens under the key that took its slot.
  */
 final class NativeCipher implements AeadCipher {
 
@@ -32,7 +33,7 @@ final class NativeCipher implements AeadCipher {
         long a = aad == buf ? m : aadAddress.of(aad);
         int rc = NativeSodium.seal(handle(key), prefix, counter, a + aadOff, aadLen, m + msgOff, msgLen);
         if (rc != 0) {
-            throw new IllegalStateException("libsodium refused to seal (rc " + rc + ")");
+            throw refused(rc, "seal");
         }
     }
 
@@ -51,7 +52,7 @@ final class NativeCipher implements AeadCipher {
         int rc = NativeSodium.sealTo(handle(key), prefix, counter, a + aadOff, aadLen, s + srcOff, msgLen,
                 d + dstOff);
         if (rc != 0) {
-            throw new IllegalStateException("libsodium refused to seal (rc " + rc + ")");
+            throw refused(rc, "seal");
         }
     }
 
@@ -61,7 +62,19 @@ final class NativeCipher implements AeadCipher {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
         long m = msgAddress.of(buf);
         long a = aad == buf ? m : aadAddress.of(aad);
-        return NativeSodium.open(handle(key), prefix, counter, a + aadOff, aadLen, m + msgOff, msgLen) == 0;
+        int rc = NativeSodium.open(handle(key), prefix, counter, a + aadOff, aadLen, m + msgOff, msgLen);
+        if (rc == NativeSodium.NOT_LIVE) {
+            throw refused(rc, "open");
+        }
+        return rc == 0;
+    }
+
+    private static IllegalStateException refused(int rc, String what) {
+        if (rc == NativeSodium.NOT_LIVE) {
+            return new IllegalStateException("native key handle is not a live key: refused to " + what
+                    + " (the key was freed; its handle never reaches the key that reuses its slot)");
+        }
+        return new IllegalStateException("libsodium refused to " + what + " (rc " + rc + ")");
     }
 
     /** The address of the buffer last asked for, looked up again only when the buffer changes. */

@@ -4,9 +4,18 @@ package dev.netseal.internal.aead;
  * The JNI entry points of {@code libnetseal.so} (see {@code native/}). Addresses are raw
  * pointers into direct buffers this library allocated; every caller checks lengths and offsets
  * before it gets here, because the C side trusts them.
+ *
+ * <p>A key is a handle, never an address: its slot's index and the slot's generation, which
+ * counts up on every create and free of a key in that slot. Every call that takes a handle
+ * refuses one that is not a live key ({@link #NOT_LIVE} from seal, sealTo and open, -1 from the
+ * others), also when its slot has since been given to another key: a freed handle never reaches
+ * another key.
  */
 final class NativeSodium {
     private NativeSodium() {}
+
+    /** What seal, sealTo and open return for a key handle that is not a live key. */
+    static final int NOT_LIVE = -2;
 
     /** sodium_init(); 0 when ready, -1 on failure. */
     static native int init();
@@ -15,28 +24,35 @@ final class NativeSodium {
     static native String sodiumVersion();
 
     /**
-     * Copies a 32-byte key into a slot of a guarded, locked, read-only key slab; the handle, or 0
-     * when no slot can be had (the slab cap is reached, or the memory cannot be mapped).
+     * Copies a 32-byte key into a slot of a guarded, locked key slab; the key's handle (never 0),
+     * or 0 when no slot can be had (the slab cap is reached, or the memory cannot be mapped).
      */
     static native long keyCreate(byte[] key);
 
-    /** Wipes a key slot and frees it: 0; 0 is ignored; -1 for a handle that is not a live key. */
+    /**
+     * Wipes a key slot and frees it: 0; handle 0 is ignored (0); -1 for a handle that is not a
+     * live key (freed already, or never made), which frees nothing.
+     */
     static native int keyFree(long handle);
 
-    /** Encrypts msgLen bytes at msg in place and writes the tag right after them; 0 on success. */
+    /**
+     * Encrypts msgLen bytes at msg in place and writes the tag right after them; 0 on success,
+     * {@link #NOT_LIVE} (nothing written) for a key handle that is not a live key.
+     */
     static native int seal(long key, int noncePrefix, long counter, long aad, int aadLen,
                            long msg, int msgLen);
 
     /**
      * Encrypts msgLen bytes at msg into out (not overlapping) and writes the tag right after them;
-     * 0 on success.
+     * 0 on success, {@link #NOT_LIVE} (nothing written) for a key handle that is not a live key.
      */
     static native int sealTo(long key, int noncePrefix, long counter, long aad, int aadLen,
                              long msg, int msgLen, long out);
 
     /**
      * Verifies the tag right after the msgLen bytes at msg, then decrypts in place; 0 on success,
-     * -1 on a forgery (msg untouched).
+     * -1 on a forgery, {@link #NOT_LIVE} for a key handle that is not a live key (msg untouched
+     * in both).
      */
     static native int open(long key, int noncePrefix, long counter, long aad, int aadLen,
                            long msg, int msgLen);
@@ -44,13 +60,16 @@ final class NativeSodium {
     /** How many key handles are live: a test hook that shows handles are freed. */
     static native int keyCount();
 
-    /** Key slabs allocated now (2048 keys each). */
+    /** Key slabs holding key memory now (2048 keys each). */
     static native long keySlabs();
 
     /** Key slabs that mlock refused (RLIMIT_MEMLOCK): guarded and wiped, but swappable. */
     static native long keyUnlockedSlabs();
 
-    /** Caps the key slabs (0: the default, 4096; negative: no change); returns the previous cap. */
+    /**
+     * Caps the key slabs (0: the default, 4096; negative: no change; above 65,536: 65,536);
+     * returns the previous cap.
+     */
     static native long keySetMaxSlabs(long maxSlabs);
 
     /** A key slot filled from libsodium's CSPRNG; the handle, or 0 as {@link #keyCreate}. */
