@@ -74,8 +74,8 @@ public final class DatagramEndpoint implements AutoCloseable {
     public static final Duration REPLAY_PERIOD = Duration.ofSeconds(180);
     /** At most this many ephemeral keys are remembered (about 120 bytes each). */
     public static final int REPLAY_CAPACITY = 1 << 16;
-    /** How long {@link #connect} waits for message 2 unless told otherwise (net-mesh's 5 s). */
-    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    /** At most this many source addresses are paced at once (about 100 bytes each). */
+    public static final int PACED_SOURCES = 1 << 16;
 
     /** What the application does with each data packet that opened. */
     @FunctionalInterface
@@ -98,6 +98,15 @@ public final class DatagramEndpoint implements AutoCloseable {
          * @param session the new session
          */
         void onSession(PeerSession session);
+
+        /**
+         * Called when a session ends, once, with why (on the thread that ended it: the timer's,
+         * the receive thread's, or the one that closed it). Its keys are wiped by then.
+         *
+         * @param session the session
+         * @param why why it ended
+         */
+        default void onSessionEnded(PeerSession session, SessionEnd why) {}
     }
 
     private static final System.Logger LOG = System.getLogger("dev.netseal");
@@ -117,7 +126,17 @@ public final class DatagramEndpoint implements AutoCloseable {
     private final byte[] responsePayload;
     private final PacketHandler packetHandler;
     private final SessionListener sessionListener;
-    private final Duration handshakeTimeout;
+    private final SessionPolicy policy;
+    /** Nanoseconds, monotonic: System::nanoTime unless a test drives the clock. */
+    private final java.util.function.LongSupplier clock;
+    /** Runs {@link #tick()}; null when a test calls it. */
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    /** Responder sessions not confirmed yet, oldest first; guarded by itself. */
+    private final java.util.ArrayDeque<PeerSession> unconfirmed = new java.util.ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicLong handshakesStarted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong handshakesCompleted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong heartbeatsSent = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLongArray sessionsEnded = new AtomicLongArray(SessionEnd.values().length);
     private final AtomicLongArray handshakeRefusals = new AtomicLongArray(HandshakeRefusal.values().length);
     private final AtomicLongArray dataRefusals = new AtomicLongArray(Reason.values().length);
     private final Thread receiver;
@@ -125,6 +144,7 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     // Receive thread only.
     private final EphemeralReplayCache replays;
+    private final dev.netseal.internal.handshake.SourcePacer pacer;
     private final NoiseCrypto responderCrypto;
     private final byte[] message = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
     private final byte[] payload = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
@@ -139,7 +159,9 @@ public final class DatagramEndpoint implements AutoCloseable {
         this.responsePayload = b.responsePayload;
         this.packetHandler = b.packetHandler;
         this.sessionListener = b.sessionListener;
-        this.handshakeTimeout = b.handshakeTimeout;
+        this.policy = b.policy;
+        this.clock = b.clock;
+        this.pacer = new dev.netseal.internal.handshake.SourcePacer(policy.handshakesPerSecondPerSource(), PACED_SOURCES);
         this.replays = new EphemeralReplayCache(REPLAY_PERIOD.toNanos(), REPLAY_CAPACITY);
         this.responderCrypto = new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN);
         this.in = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
@@ -162,9 +184,21 @@ public final class DatagramEndpoint implements AutoCloseable {
             throw e;
         }
         this.channel = ch;
-        this.receiver = new Thread(this::receiveLoop, "netseal-endpoint-" + localAddress().getPort());
+        int port = localAddress().getPort();
+        this.receiver = new Thread(this::receiveLoop, "netseal-endpoint-" + port);
         receiver.setDaemon(true);
         receiver.start();
+        if (b.manualTicks) {
+            this.timer = null;
+        } else {
+            this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "netseal-endpoint-timer-" + port);
+                t.setDaemon(true);
+                return t;
+            });
+            long tick = policy.tick().toNanos();
+            timer.scheduleWithFixedDelay(this::tickSafely, tick, tick, TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
@@ -220,7 +254,7 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     /**
      * Runs a handshake as initiator: sends message 1 to {@code to} and waits for a message 2 that
-     * completes it, at most the {@link Builder#handshakeTimeout handshake timeout}. A responder
+     * completes it: the policy's attempts, each waiting its handshake timeout. A responder
      * that refuses message 1 (another pre-shared key, another static key, another prologue) sends
      * nothing: that is a timeout here. One handshake per responder address at a time.
      *
@@ -235,6 +269,43 @@ public final class DatagramEndpoint implements AutoCloseable {
      */
     public PeerSession connect(InetSocketAddress to, byte[] responderPublicKey, PresharedKey psk, byte[] prologue,
                                byte[] payload) throws IOException {
+        CompletableFuture<PeerSession> f = connectAsync(to, responderPublicKey, psk, prologue, payload);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the handshake with " + hostPort(to), e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SocketTimeoutException t) {
+                SocketTimeoutException copy = new SocketTimeoutException(t.getMessage());
+                copy.initCause(t);
+                throw copy;
+            }
+            if (cause instanceof IOException io) {
+                throw new IOException(io.getMessage(), io);
+            }
+            throw new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * As {@link #connect(InetSocketAddress, byte[], PresharedKey, byte[], byte[])}, without
+     * blocking: the future completes with the session, or fails with a
+     * {@link SocketTimeoutException} once every attempt timed out (the policy's attempts, each a
+     * fresh message 1 with a fresh ephemeral key, with backoff between them), or with the
+     * reason the handshake could not go on. Cancelling it abandons the handshake.
+     *
+     * @param to the responder's address (resolved)
+     * @param responderPublicKey the responder's static public key (32 bytes)
+     * @param psk the mesh's pre-shared key (held by the handshake until it ends: do not close it before)
+     * @param prologue the prologue, which the responder's must equal
+     * @param payload the message 1 payload (encrypted; at most 8060 bytes)
+     * @return the session, when the handshake completes
+     */
+    public CompletableFuture<PeerSession> connectAsync(InetSocketAddress to, byte[] responderPublicKey,
+                                                       PresharedKey psk, byte[] prologue, byte[] payload) {
         Objects.requireNonNull(to, "to");
         if (to.isUnresolved()) {
             throw new IllegalArgumentException("address " + to + " is unresolved");
@@ -243,50 +314,39 @@ public final class DatagramEndpoint implements AutoCloseable {
             throw new IllegalArgumentException("handshake payload is " + payload.length + " bytes, at most "
                     + (NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN));
         }
+        if (responderPublicKey.length != HandshakeState.DH_LEN) {
+            throw new IllegalArgumentException("responder's static public key must be " + HandshakeState.DH_LEN
+                    + " bytes, got " + responderPublicKey.length);
+        }
         checkOpen();
         checkSameBackend(psk.key.dh, "pre-shared key");
-        NoiseCrypto crypto = new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN);
-        AeadKey pskKey = psk.key.acquire("pre-shared key");
-        HandshakeState state;
-        byte[] message1;
-        try {
-            state = HandshakeState.initiator(crypto, prologue, pskKey, responderPublicKey);
-            try {
-                message1 = new byte[HandshakeState.messageLength(payload.length)];
-                state.writeMessage(payload, 0, payload.length, message1, 0);
-            } catch (RuntimeException e) {
-                state.close();
-                throw e;
-            }
-        } finally {
-            psk.key.release();
-        }
-        Pending p = new Pending(state, to);
+        Pending p = new Pending(to, responderPublicKey.clone(), psk, prologue.clone(), payload.clone(),
+                new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN));
+        byte[] message1 = p.nextAttempt(clock.getAsLong(), policy); // throws what a bad key or a closed PSK is
         if (pending.putIfAbsent(to, p) != null) {
-            state.close();
-            throw new IllegalStateException("a handshake with " + to + " is already in progress");
+            p.finish();
+            throw new IllegalStateException("a handshake with " + hostPort(to) + " is already in progress");
         }
-        try {
-            checkOpen(); // close() may have run before the put: it would not see this handshake
-            channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message1)), to);
-            return p.result.get(handshakeTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new SocketTimeoutException("no handshake answer from " + hostPort(to) + " within "
-                    + handshakeTimeout.toMillis() + " ms" + p.refusedAnswers()
-                    + " (a responder refuses without answering: check its public key, the pre-shared key,"
-                    + " the prologue, and that it listens there)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the handshake with " + to, e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw new IOException(io.getMessage(), io);
-            }
-            throw new IllegalStateException(cause.getMessage(), cause);
-        } finally {
+        p.result.whenComplete((s, e) -> {
             if (pending.remove(to, p)) {
-                p.finish(); // nobody completed it: wipe its state
+                p.finish(); // cancelled, or failed by the timer: wipe its state
+            }
+        });
+        if (closed) { // close() may have run before the put: it would not see this handshake
+            p.fail(new ClosedChannelException());
+            return p.result;
+        }
+        handshakesStarted.incrementAndGet();
+        sendHandshake(message1, to, p);
+        return p.result;
+    }
+
+    private void sendHandshake(byte[] message, InetSocketAddress to, Pending p) {
+        try {
+            channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message)), to);
+        } catch (IOException e) {
+            if (pending.remove(to, p)) {
+                p.fail(e);
             }
         }
     }
@@ -327,14 +387,30 @@ public final class DatagramEndpoint implements AutoCloseable {
      * Opens a data packet of one of this endpoint's sessions that arrived some other way (another
      * socket, a batch receive path): the same checks and replay window as the endpoint's own
      * receive thread, which opens what arrives on its socket. Thread-safe; allocation-free with a
-     * reused {@code into}. Does not call the packet handler.
+     * reused {@code into}. Does not call the packet handler. A packet that opens confirms a
+     * responder's session, as on the endpoint's own socket.
      *
      * @param packet the packet: its remaining bytes, opened in place
      * @param into where the result goes (the header and events, or the refusal)
      * @return true when the packet opened
      */
     public boolean tryOpen(ByteBuffer packet, OpenedPacket into) {
-        return table.tryOpen(packet, into);
+        if (!table.tryOpen(packet, into)) {
+            return false;
+        }
+        PeerSession s = sessions.get(into.sessionId());
+        if (s != null && !s.isConfirmed()) {
+            confirm(s);
+        }
+        return true;
+    }
+
+    /** The initiator's first authenticated packet on {@code s}: it holds the keys, the session may seal. */
+    private void confirm(PeerSession s) {
+        s.confirm();
+        synchronized (unconfirmed) {
+            unconfirmed.remove(s);
+        }
     }
 
     /**
@@ -376,6 +452,63 @@ public final class DatagramEndpoint implements AutoCloseable {
         return dataRefusals.get(reason.ordinal());
     }
 
+    /**
+     * Handshakes this endpoint started as initiator (one per connect, whatever its attempts).
+     *
+     * @return the count
+     */
+    public long handshakesStarted() {
+        return handshakesStarted.get();
+    }
+
+    /**
+     * Handshakes completed here, as initiator or responder (a session was made).
+     *
+     * @return the count
+     */
+    public long handshakesCompleted() {
+        return handshakesCompleted.get();
+    }
+
+    /**
+     * Heartbeats the timer sealed and sent on idle sessions.
+     *
+     * @return the count
+     */
+    public long heartbeatsSent() {
+        return heartbeatsSent.get();
+    }
+
+    /**
+     * Sessions that ended for {@code why}.
+     *
+     * @param why the reason
+     * @return the count
+     */
+    public long sessionsEnded(SessionEnd why) {
+        return sessionsEnded.get(why.ordinal());
+    }
+
+    /**
+     * Responder sessions waiting for the initiator's first packet now.
+     *
+     * @return the count
+     */
+    public int unconfirmedSessions() {
+        synchronized (unconfirmed) {
+            return unconfirmed.size();
+        }
+    }
+
+    /**
+     * The rules this endpoint keeps its sessions by.
+     *
+     * @return the policy
+     */
+    public SessionPolicy policy() {
+        return policy;
+    }
+
     /** Closes the socket, fails the handshakes in progress and closes every session. Idempotent. */
     @Override
     public void close() {
@@ -387,6 +520,9 @@ public final class DatagramEndpoint implements AutoCloseable {
             channel.close();
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "closing the endpoint's socket", e);
+        }
+        if (timer != null) {
+            timer.shutdownNow();
         }
         if (Thread.currentThread() != receiver) {
             try {
@@ -401,7 +537,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             }
         }
         for (PeerSession s : sessions.values()) {
-            s.close();
+            end(s, SessionEnd.ENDPOINT_CLOSED);
         }
         table.close();
         if (ownsPool) {
@@ -410,9 +546,104 @@ public final class DatagramEndpoint implements AutoCloseable {
     }
 
     void closeSession(PeerSession s) {
-        sessions.remove(s.sessionId(), s);
-        s.sealing().close();
+        end(s, SessionEnd.CLOSED);
+    }
+
+    /** Ends {@code s} once: unmaps it, wipes both keys, counts it and tells the listener. */
+    private void end(PeerSession s, SessionEnd why) {
+        boolean mine = sessions.remove(s.sessionId(), s);
+        s.tx().close();
+        if (!mine) {
+            return;
+        }
         table.remove(s.sessionId());
+        synchronized (unconfirmed) {
+            unconfirmed.remove(s);
+        }
+        sessionsEnded.incrementAndGet(why.ordinal());
+        if (sessionListener != null) {
+            try {
+                sessionListener.onSessionEnded(s, why);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "netseal endpoint: a session listener failed", e);
+            }
+        }
+    }
+
+    // ---- the timer: retries, heartbeats, dead sessions, unconfirmed sessions ----------------
+
+    private void tickSafely() {
+        try {
+            tick();
+        } catch (RuntimeException | Error e) {
+            if (!closed) {
+                LOG.log(Level.WARNING, "netseal endpoint: the session timer failed; going on", e);
+            }
+        }
+    }
+
+    /**
+     * One look at every handshake in progress and every session, at the clock's time now: the
+     * timer runs it every {@link SessionPolicy#tick()} (tests with their own clock call it). An
+     * idle session costs a few loads here; nothing is scheduled per session or per packet, and
+     * what a session sent or received is read from its nonce counter and its replay window, so
+     * the packet paths write nothing for this.
+     */
+    void tick() {
+        if (closed) {
+            return;
+        }
+        long now = clock.getAsLong();
+        for (Pending p : pending.values()) {
+            byte[] message1 = p.onTick(now, policy, this::handshakeTimedOut);
+            if (message1 != null) {
+                sendHandshake(message1, p.to, p);
+            }
+        }
+        long timeout = policy.handshakeTimeout().toNanos();
+        long heartbeat = policy.heartbeatAfter().toNanos();
+        long dead = policy.deadAfter().toNanos();
+        for (PeerSession s : sessions.values()) {
+            if (!s.isConfirmed()) {
+                if (now - s.establishedNanos() >= timeout) {
+                    end(s, SessionEnd.UNCONFIRMED_EXPIRED);
+                }
+                continue;
+            }
+            long rx = table.highestAccepted(s.sessionId());
+            if (rx != s.lastRxHighest) {
+                s.lastRxHighest = rx;
+                s.lastRxChange = now;
+            } else if (now - s.lastRxChange >= dead) {
+                end(s, SessionEnd.TIMED_OUT);
+                continue;
+            }
+            long tx = s.tx().current().counter.get();
+            if (tx != s.lastTxCounter) {
+                s.lastTxCounter = tx;
+                s.lastTxChange = now;
+            } else if (now - s.lastTxChange >= heartbeat) {
+                sendHeartbeat(s);
+                s.lastTxChange = now;
+            }
+        }
+    }
+
+    private SocketTimeoutException handshakeTimedOut(Pending p) {
+        return new SocketTimeoutException("no handshake answer from " + hostPort(p.to) + " after "
+                + policy.handshakeAttempts() + " attempt(s) of " + policy.handshakeTimeout().toMillis() + " ms"
+                + p.refusedAnswers() + " (a responder refuses without answering: check its public key, the"
+                + " pre-shared key, the prologue, and that it listens there)");
+    }
+
+    private void sendHeartbeat(PeerSession s) {
+        try (PacketBuilder b = pool.get()) {
+            channel.send(b.buildHeartbeat(s.tx()), s.remoteAddress());
+            heartbeatsSent.incrementAndGet();
+        } catch (IOException | IllegalStateException e) {
+            // a session closed meanwhile, or a socket error: the next tick tries again
+            LOG.log(Level.DEBUG, "netseal endpoint: heartbeat not sent", e);
+        }
     }
 
     /** {@code 127.0.0.1:9000}, {@code [::1]:9000}: what people type, not InetSocketAddress's text. */
@@ -475,7 +706,13 @@ public final class DatagramEndpoint implements AutoCloseable {
             return;
         }
         PeerSession s = sessions.get(opened.sessionId());
-        if (s != null && packetHandler != null) {
+        if (s == null) {
+            return;
+        }
+        if (!s.isConfirmed()) {
+            confirm(s);
+        }
+        if (packetHandler != null && (opened.flags() & NetV1.FLAG_HEARTBEAT) == 0) {
             packetHandler.onPacket(s, opened);
         }
     }
@@ -518,7 +755,7 @@ public final class DatagramEndpoint implements AutoCloseable {
                 p.refused++;
                 return HandshakeRefusal.MESSAGE2_WRONG_LENGTH;
             }
-            int r = p.state.readMessage(message, 0, length, payload, 0);
+            int r = p.state().readMessage(message, 0, length, payload, 0);
             if (r < 0) {
                 p.refused++;
                 return r == HandshakeState.WEAK_KEY ? HandshakeRefusal.WEAK_KEY
@@ -528,8 +765,9 @@ public final class DatagramEndpoint implements AutoCloseable {
             if (!pending.remove(from, p)) {
                 return HandshakeRefusal.NO_PENDING_HANDSHAKE; // timed out just now
             }
-            byte[] h = p.state.handshakeHash();
+            byte[] h = p.state().handshakeHash();
             p.finish();
+            handshakesCompleted.incrementAndGet();
             PeerSession s = establish(h, true, from, Arrays.copyOf(payload, r));
             if (s == null) {
                 p.fail(new IOException("the handshake with " + from + " gave a session id already in use here"));
@@ -546,7 +784,11 @@ public final class DatagramEndpoint implements AutoCloseable {
             refuse(HandshakeRefusal.MESSAGE1_WRONG_LENGTH);
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
+        if (!pacer.allow(from, now)) {
+            refuse(HandshakeRefusal.PACED);
+            return;
+        }
         if (replays.contains(message, 0, now)) {
             refuse(HandshakeRefusal.MESSAGE1_REPLAYED);
             return;
@@ -583,6 +825,17 @@ public final class DatagramEndpoint implements AutoCloseable {
                 if (s == null) {
                     return;
                 }
+                handshakesCompleted.incrementAndGet();
+                PeerSession dropped = null;
+                synchronized (unconfirmed) {
+                    unconfirmed.addLast(s);
+                    if (unconfirmed.size() > policy.maxUnconfirmed()) {
+                        dropped = unconfirmed.pollFirst();
+                    }
+                }
+                if (dropped != null) {
+                    end(dropped, SessionEnd.UNCONFIRMED_DROPPED);
+                }
                 try {
                     channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
                 } catch (IOException e) {
@@ -617,7 +870,8 @@ public final class DatagramEndpoint implements AutoCloseable {
                 throw e;
             }
             PeerSession s = new PeerSession(this, id, tx, remote, initiator, peerPayload,
-                    LiveKeys.fingerprint(keys.sealingKey(initiator), 0), LiveKeys.fingerprint(keys.openingKey(initiator), 0));
+                    LiveKeys.fingerprint(keys.sealingKey(initiator), 0), LiveKeys.fingerprint(keys.openingKey(initiator), 0),
+                    clock.getAsLong());
             sessions.put(id, s);
             if (closed) { // close() may have swept the sessions already
                 s.close();
@@ -633,24 +887,101 @@ public final class DatagramEndpoint implements AutoCloseable {
         }
     }
 
-    /** An initiator's handshake waiting for message 2. Guarded by itself. */
+    /**
+     * An initiator's handshake: its attempts (each a fresh message 1 and ephemeral key), the one
+     * waiting for message 2, and the wait between attempts. Guarded by itself; the receive thread
+     * reads message 2s under it, the timer moves it on, and whoever ends it wipes its state.
+     */
     private static final class Pending {
-        final HandshakeState state;
         final InetSocketAddress to;
         final CompletableFuture<PeerSession> result = new CompletableFuture<>();
+        private final byte[] responderKey;
+        private final PresharedKey psk;
+        private final byte[] prologue;
+        private final byte[] payload;
+        private final NoiseCrypto crypto;
+        private HandshakeState state;
+        private int attempt;
+        /** When the current attempt times out, or (resendAt set) when the next one is sent. */
+        private long deadline;
+        private boolean waitingToResend;
         boolean done;
         int refused;
 
-        Pending(HandshakeState state, InetSocketAddress to) {
-            this.state = state;
+        Pending(InetSocketAddress to, byte[] responderKey, PresharedKey psk, byte[] prologue, byte[] payload,
+                NoiseCrypto crypto) {
             this.to = to;
+            this.responderKey = responderKey;
+            this.psk = psk;
+            this.prologue = prologue;
+            this.payload = payload;
+            this.crypto = crypto;
+        }
+
+        synchronized HandshakeState state() {
+            return state;
+        }
+
+        /** Starts the next attempt at {@code now}: a fresh state and its message 1. */
+        synchronized byte[] nextAttempt(long now, SessionPolicy policy) {
+            if (state != null) {
+                state.close();
+                state = null;
+            }
+            AeadKey pskKey = psk.key.acquire("pre-shared key");
+            try {
+                HandshakeState next = HandshakeState.initiator(crypto, prologue, pskKey, responderKey);
+                try {
+                    byte[] message1 = new byte[HandshakeState.messageLength(payload.length)];
+                    next.writeMessage(payload, 0, payload.length, message1, 0);
+                    state = next;
+                    attempt++;
+                    deadline = now + policy.handshakeTimeout().toNanos();
+                    waitingToResend = false;
+                    return message1;
+                } catch (RuntimeException e) {
+                    next.close();
+                    throw e;
+                }
+            } finally {
+                psk.key.release();
+            }
+        }
+
+        /**
+         * What the timer does at {@code now}: null, or the message 1 of a new attempt to send. An
+         * attempt that timed out with attempts left waits the backoff first; the last one fails
+         * the handshake with {@code timedOut}'s exception.
+         */
+        synchronized byte[] onTick(long now, SessionPolicy policy,
+                                   java.util.function.Function<Pending, IOException> timedOut) {
+            if (done || now - deadline < 0) {
+                return null;
+            }
+            if (waitingToResend) {
+                try {
+                    return nextAttempt(now, policy);
+                } catch (RuntimeException e) { // the PSK was closed meanwhile
+                    fail(e);
+                    return null;
+                }
+            }
+            if (attempt >= policy.handshakeAttempts()) {
+                fail(timedOut.apply(this));
+                return null;
+            }
+            waitingToResend = true;
+            deadline = now + policy.backoffAfter(attempt).toNanos();
+            return null;
         }
 
         /** Ends the handshake's state: wipes its secrets and destroys its ephemeral key. */
         synchronized void finish() {
             if (!done) {
                 done = true;
-                state.close();
+                if (state != null) {
+                    state.close();
+                }
             }
         }
 
@@ -674,7 +1005,9 @@ public final class DatagramEndpoint implements AutoCloseable {
         private byte[] responsePayload = EMPTY;
         private PacketHandler packetHandler;
         private SessionListener sessionListener;
-        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private SessionPolicy policy = SessionPolicy.defaults();
+        private java.util.function.LongSupplier clock = System::nanoTime;
+        private boolean manualTicks;
         private ThreadLocalPool pool;
         private int poolSize = 64;
         private int receiveBuffer = 4 << 20;
@@ -758,16 +1091,32 @@ public final class DatagramEndpoint implements AutoCloseable {
         }
 
         /**
-         * How long {@link #connect} waits for message 2 (default 5 s).
+         * How long each handshake attempt waits for message 2 (default 5 s): shorthand for
+         * {@code policy(policy.withHandshakeTimeout(timeout))}.
          *
          * @param timeout the timeout, positive
          * @return this builder
          */
         public Builder handshakeTimeout(Duration timeout) {
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("handshake timeout must be positive, got " + timeout);
-            }
-            this.handshakeTimeout = timeout;
+            this.policy = policy.withHandshakeTimeout(timeout);
+            return this;
+        }
+
+        /**
+         * The rules that keep sessions alive or end them (default {@link SessionPolicy#defaults()}).
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder policy(SessionPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Test seam: the clock the timers read (nanoseconds), and no timer thread: the test ticks. */
+        Builder manualClock(java.util.function.LongSupplier clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            this.manualTicks = true;
             return this;
         }
 

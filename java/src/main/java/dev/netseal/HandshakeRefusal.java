@@ -32,5 +32,10 @@ public enum HandshakeRefusal {
     /** A message whose ephemeral key is a low-order point: X25519 gave all zeros. */
     WEAK_KEY,
     /** A complete handshake whose session id is already in use here (the session is not made). */
-    SESSION_ID_IN_USE
+    SESSION_ID_IN_USE,
+    /**
+     * A message 1 from a source that sent more than {@link SessionPolicy#handshakesPerSecondPerSource()}
+     * this second: dropped before any DH.
+     */
+    PACED
 }

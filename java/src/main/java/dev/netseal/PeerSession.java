@@ -27,6 +27,17 @@ public final class PeerSession implements AutoCloseable {
     private final byte[] peerPayload;
     private final long establishedNanos;
     /**
+     * False for a responder's session until the first authenticated packet from the initiator:
+     * until then message 1 may have been a replay and nobody may hold the other key, so the
+     * session seals nothing (key confirmation). Written once, by the receive thread or a close.
+     */
+    private volatile boolean confirmed;
+    // The endpoint's timer thread only: what it saw at its last look, and when that changed.
+    long lastTxCounter = -1;
+    long lastTxChange;
+    long lastRxHighest = -2;
+    long lastRxChange;
+    /**
      * Salted fingerprints (SHA-256 with this JVM's random salt, as {@link LiveKeys} keeps) of the
      * tx and rx keys: never the keys, and meaningless outside this JVM. Tests compare them to
      * prove that no two directions share a key.
@@ -35,7 +46,10 @@ public final class PeerSession implements AutoCloseable {
     final String rxKeyId;
 
     PeerSession(DatagramEndpoint endpoint, long sessionId, SealingSession tx, InetSocketAddress remote,
-                boolean initiator, byte[] peerPayload, String txKeyId, String rxKeyId) {
+                boolean initiator, byte[] peerPayload, String txKeyId, String rxKeyId, long now) {
+        this.confirmed = initiator; // the initiator read message 2: the responder holds the keys
+        this.lastTxChange = now;
+        this.lastRxChange = now;
         this.txKeyId = txKeyId;
         this.rxKeyId = rxKeyId;
         this.endpoint = endpoint;
@@ -44,7 +58,7 @@ public final class PeerSession implements AutoCloseable {
         this.remote = remote;
         this.initiator = initiator;
         this.peerPayload = peerPayload;
-        this.establishedNanos = System.nanoTime();
+        this.establishedNanos = now;
     }
 
     /**
@@ -61,9 +75,33 @@ public final class PeerSession implements AutoCloseable {
      * {@code builder.begin(peer.sealing(), streamId, sequence, flags)}.
      *
      * @return the session's sealing state (tx key and counter)
+     * @throws IllegalStateException if this is a responder's session not yet confirmed
      */
     public SealingSession sealing() {
+        if (!confirmed) {
+            throw new IllegalStateException("session " + Long.toUnsignedString(sessionId) + " is not confirmed yet:"
+                    + " a responder seals nothing until the initiator's first packet proves it holds the keys");
+        }
         return tx;
+    }
+
+    /** The tx session whether confirmed or not, for the endpoint's own bookkeeping. */
+    SealingSession tx() {
+        return tx;
+    }
+
+    /**
+     * True once this side may seal: always for the initiator; for the responder once an
+     * authenticated packet from the initiator arrived on the session.
+     *
+     * @return true once confirmed
+     */
+    public boolean isConfirmed() {
+        return confirmed;
+    }
+
+    void confirm() {
+        confirmed = true;
     }
 
     /**
@@ -97,7 +135,8 @@ public final class PeerSession implements AutoCloseable {
     }
 
     /**
-     * When the handshake completed, by {@link System#nanoTime()}.
+     * When the handshake completed, by the endpoint's clock ({@link System#nanoTime()} unless a
+     * test set another).
      *
      * @return the time
      */

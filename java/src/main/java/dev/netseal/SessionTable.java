@@ -176,6 +176,17 @@ public final class SessionTable implements AutoCloseable {
     }
 
     /**
+     * The highest counter the current key of the session answering to {@code sessionId} accepted
+     * (unsigned), -1 if none, or -2 if no open session answers to it: what a session's liveness is
+     * judged by, with no write on the open path.
+     */
+    long highestAccepted(long sessionId) {
+        ReceiveSession s = sessions.get(sessionId);
+        ReceiveSession.Keys k = s == null ? null : s.keys();
+        return k == null ? -2 : k.current.window.highest();
+    }
+
+    /**
      * True when a session answers to {@code sessionId}.
      *
      * @param sessionId the session id (its two halves XORed make the nonce prefix)

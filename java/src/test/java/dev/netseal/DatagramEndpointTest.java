@@ -166,7 +166,8 @@ class DatagramEndpointTest {
             PresharedKey psk = f.psk(1);
             PresharedKey otherPsk = f.psk(2);
             DatagramEndpoint server = f.start(f.endpoint().accept(serverId, psk).prologue(new byte[] {1, 2, 3}));
-            DatagramEndpoint client = f.start(f.endpoint().handshakeTimeout(SHORT));
+            DatagramEndpoint client = f.start(f.endpoint()
+                    .policy(SessionPolicy.defaults().withHandshakeTimeout(SHORT).withHandshakeAttempts(1)));
             InetSocketAddress to = server.localAddress();
 
             SocketTimeoutException wrongPsk = assertThrows(SocketTimeoutException.class,
@@ -288,10 +289,18 @@ class DatagramEndpointTest {
             assertEquals(bToA.txKeyId, aFromB.rxKeyId);
 
             int perDirection = 200;
-            for (int i = 0; i < perDirection; i++) { // every direction seals counters 0..199
-                a.send(aToB, 1, i, ByteBuffer.wrap(new byte[] {1}));
+            // Every direction seals counters 0..199. The initiators first: a responder's session
+            // seals nothing until its initiator's first packet confirms it.
+            a.send(aToB, 1, 0, ByteBuffer.wrap(new byte[] {1}));
+            b.send(bToA, 1, 0, ByteBuffer.wrap(new byte[] {3}));
+            await("b's responder session confirmed", () -> bFromA.isConfirmed() ? 1 : 0, 1);
+            await("a's responder session confirmed", () -> aFromB.isConfirmed() ? 1 : 0, 1);
+            for (int i = 0; i < perDirection; i++) {
+                if (i > 0) {
+                    a.send(aToB, 1, i, ByteBuffer.wrap(new byte[] {1}));
+                    b.send(bToA, 1, i, ByteBuffer.wrap(new byte[] {3}));
+                }
                 b.send(bFromA, 1, i, ByteBuffer.wrap(new byte[] {2}));
-                b.send(bToA, 1, i, ByteBuffer.wrap(new byte[] {3}));
                 a.send(aFromB, 1, i, ByteBuffer.wrap(new byte[] {4}));
                 if (i % 25 == 0) {
                     Thread.sleep(1); // loopback UDP drops what overflows a socket's buffer

@@ -90,7 +90,8 @@ class IdentityTest {
                      .bind(new java.net.InetSocketAddress("127.0.0.1", 0)).accept(id, psk).start();
              DatagramEndpoint client = DatagramEndpoint.builderOnBackend(TestBackends.get(backendName))
                      .bind(new java.net.InetSocketAddress("127.0.0.1", 0))
-                     .handshakeTimeout(java.time.Duration.ofMillis(300)).start()) {
+                     .policy(SessionPolicy.defaults().withHandshakeTimeout(java.time.Duration.ofMillis(300))
+                             .withHandshakeAttempts(1)).start()) {
             byte[] publicKey = id.publicKey();
             id.close();
             assertThrows(java.net.SocketTimeoutException.class, () -> client.connect(server.localAddress(), publicKey, psk));
