@@ -66,8 +66,16 @@ import org.jctools.maps.NonBlockingHashMapLong;
  * <h2>Threads</h2>
  * One thread per endpoint receives: it runs the responder's handshakes, completes the initiators'
  * and calls the handlers, which must not block for long. {@link #connect} blocks its caller until
- * the handshake completes or times out; {@link #send} may be called from any thread. Sessions are
- * kept until closed: this endpoint sends no heartbeats and removes no idle session.
+ * the handshake completes or times out; {@link #send} may be called from any thread. One timer
+ * thread keeps the sessions by the endpoint's {@link SessionPolicy}: handshake retries with
+ * backoff, heartbeats on idle sessions, dead sessions removed, unconfirmed ones expired.
+ *
+ * <h2>Session lifetime</h2>
+ * A responder's session seals nothing (data or heartbeat) until an authenticated packet from the
+ * initiator arrives on it (key confirmation: until then message 1 may have been a replay);
+ * unconfirmed sessions expire after the handshake timeout and are capped, the oldest dropped
+ * first. Message 1s are paced per source address before any DH. Every end is told to
+ * {@link SessionListener#onSessionEnded} with its {@link SessionEnd}.
  */
 public final class DatagramEndpoint implements AutoCloseable {
     /** How long a responder remembers the ephemeral key of a message 1 it accepted. */

@@ -27,7 +27,19 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
                             Duration maxBackoff, Duration heartbeatAfter, Duration deadAfter,
                             int handshakesPerSecondPerSource, int maxUnconfirmed, Duration tick) {
 
-    /** Checks every rule. */
+    /**
+     * Checks every rule.
+     *
+     * @param handshakeTimeout as the record's component of that name
+     * @param handshakeAttempts as the record's component of that name
+     * @param retryBackoff as the record's component of that name
+     * @param maxBackoff as the record's component of that name
+     * @param heartbeatAfter as the record's component of that name
+     * @param deadAfter as the record's component of that name
+     * @param handshakesPerSecondPerSource as the record's component of that name
+     * @param maxUnconfirmed as the record's component of that name
+     * @param tick as the record's component of that name
+     */
     public SessionPolicy {
         positive("handshakeTimeout", handshakeTimeout);
         positive("retryBackoff", retryBackoff);

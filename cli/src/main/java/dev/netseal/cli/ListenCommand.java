@@ -1,6 +1,8 @@
 package dev.netseal.cli;
 
 import dev.netseal.DatagramEndpoint;
+import dev.netseal.HandshakeRefusal;
+import dev.netseal.SessionPolicy;
 import dev.netseal.Identity;
 import dev.netseal.PresharedKey;
 import java.io.IOException;
@@ -19,7 +21,8 @@ import java.util.List;
  */
 final class ListenCommand implements Command {
     private static final Options.Spec SPEC = Options.spec("listen")
-            .option("--port").option("--static-key").option("--psk").option("--prologue").option("--seconds");
+            .option("--port").option("--static-key").option("--psk").option("--prologue").option("--seconds")
+            .option("--session-timeout").option("--max-unconfirmed");
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
@@ -31,6 +34,16 @@ final class ListenCommand implements Command {
         byte[] staticKey = o.key("--static-key");
         byte[] prologue = HandshakeOptions.prologue(o, "listen");
         double seconds = o.seconds("--seconds", 1e9, Double.POSITIVE_INFINITY);
+        SessionPolicy policy = SessionPolicy.defaults();
+        if (o.optional("--session-timeout") != null) {
+            double t = o.seconds("--session-timeout", 1e6, 0);
+            if (t * 1000 <= policy.heartbeatAfter().toMillis()) {
+                throw new UsageException("listen: --session-timeout must be longer than the "
+                        + policy.heartbeatAfter().toSeconds() + " s between heartbeats, got " + t);
+            }
+            policy = policy.withDeadAfter(java.time.Duration.ofMillis((long) (t * 1000)));
+        }
+        policy = policy.withMaxUnconfirmed(o.intInRange("--max-unconfirmed", 1, 1 << 24, policy.maxUnconfirmed()));
         DatagramEndpoint[] endpoint = new DatagramEndpoint[1];
         try (Identity identity = Identity.fromPrivateKey(staticKey);
              PresharedKey psk = HandshakeOptions.psk(o)) {
@@ -39,6 +52,7 @@ final class ListenCommand implements Command {
                     .bind(new InetSocketAddress("127.0.0.1", port))
                     .accept(identity, psk)
                     .prologue(prologue)
+                    .policy(policy)
                     .onSession(s -> {
                         out.println("session " + Long.toUnsignedString(s.sessionId()) + " "
                                 + s.remoteAddress().getAddress().getHostAddress() + ":" + s.remoteAddress().getPort());
@@ -64,6 +78,15 @@ final class ListenCommand implements Command {
                 } else {
                     Thread.sleep((long) (seconds * 1000));
                 }
+                long refused = 0;
+                for (HandshakeRefusal r : HandshakeRefusal.values()) {
+                    if (r != HandshakeRefusal.PACED && r != HandshakeRefusal.MESSAGE1_REPLAYED) {
+                        refused += e.handshakeRefusals(r);
+                    }
+                }
+                out.println("handshakes: completed " + e.handshakesCompleted() + " refused " + refused + " paced "
+                        + e.handshakeRefusals(HandshakeRefusal.PACED) + " replayed "
+                        + e.handshakeRefusals(HandshakeRefusal.MESSAGE1_REPLAYED));
             }
         } catch (IOException e) {
             err.println("netseal listen: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());

@@ -42,6 +42,7 @@ public final class NetsealCli {
             "  inspect PACKET_HEX                print a header without opening, and its problems (JSON)",
             "  keygen                            a new static identity: 'private: HEX' and 'public: HEX'",
             "  listen --port P --static-key HEX --psk HEX [--prologue HEX] [--seconds S]",
+            "       [--session-timeout T] [--max-unconfirmed N]",
             "                                    handshake responder on 127.0.0.1:P; echoes every packet",
             "  connect --to HOST:PORT --peer-key HEX --psk HEX [--prologue HEX] [--packets N]",
             "                                    handshake, send N packets, check their echoes",
