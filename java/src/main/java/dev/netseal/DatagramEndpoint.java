@@ -64,8 +64,11 @@ import org.jctools.maps.NonBlockingHashMapLong;
  * intermediate secret of a handshake is wiped once used, and its ephemeral key when it ends.
  *
  * <h2>Threads</h2>
- * One thread per endpoint receives: it runs the responder's handshakes, completes the initiators'
- * and calls the handlers, which must not block for long. {@link #connect} blocks its caller until
+ * One thread per endpoint receives: it opens data packets, completes the initiators' handshakes
+ * and calls the handlers, which must not block for long. A responder runs the DH of message 1s on
+ * a thread of its own, fed through a bounded queue after the checks that cost no DH (length,
+ * pacing), so a flood of message 1s never holds up the data packets behind it: a full queue drops
+ * the next message 1 ({@link HandshakeRefusal#BUSY}). {@link #connect} blocks its caller until
  * the handshake completes or times out; {@link #send} may be called from any thread. One timer
  * thread keeps the sessions by the endpoint's {@link SessionPolicy}: handshake retries with
  * backoff, heartbeats on idle sessions, dead sessions removed, unconfirmed ones expired.
@@ -84,6 +87,11 @@ public final class DatagramEndpoint implements AutoCloseable {
     public static final int REPLAY_CAPACITY = 1 << 16;
     /** At most this many source addresses are paced at once (about 100 bytes each). */
     public static final int PACED_SOURCES = 1 << 16;
+    /**
+     * Message 1s that passed the cheap checks and wait for the responder's DH, at most (about
+     * 150 bytes each); more are dropped (BUSY) until it catches up.
+     */
+    public static final int HANDSHAKE_QUEUE = 1024;
 
     /** What the application does with each data packet that opened. */
     @FunctionalInterface
@@ -150,10 +158,19 @@ public final class DatagramEndpoint implements AutoCloseable {
     private final Thread receiver;
     private volatile boolean closed;
 
-    // Receive thread only.
+    /** Message 1s waiting for the responder thread; full, the receive thread drops the next. */
+    private final java.util.concurrent.ArrayBlockingQueue<Message1> message1s =
+            new java.util.concurrent.ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
+    /** Runs the responder's handshakes; null for an endpoint that does not accept. */
+    private final Thread responder;
+
+    // The responder thread only.
     private final EphemeralReplayCache replays;
-    private final dev.netseal.internal.handshake.SourcePacer pacer;
     private final NoiseCrypto responderCrypto;
+    private final byte[] responderPayload = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
+
+    // Receive thread only.
+    private final dev.netseal.internal.handshake.SourcePacer pacer;
     private final byte[] message = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
     private final byte[] payload = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
     private final ByteBuffer in;
@@ -196,6 +213,13 @@ public final class DatagramEndpoint implements AutoCloseable {
         this.receiver = new Thread(this::receiveLoop, "netseal-endpoint-" + port);
         receiver.setDaemon(true);
         receiver.start();
+        if (identity != null) {
+            this.responder = new Thread(this::respondLoop, "netseal-endpoint-handshakes-" + port);
+            responder.setDaemon(true);
+            responder.start();
+        } else {
+            this.responder = null;
+        }
         if (b.manualTicks) {
             this.timer = null;
         } else {
@@ -532,6 +556,16 @@ public final class DatagramEndpoint implements AutoCloseable {
         if (timer != null) {
             timer.shutdownNow();
         }
+        if (responder != null) {
+            responder.interrupt();
+            if (Thread.currentThread() != responder) {
+                try {
+                    responder.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         if (Thread.currentThread() != receiver) {
             try {
                 receiver.join();
@@ -750,7 +784,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             refuse(asMessage2 != null ? asMessage2 : HandshakeRefusal.NO_PENDING_HANDSHAKE);
             return;
         }
-        respond(from, length);
+        queueMessage1(from, length);
     }
 
     /** Reads a message 2 for {@code p}: null when it completed the handshake, else why not. */
@@ -787,16 +821,50 @@ public final class DatagramEndpoint implements AutoCloseable {
         }
     }
 
-    private void respond(InetSocketAddress from, int length) {
+    /**
+     * The receive thread's part of a message 1: the checks that cost no DH (length, pacing), then
+     * a copy onto the responder's queue, or a drop when it is full. The receive thread never does a
+     * responder's DH itself, so a flood of message 1s cannot hold up the data packets behind it.
+     */
+    private void queueMessage1(InetSocketAddress from, int length) {
         if (length < MESSAGE_MIN) {
             refuse(HandshakeRefusal.MESSAGE1_WRONG_LENGTH);
             return;
         }
-        long now = clock.getAsLong();
-        if (!pacer.allow(from, now)) {
+        if (!pacer.allow(from, clock.getAsLong())) {
             refuse(HandshakeRefusal.PACED);
             return;
         }
+        if (!message1s.offer(new Message1(from, Arrays.copyOf(message, length)))) {
+            refuse(HandshakeRefusal.BUSY);
+        }
+    }
+
+    /** A message 1 that passed the receive thread's checks, for the responder thread. */
+    private record Message1(InetSocketAddress from, byte[] message) {}
+
+    /** The responder thread: every queued message 1, one at a time, until the endpoint closes. */
+    private void respondLoop() {
+        while (!closed) {
+            Message1 m;
+            try {
+                m = message1s.take();
+            } catch (InterruptedException e) {
+                return; // close()
+            }
+            try {
+                respond(m.from(), m.message());
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.log(Level.WARNING, "netseal endpoint: a handshake's handling failed", e);
+                }
+            }
+        }
+    }
+
+    private void respond(InetSocketAddress from, byte[] message) {
+        int length = message.length;
+        long now = clock.getAsLong();
         if (replays.contains(message, 0, now)) {
             refuse(HandshakeRefusal.MESSAGE1_REPLAYED);
             return;
@@ -818,6 +886,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             }
             try (HandshakeState state = HandshakeState.responder(responderCrypto, acceptPrologue, pskKey, staticKey,
                     identity.publicKeyUnsafe())) {
+                byte[] payload = responderPayload;
                 int r = state.readMessage(message, 0, length, payload, 0);
                 if (r < 0) {
                     refuse(r == HandshakeState.WEAK_KEY ? HandshakeRefusal.WEAK_KEY

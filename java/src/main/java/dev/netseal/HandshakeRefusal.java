@@ -37,5 +37,10 @@ public enum HandshakeRefusal {
      * A message 1 from a source that sent more than {@link SessionPolicy#handshakesPerSecondPerSource()}
      * this second: dropped before any DH.
      */
-    PACED
+    PACED,
+    /**
+     * A message 1 that found the responder's queue full ({@link DatagramEndpoint#HANDSHAKE_QUEUE}):
+     * the responder is busy with the DH of earlier ones; dropped before any DH.
+     */
+    BUSY
 }
