@@ -809,13 +809,22 @@ public final class DatagramEndpoint implements AutoCloseable {
             }
             byte[] h = p.state().handshakeHash();
             p.finish();
-            handshakesCompleted.incrementAndGet();
-            PeerSession s = establish(h, true, from, Arrays.copyOf(payload, r));
-            if (s == null) {
-                p.fail(new IOException("the handshake with " + from + " gave a session id already in use here"));
+            PeerSession s;
+            try {
+                s = establish(h, true, from, Arrays.copyOf(payload, r));
+            } catch (RuntimeException e) { // key memory full, the endpoint closing: the caller hears it
+                p.fail(e);
                 return null;
             }
-            p.result.complete(s);
+            if (s == null) {
+                p.fail(new IOException("the handshake with " + hostPort(from) + " gave a session id already in use here"));
+                return null;
+            }
+            handshakesCompleted.incrementAndGet();
+            if (!p.result.complete(s)) { // cancelled meanwhile: nobody will use the session
+                end(s, SessionEnd.CLOSED);
+                return null;
+            }
             announce(s);
             return null;
         }
