@@ -123,6 +123,15 @@ public final class DatagramEndpoint implements AutoCloseable {
          * @param why why it ended
          */
         default void onSessionEnded(PeerSession session, SessionEnd why) {}
+
+        /**
+         * Called when a re-handshake replaced a session's keys (its {@link PeerSession#sessionId()}
+         * is the new one): on the initiator at message 2, on the responder at the initiator's
+         * first packet under the new keys.
+         *
+         * @param session the session
+         */
+        default void onSessionRekeyed(PeerSession session) {}
     }
 
     private static final System.Logger LOG = System.getLogger("dev.netseal");
@@ -136,6 +145,8 @@ public final class DatagramEndpoint implements AutoCloseable {
     private final SessionTable table;
     private final NonBlockingHashMapLong<PeerSession> sessions = new NonBlockingHashMapLong<>();
     private final ConcurrentHashMap<SocketAddress, Pending> pending = new ConcurrentHashMap<>();
+    /** A responder's sessions by their initiator's address: a message 1 from there is a re-handshake. */
+    private final ConcurrentHashMap<SocketAddress, PeerSession> byRemote = new ConcurrentHashMap<>();
     private final Identity identity;
     private final PresharedKey acceptPsk;
     private final byte[] acceptPrologue;
@@ -353,7 +364,7 @@ public final class DatagramEndpoint implements AutoCloseable {
         checkOpen();
         checkSameBackend(psk.key.dh, "pre-shared key");
         Pending p = new Pending(to, responderPublicKey.clone(), psk, prologue.clone(), payload.clone(),
-                new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN));
+                new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN), null);
         byte[] message1 = p.nextAttempt(clock.getAsLong(), policy); // throws what a bad key or a closed PSK is
         if (pending.putIfAbsent(to, p) != null) {
             p.finish();
@@ -434,6 +445,9 @@ public final class DatagramEndpoint implements AutoCloseable {
         if (s != null && !s.isConfirmed()) {
             confirm(s);
         }
+        if (s != null && s.nextTx != null && into.sessionId() != s.sessionId()) {
+            promote(s, into.sessionId());
+        }
         return true;
     }
 
@@ -461,7 +475,14 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the sessions
      */
     public List<PeerSession> sessions() {
-        return new ArrayList<>(sessions.values());
+        return new ArrayList<>(distinctSessions());
+    }
+
+    /** Every open session once (a session in a re-handshake's grace period answers to two ids). */
+    private java.util.Collection<PeerSession> distinctSessions() {
+        java.util.Set<PeerSession> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        all.addAll(sessions.values());
+        return all;
     }
 
     /**
@@ -578,7 +599,7 @@ public final class DatagramEndpoint implements AutoCloseable {
                 p.fail(new ClosedChannelException());
             }
         }
-        for (PeerSession s : sessions.values()) {
+        for (PeerSession s : distinctSessions()) {
             end(s, SessionEnd.ENDPOINT_CLOSED);
         }
         table.close();
@@ -594,11 +615,30 @@ public final class DatagramEndpoint implements AutoCloseable {
     /** Ends {@code s} once: unmaps it, wipes both keys, counts it and tells the listener. */
     private void end(PeerSession s, SessionEnd why) {
         boolean mine = sessions.remove(s.sessionId(), s);
-        s.tx().close();
+        List<SealingSession> txs = new ArrayList<>();
+        synchronized (s) {
+            txs.add(s.tx());
+            if (s.nextTx != null) {
+                txs.add(s.nextTx);
+                sessions.remove(s.nextId, s);
+                s.nextTx = null;
+            }
+            txs.addAll(s.retiring);
+            s.retiring.clear();
+            s.retireAt.clear();
+            sessions.remove(s.rxId, s);
+            for (long id : s.oldIds) {
+                sessions.remove(id, s);
+            }
+        }
+        for (SealingSession tx : txs) {
+            tx.close();
+        }
         if (!mine) {
             return;
         }
-        table.remove(s.sessionId());
+        byRemote.remove(s.remoteAddress(), s);
+        table.remove(s.rxId);
         synchronized (unconfirmed) {
             unconfirmed.remove(s);
         }
@@ -645,14 +685,18 @@ public final class DatagramEndpoint implements AutoCloseable {
         long timeout = policy.handshakeTimeout().toNanos();
         long heartbeat = policy.heartbeatAfter().toNanos();
         long dead = policy.deadAfter().toNanos();
-        for (PeerSession s : sessions.values()) {
+        for (PeerSession s : distinctSessions()) {
             if (!s.isConfirmed()) {
                 if (now - s.establishedNanos() >= timeout) {
                     end(s, SessionEnd.UNCONFIRMED_EXPIRED);
                 }
                 continue;
             }
-            long rx = table.highestAccepted(s.sessionId());
+            tickKeys(s, now);
+            if (s.isClosed()) {
+                continue;
+            }
+            long rx = table.highestAccepted(s.rxId);
             if (rx != s.lastRxHighest) {
                 s.lastRxHighest = rx;
                 s.lastRxChange = now;
@@ -669,6 +713,156 @@ public final class DatagramEndpoint implements AutoCloseable {
                 s.lastTxChange = now;
             }
         }
+    }
+
+    /**
+     * Installs a re-handshake's keys on {@code s}: the table opens under the new id at once, the
+     * old rx key stays for its grace period. The initiator seals under the new keys at once (the
+     * responder opens them since it sent message 2); the responder holds them until the
+     * initiator's first packet under them ({@link #promote}). False if the new id is taken.
+     */
+    private boolean rekey(PeerSession s, byte[] h, boolean initiator) {
+        try (SessionKeys keys = SessionKeys.derive(h)) {
+            Arrays.fill(h, (byte) 0);
+            long id = keys.sessionId();
+            if (sessions.containsKey(id) || table.contains(id)) {
+                refuse(HandshakeRefusal.SESSION_ID_IN_USE);
+                return false;
+            }
+            SealingSession next = pool.newSession(keys.sealingKey(initiator), id);
+            long now = clock.getAsLong();
+            synchronized (s) {
+                if (s.isClosed()) {
+                    next.close();
+                    return false;
+                }
+                long oldRx = s.rxId;
+                table.rekey(oldRx, keys.openingKey(initiator), id);
+                s.rxId = id;
+                sessions.put(id, s);
+                s.oldIds.add(oldRx);
+                if (initiator) {
+                    swap(s, next, id, now);
+                    s.rekeying = false;
+                } else {
+                    if (s.nextTx != null) { // an earlier re-handshake never confirmed: this one replaces it
+                        retire(s, s.nextTx, now);
+                    }
+                    s.nextTx = next;
+                    s.nextId = id;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** The initiator's first packet under {@code id}, the keys a re-handshake gave: seal with them. */
+    private void promote(PeerSession s, long id) {
+        synchronized (s) {
+            if (s.nextTx == null || s.nextId != id) {
+                return;
+            }
+            swap(s, s.nextTx, id, clock.getAsLong());
+            s.nextTx = null;
+        }
+        rekeyed(s);
+    }
+
+    /** Seals with {@code next} from now on; the tx it replaces finishes its seals, then closes. Under s's lock. */
+    private void swap(PeerSession s, SealingSession next, long id, long now) {
+        retire(s, s.tx(), now);
+        s.replaceTx(next, id);
+        s.keysMade = now;
+    }
+
+    /** Closes {@code tx} a second from now: a thread that took it just before the swap still seals. */
+    private void retire(PeerSession s, SealingSession tx, long now) {
+        s.retiring.add(tx);
+        s.retireAt.add(now + 1_000_000_000L);
+    }
+
+    private void rekeyed(PeerSession s) {
+        if (sessionListener != null) {
+            try {
+                sessionListener.onSessionRekeyed(s);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "netseal endpoint: a session listener failed", e);
+            }
+        }
+    }
+
+    /** The timer's look at one session's keys: old txs to close, old ids gone, a re-handshake due, keys too old. */
+    private void tickKeys(PeerSession s, long now) {
+        List<SealingSession> closing = new ArrayList<>();
+        boolean startRekey = false;
+        synchronized (s) {
+            for (int i = s.retiring.size() - 1; i >= 0; i--) {
+                if (now - s.retireAt.get(i) >= 0) {
+                    closing.add(s.retiring.remove(i));
+                    s.retireAt.remove(i);
+                }
+            }
+            for (int i = s.oldIds.size() - 1; i >= 0; i--) {
+                long id = s.oldIds.get(i);
+                if (!table.contains(id)) { // its grace period is over
+                    sessions.remove(id, s);
+                    s.oldIds.remove(i);
+                }
+            }
+            long age = now - s.keysMade;
+            if (s.redial != null && !s.rekeying && s.isConfirmed()
+                    && (age >= policy.rekeyAfter().toNanos()
+                        || Long.compareUnsigned(s.tx().current().counter.get(), policy.rekeyAfterPackets()) >= 0)) {
+                s.rekeying = true; // one re-handshake at a time: its own attempts and backoff, then another
+                startRekey = true;
+            }
+        }
+        for (SealingSession tx : closing) {
+            tx.close();
+        }
+        if (now - s.keysMade >= policy.rejectAfter().toNanos() - policy.tick().toNanos()) {
+            end(s, SessionEnd.KEYS_EXPIRED); // a tick early rather than one seal late
+            return;
+        }
+        if (startRekey) {
+            startRekey(s, now);
+        }
+    }
+
+    private void startRekey(PeerSession s, long now) {
+        PeerSession.Redial r = s.redial;
+        Pending p;
+        byte[] message1;
+        try {
+            p = new Pending(s.remoteAddress(), r.responderKey(), r.psk(), r.prologue(), r.payload(),
+                    new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN), s);
+            message1 = p.nextAttempt(now, policy);
+        } catch (RuntimeException e) { // the PSK closed: the keys age out
+            synchronized (s) {
+                s.rekeying = false;
+            }
+            LOG.log(Level.DEBUG, "netseal endpoint: a re-handshake could not start", e);
+            return;
+        }
+        if (pending.putIfAbsent(s.remoteAddress(), p) != null) {
+            p.finish();
+            synchronized (s) {
+                s.rekeying = false;
+            }
+            return;
+        }
+        p.result.whenComplete((done, e) -> {
+            if (pending.remove(s.remoteAddress(), p)) {
+                p.finish();
+            }
+            if (e != null) {
+                synchronized (s) {
+                    s.rekeying = false; // every attempt timed out: the next tick starts another, until the keys expire
+                }
+            }
+        });
+        handshakesStarted.incrementAndGet();
+        sendHandshake(message1, s.remoteAddress(), p);
     }
 
     private SocketTimeoutException handshakeTimedOut(Pending p) {
@@ -754,6 +948,9 @@ public final class DatagramEndpoint implements AutoCloseable {
         if (!s.isConfirmed()) {
             confirm(s);
         }
+        if (s.nextTx != null && opened.sessionId() != s.sessionId()) {
+            promote(s, opened.sessionId());
+        }
         if (packetHandler != null && (opened.flags() & NetV1.FLAG_HEARTBEAT) == 0) {
             packetHandler.onPacket(s, opened);
         }
@@ -809,9 +1006,23 @@ public final class DatagramEndpoint implements AutoCloseable {
             }
             byte[] h = p.state().handshakeHash();
             p.finish();
+            if (p.rekeyOf != null) {
+                try {
+                    if (rekey(p.rekeyOf, h, true)) {
+                        handshakesCompleted.incrementAndGet();
+                        p.result.complete(p.rekeyOf);
+                        rekeyed(p.rekeyOf);
+                    } else {
+                        p.fail(new IOException("the re-handshake gave a session id already in use here"));
+                    }
+                } catch (RuntimeException e) {
+                    p.fail(e);
+                }
+                return null;
+            }
             PeerSession s;
             try {
-                s = establish(h, true, from, Arrays.copyOf(payload, r));
+                s = establish(h, true, from, Arrays.copyOf(payload, r), p.redial());
             } catch (RuntimeException e) { // key memory full, the endpoint closing: the caller hears it
                 p.fail(e);
                 return null;
@@ -907,7 +1118,22 @@ public final class DatagramEndpoint implements AutoCloseable {
                 byte[] peerPayload = Arrays.copyOf(payload, r);
                 byte[] message2 = new byte[HandshakeState.messageLength(responsePayload.length)];
                 state.writeMessage(responsePayload, 0, responsePayload.length, message2, 0);
-                PeerSession s = establish(state.handshakeHash(), false, from, peerPayload);
+                PeerSession existing = byRemote.get(from);
+                if (existing != null && !existing.isClosed() && existing.isConfirmed()) {
+                    // The same initiator again: a re-handshake. The new keys open at once and seal
+                    // once the initiator's first packet under them confirms them.
+                    if (!rekey(existing, state.handshakeHash(), false)) {
+                        return;
+                    }
+                    handshakesCompleted.incrementAndGet();
+                    try {
+                        channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
+                    } catch (IOException e) {
+                        LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);
+                    }
+                    return;
+                }
+                PeerSession s = establish(state.handshakeHash(), false, from, peerPayload, null);
                 if (s == null) {
                     return;
                 }
@@ -939,7 +1165,8 @@ public final class DatagramEndpoint implements AutoCloseable {
     }
 
     /** The session from a complete handshake's hash (wiped here), or null if its id is taken. */
-    private PeerSession establish(byte[] h, boolean initiator, InetSocketAddress remote, byte[] peerPayload) {
+    private PeerSession establish(byte[] h, boolean initiator, InetSocketAddress remote, byte[] peerPayload,
+                                  PeerSession.Redial redial) {
         try (SessionKeys keys = SessionKeys.derive(h)) {
             Arrays.fill(h, (byte) 0);
             long id = keys.sessionId();
@@ -957,7 +1184,10 @@ public final class DatagramEndpoint implements AutoCloseable {
             }
             PeerSession s = new PeerSession(this, id, tx, remote, initiator, peerPayload,
                     LiveKeys.fingerprint(keys.sealingKey(initiator), 0), LiveKeys.fingerprint(keys.openingKey(initiator), 0),
-                    clock.getAsLong());
+                    clock.getAsLong(), redial);
+            if (!initiator) {
+                byRemote.put(remote, s);
+            }
             sessions.put(id, s);
             if (closed) { // close() may have swept the sessions already
                 s.close();
@@ -986,6 +1216,8 @@ public final class DatagramEndpoint implements AutoCloseable {
         private final byte[] prologue;
         private final byte[] payload;
         private final NoiseCrypto crypto;
+        /** The session a re-handshake renews, or null for a connect. */
+        final PeerSession rekeyOf;
         private HandshakeState state;
         private int attempt;
         /** When the current attempt times out, or (resendAt set) when the next one is sent. */
@@ -995,7 +1227,8 @@ public final class DatagramEndpoint implements AutoCloseable {
         int refused;
 
         Pending(InetSocketAddress to, byte[] responderKey, PresharedKey psk, byte[] prologue, byte[] payload,
-                NoiseCrypto crypto) {
+                NoiseCrypto crypto, PeerSession rekeyOf) {
+            this.rekeyOf = rekeyOf;
             this.to = to;
             this.responderKey = responderKey;
             this.psk = psk;
@@ -1074,6 +1307,10 @@ public final class DatagramEndpoint implements AutoCloseable {
         void fail(Throwable cause) {
             finish();
             result.completeExceptionally(cause);
+        }
+
+        PeerSession.Redial redial() {
+            return new PeerSession.Redial(responderKey, psk, prologue, payload);
         }
 
         synchronized String refusedAnswers() {

@@ -20,8 +20,10 @@ import java.net.InetSocketAddress;
  */
 public final class PeerSession implements AutoCloseable {
     private final DatagramEndpoint endpoint;
-    private final long sessionId;
-    private final SealingSession tx;
+    /** The id this side seals under now (a re-handshake changes it). */
+    private volatile long sessionId;
+    /** What this side seals with now (a re-handshake replaces it). */
+    private volatile SealingSession tx;
     private final InetSocketAddress remote;
     private final boolean initiator;
     private final byte[] peerPayload;
@@ -37,6 +39,26 @@ public final class PeerSession implements AutoCloseable {
     long lastTxChange;
     long lastRxHighest = -2;
     long lastRxChange;
+
+    // A re-handshake's state, guarded by this.
+    /** The id the endpoint's table opens this session's packets under now. */
+    long rxId;
+    /** When the keys this side seals with were made (the endpoint's clock). */
+    long keysMade;
+    /** The initiator's: what a re-handshake sends again (null for a responder's session). */
+    final Redial redial;
+    /** The initiator's: a re-handshake is in progress. */
+    boolean rekeying;
+    /** The responder's: keys of a re-handshake not yet confirmed by the initiator, and their id. */
+    SealingSession nextTx;
+    long nextId;
+    /** Ids that still open packets in their grace period, and txs still finishing their seals. */
+    final java.util.List<Long> oldIds = new java.util.ArrayList<>(2);
+    final java.util.List<SealingSession> retiring = new java.util.ArrayList<>(2);
+    final java.util.List<Long> retireAt = new java.util.ArrayList<>(2);
+
+    /** What an initiator needs to run its handshake again. */
+    record Redial(byte[] responderKey, PresharedKey psk, byte[] prologue, byte[] payload) {}
     /**
      * Salted fingerprints (SHA-256 with this JVM's random salt, as {@link LiveKeys} keeps) of the
      * tx and rx keys: never the keys, and meaningless outside this JVM. Tests compare them to
@@ -46,7 +68,10 @@ public final class PeerSession implements AutoCloseable {
     final String rxKeyId;
 
     PeerSession(DatagramEndpoint endpoint, long sessionId, SealingSession tx, InetSocketAddress remote,
-                boolean initiator, byte[] peerPayload, String txKeyId, String rxKeyId, long now) {
+                boolean initiator, byte[] peerPayload, String txKeyId, String rxKeyId, long now, Redial redial) {
+        this.redial = redial;
+        this.rxId = sessionId;
+        this.keysMade = now;
         this.confirmed = initiator; // the initiator read message 2: the responder holds the keys
         this.lastTxChange = now;
         this.lastRxChange = now;
@@ -62,7 +87,8 @@ public final class PeerSession implements AutoCloseable {
     }
 
     /**
-     * The session id both directions carry: the first 8 bytes of the handshake hash.
+     * The session id both directions carry: the first 8 bytes of the handshake hash (of the
+     * latest re-handshake, once one replaced the first keys).
      *
      * @return the session id (unsigned)
      */
@@ -72,7 +98,8 @@ public final class PeerSession implements AutoCloseable {
 
     /**
      * The sending side of this session, to seal with on a builder:
-     * {@code builder.begin(peer.sealing(), streamId, sequence, flags)}.
+     * {@code builder.begin(peer.sealing(), streamId, sequence, flags)}. Ask for it for each packet:
+     * a re-handshake replaces it (the one replaced keeps sealing for a second, then closes).
      *
      * @return the session's sealing state (tx key and counter)
      * @throws IllegalStateException if this is a responder's session not yet confirmed
@@ -102,6 +129,12 @@ public final class PeerSession implements AutoCloseable {
 
     void confirm() {
         confirmed = true;
+    }
+
+    /** A re-handshake's keys replace the ones this side seals with (under this object's lock). */
+    void replaceTx(SealingSession next, long id) {
+        tx = next;
+        sessionId = id;
     }
 
     /**

@@ -10,6 +10,11 @@ public enum SessionEnd {
     UNCONFIRMED_EXPIRED,
     /** A responder's unconfirmed session dropped, the oldest first, to stay within {@link SessionPolicy#maxUnconfirmed()}. */
     UNCONFIRMED_DROPPED,
+    /**
+     * Its keys reached {@link SessionPolicy#rejectAfter()} and no re-handshake replaced them: they
+     * never seal again.
+     */
+    KEYS_EXPIRED,
     /** Its endpoint was closed. */
     ENDPOINT_CLOSED
 }

@@ -22,10 +22,15 @@ import java.util.Objects;
  * @param maxUnconfirmed responder sessions kept before the initiator's first packet confirms them;
  *        at the cap the oldest is dropped first (1024)
  * @param tick how often the endpoint's one timer looks at every session and handshake (100 ms)
+ * @param rekeyAfter the initiator starts a new handshake once its keys are this old (120 s)
+ * @param rekeyAfterPackets or once it sealed this many packets under them (2^60)
+ * @param rejectAfter keys this old never seal again: the session ends unless a re-handshake
+ *        replaced them (180 s)
  */
 public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Duration retryBackoff,
                             Duration maxBackoff, Duration heartbeatAfter, Duration deadAfter,
-                            int handshakesPerSecondPerSource, int maxUnconfirmed, Duration tick) {
+                            int handshakesPerSecondPerSource, int maxUnconfirmed, Duration tick,
+                            Duration rekeyAfter, long rekeyAfterPackets, Duration rejectAfter) {
 
     /**
      * Checks every rule.
@@ -39,6 +44,9 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      * @param handshakesPerSecondPerSource as the record's component of that name
      * @param maxUnconfirmed as the record's component of that name
      * @param tick as the record's component of that name
+     * @param rekeyAfter as the record's component of that name
+     * @param rekeyAfterPackets as the record's component of that name
+     * @param rejectAfter as the record's component of that name
      */
     public SessionPolicy {
         positive("handshakeTimeout", handshakeTimeout);
@@ -56,6 +64,15 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
         }
         if (maxUnconfirmed < 1) {
             throw new IllegalArgumentException("maxUnconfirmed must be at least 1, got " + maxUnconfirmed);
+        }
+        positive("rekeyAfter", rekeyAfter);
+        positive("rejectAfter", rejectAfter);
+        if (rekeyAfterPackets < 1) {
+            throw new IllegalArgumentException("rekeyAfterPackets must be at least 1, got " + rekeyAfterPackets);
+        }
+        if (rejectAfter.compareTo(rekeyAfter) <= 0) {
+            throw new IllegalArgumentException("rejectAfter (" + rejectAfter + ") must be longer than rekeyAfter ("
+                    + rekeyAfter + "), or keys would expire before a re-handshake could replace them");
         }
         if (deadAfter.compareTo(heartbeatAfter) <= 0) {
             throw new IllegalArgumentException("deadAfter (" + deadAfter + ") must be longer than heartbeatAfter ("
@@ -77,7 +94,8 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      */
     public static SessionPolicy defaults() {
         return new SessionPolicy(Duration.ofSeconds(5), 3, Duration.ofMillis(100), Duration.ofSeconds(5),
-                Duration.ofSeconds(5), Duration.ofSeconds(30), 5, 1024, Duration.ofMillis(100));
+                Duration.ofSeconds(5), Duration.ofSeconds(30), 5, 1024, Duration.ofMillis(100),
+                Duration.ofSeconds(120), 1L << 60, Duration.ofSeconds(180));
     }
 
     /**
@@ -88,7 +106,7 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      */
     public SessionPolicy withHandshakeTimeout(Duration d) {
         return new SessionPolicy(d, handshakeAttempts, retryBackoff, maxBackoff, heartbeatAfter, deadAfter,
-                handshakesPerSecondPerSource, maxUnconfirmed, tick);
+                handshakesPerSecondPerSource, maxUnconfirmed, tick, rekeyAfter, rekeyAfterPackets, rejectAfter);
     }
 
     /**
@@ -99,7 +117,7 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      */
     public SessionPolicy withHandshakeAttempts(int n) {
         return new SessionPolicy(handshakeTimeout, n, retryBackoff, maxBackoff, heartbeatAfter, deadAfter,
-                handshakesPerSecondPerSource, maxUnconfirmed, tick);
+                handshakesPerSecondPerSource, maxUnconfirmed, tick, rekeyAfter, rekeyAfterPackets, rejectAfter);
     }
 
     /**
@@ -110,7 +128,7 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      */
     public SessionPolicy withHeartbeatAfter(Duration d) {
         return new SessionPolicy(handshakeTimeout, handshakeAttempts, retryBackoff, maxBackoff, d, deadAfter,
-                handshakesPerSecondPerSource, maxUnconfirmed, tick);
+                handshakesPerSecondPerSource, maxUnconfirmed, tick, rekeyAfter, rekeyAfterPackets, rejectAfter);
     }
 
     /**
@@ -121,7 +139,7 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      */
     public SessionPolicy withDeadAfter(Duration d) {
         return new SessionPolicy(handshakeTimeout, handshakeAttempts, retryBackoff, maxBackoff, heartbeatAfter, d,
-                handshakesPerSecondPerSource, maxUnconfirmed, tick);
+                handshakesPerSecondPerSource, maxUnconfirmed, tick, rekeyAfter, rekeyAfterPackets, rejectAfter);
     }
 
     /**
@@ -132,7 +150,7 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      */
     public SessionPolicy withHandshakesPerSecondPerSource(int n) {
         return new SessionPolicy(handshakeTimeout, handshakeAttempts, retryBackoff, maxBackoff, heartbeatAfter,
-                deadAfter, n, maxUnconfirmed, tick);
+                deadAfter, n, maxUnconfirmed, tick, rekeyAfter, rekeyAfterPackets, rejectAfter);
     }
 
     /**
@@ -143,7 +161,20 @@ public record SessionPolicy(Duration handshakeTimeout, int handshakeAttempts, Du
      */
     public SessionPolicy withMaxUnconfirmed(int n) {
         return new SessionPolicy(handshakeTimeout, handshakeAttempts, retryBackoff, maxBackoff, heartbeatAfter,
-                deadAfter, handshakesPerSecondPerSource, n, tick);
+                deadAfter, handshakesPerSecondPerSource, n, tick, rekeyAfter, rekeyAfterPackets, rejectAfter);
+    }
+
+    /**
+     * This policy with other key ages: a re-handshake after {@code rekey}, and no seal after
+     * {@code reject}.
+     *
+     * @param rekey when the initiator re-handshakes
+     * @param reject when keys stop sealing
+     * @return the new policy
+     */
+    public SessionPolicy withKeyAges(Duration rekey, Duration reject) {
+        return new SessionPolicy(handshakeTimeout, handshakeAttempts, retryBackoff, maxBackoff, heartbeatAfter,
+                deadAfter, handshakesPerSecondPerSource, maxUnconfirmed, tick, rekey, rekeyAfterPackets, reject);
     }
 
     /** The wait before attempt {@code attempt + 1} (attempt counts from 1). */

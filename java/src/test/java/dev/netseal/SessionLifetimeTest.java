@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.Backends;
@@ -46,6 +47,8 @@ class SessionLifetimeTest {
         final DatagramEndpoint client;
         final List<String> ended = new CopyOnWriteArrayList<>();
         final List<PeerSession> accepted = new CopyOnWriteArrayList<>();
+        final AtomicLong serverPackets = new AtomicLong();
+        final AtomicLong clientPackets = new AtomicLong();
 
         Pair(String backendName, SessionPolicy policy) throws Exception {
             backend = TestBackends.get(backendName);
@@ -68,9 +71,11 @@ class SessionLifetimeTest {
                 }
             };
             server = DatagramEndpoint.builderOnBackend(backend).bind(LOOPBACK).accept(identity, psk).policy(policy)
-                    .onSession(listener).manualClock(now::get).start();
+                    .onSession(listener).onPacket((s, pk) -> serverPackets.incrementAndGet())
+                    .manualClock(now::get).start();
             client = DatagramEndpoint.builderOnBackend(backend).bind(LOOPBACK).policy(policy)
-                    .onSession(listener).manualClock(now::get).start();
+                    .onSession(listener).onPacket((s, pk) -> clientPackets.incrementAndGet())
+                    .manualClock(now::get).start();
         }
 
         /** Moves the clock on by {@code nanos}, a step at a time, ticking both endpoints each step. */
@@ -241,6 +246,70 @@ class SessionLifetimeTest {
             assertTrue(clientTx.isDestroyed(), "its key was not wiped");
             assertEquals(1, p.client.sessionsEnded(SessionEnd.TIMED_OUT));
             assertTrue(p.ended.contains("client TIMED_OUT"), p.ended.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aReHandshakeEveryTwoSecondsLosesAndRefusesNothing(String backendName) throws Exception {
+        SessionPolicy policy = SessionPolicy.defaults().withKeyAges(Duration.ofSeconds(2), Duration.ofSeconds(3));
+        try (Pair p = new Pair(backendName, policy)) {
+            PeerSession toServer = p.connect();
+            PeerSession atServerSession = p.accepted.get(0);
+            p.client.send(toServer, 1, 0, ByteBuffer.wrap(new byte[] {1}));
+            await("confirmed", atServerSession::isConfirmed);
+            long firstId = toServer.sessionId();
+            java.util.Set<Long> ids = new java.util.HashSet<>();
+            long sent = 0;
+            for (int step = 0; step < 600; step++) { // a minute of protocol time, 100 ms a step
+                try {
+                    p.client.send(toServer, 1, step + 1, ByteBuffer.wrap(new byte[] {1}));
+                    p.server.send(atServerSession, 2, step, ByteBuffer.wrap(new byte[] {2}));
+                } catch (IllegalStateException e) {
+                    throw new AssertionError("step " + step + ", ended " + p.ended + ", started "
+                            + p.client.handshakesStarted() + ", completed " + p.client.handshakesCompleted()
+                            + "/" + p.server.handshakesCompleted(), e);
+                }
+                sent++;
+                ids.add(toServer.sessionId());
+                p.advanceWithTraffic(100_000_000L, 100_000_000L);
+            }
+            Thread.sleep(200);
+            assertTrue(ids.size() >= 25, "re-handshakes in a minute at 2 s: " + (ids.size() - 1));
+            assertTrue(toServer.sessionId() != firstId);
+            for (Reason r : Reason.values()) {
+                assertEquals(0, p.server.dataRefusals(r), "the server refused packets: " + r);
+                assertEquals(0, p.client.dataRefusals(r), "the client refused packets: " + r);
+            }
+            assertEquals(List.of(), p.ended, "a session ended during re-handshakes");
+            assertEquals(1, p.server.sessions().size());
+            assertEquals(1, p.client.sessions().size());
+            assertEquals(sent + 1, p.serverPackets.get(), "packets lost on the way to the server");
+            assertEquals(sent, p.clientPackets.get(), "packets lost on the way to the client");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void keysNeverSealAfterTheirRejectAge(String backendName) throws Exception {
+        try (Pair p = new Pair(backendName, SessionPolicy.defaults())) {
+            PeerSession toServer = p.connect();
+            PeerSession atServer = p.accepted.get(0);
+            p.client.send(toServer, 1, 0, ByteBuffer.wrap(new byte[] {1}));
+            await("confirmed", atServer::isConfirmed);
+            p.identity.close(); // the responder can no longer answer a re-handshake
+            long start = p.now.get();
+            while (!toServer.isClosed() && p.now.get() - start < 200 * SECOND) {
+                p.client.send(toServer, 1, 1, ByteBuffer.wrap(new byte[] {1})); // busy: no idle timeout
+                p.server.send(atServer, 1, 1, ByteBuffer.wrap(new byte[] {1}));
+                p.advanceWithTraffic(SECOND, 500_000_000L);
+            }
+            long endedAt = (p.now.get() - start) / SECOND;
+            assertTrue(toServer.isClosed(), "keys sealed past 180 s");
+            assertTrue(endedAt >= 179 && endedAt <= 180, "ended at " + endedAt + " s");
+            assertTrue(p.ended.contains("client KEYS_EXPIRED"), p.ended.toString());
+            assertTrue(p.client.handshakesStarted() >= 2, "no re-handshake was tried");
+            assertThrows(IllegalStateException.class, () -> p.client.send(toServer, 1, 2, ByteBuffer.allocate(1)));
         }
     }
 
