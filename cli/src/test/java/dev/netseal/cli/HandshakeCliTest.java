@@ -47,7 +47,7 @@ class HandshakeCliTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
                 "dev.netseal.cli.NetsealCli", "listen", "--port", String.valueOf(port), "--static-key", keys.group(1),
-                "--psk", PSK, "--prologue", "0102", "--seconds", "25", "--session-timeout", "40", "--max-unconfirmed", "8"));
+                "--psk", PSK, "--prologue", "0102", "--seconds", "30", "--session-timeout", "40", "--max-unconfirmed", "8"));
         File out = File.createTempFile("netseal-listen", ".out");
         File err = File.createTempFile("netseal-listen", ".err");
         Process listen = new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
@@ -64,6 +64,14 @@ class HandshakeCliTest {
             Matcher session = Pattern.compile("session (\\d+)\necho(ed 500/500)\n").matcher(c.out());
             assertTrue(session.matches(), c.out());
 
+            // R packets a second for S seconds, re-handshaking every second: every echo intact
+            Cli.Result timed = Cli.subprocess("connect", "--to", "127.0.0.1:" + port, "--peer-key", keys.group(2),
+                    "--psk", PSK, "--prologue", "0102", "--seconds", "4", "--rate", "100", "--rekey-after", "1");
+            assertEquals(0, timed.code(), timed.toString());
+            Matcher used = Pattern.compile("session (\\d+)\nsessions (\\d+)\necho(ed 400/400)\n").matcher(timed.out());
+            assertTrue(used.matches(), timed.out());
+            assertTrue(Integer.parseInt(used.group(2)) >= 3, "re-handshakes in 4 s at 1 s: " + timed.out());
+
             Cli.Result wrongPsk = Cli.run("connect", "--to", "127.0.0.1:" + port, "--peer-key", keys.group(2),
                     "--psk", "5b".repeat(32), "--prologue", "0102", "--packets", "1");
             assertEquals(1, wrongPsk.code(), wrongPsk.toString());
@@ -74,10 +82,14 @@ class HandshakeCliTest {
             assertTrue(listen.waitFor(30, TimeUnit.SECONDS), "listen did not stop after --seconds");
             assertEquals(0, listen.exitValue(), Files.readString(err.toPath()));
             List<String> listened = Files.readAllLines(out.toPath());
-            assertEquals(2, listened.size(), "one session (the wrong PSK made none), then the summary: " + listened);
+            assertEquals(3, listened.size(), "two sessions (the wrong PSK made none), then the summary: " + listened);
             assertTrue(listened.get(0).startsWith("session " + session.group(1) + " 127.0.0.1:"), listened.get(0));
-            // the wrong PSK's three attempts are refused: each a message 1 whose tag fails
-            assertEquals("handshakes: completed 1 refused 3 paced 0 replayed 0", listened.get(1));
+            assertTrue(listened.get(1).startsWith("session "), listened.get(1)); // the timed connect's first
+            // the timed connect's re-handshakes complete too; the wrong PSK's three attempts are refused
+            Matcher summary = Pattern.compile("handshakes: completed (\\d+) refused 3 paced 0 replayed 0")
+                    .matcher(listened.get(2));
+            assertTrue(summary.matches(), listened.get(2));
+            assertTrue(Integer.parseInt(summary.group(1)) >= 4, listened.get(2));
         } finally {
             listen.destroyForcibly();
             Files.deleteIfExists(out.toPath());
