@@ -9,7 +9,7 @@ import dev.netseal.DatagramEndpoint;
 import dev.netseal.Identity;
 import dev.netseal.PeerSession;
 import dev.netseal.PresharedKey;
-import dev.netseal.SealingSession;
+import dev.netseal.SessionPolicy;
 import dev.netseal.ThreadLocalPool;
 import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Wire;
@@ -209,16 +209,15 @@ final class LoopbackDemo {
         // key. The traffic then runs on that session, sealed by the initiator's builders.
         try (Identity identity = Identity.generate();
              PresharedKey psk = PresharedKey.generate(pskBytes);
-             DatagramEndpoint responder = DatagramEndpoint.builder()
+             DatagramEndpoint responder = DatagramEndpoint.builder().policy(oneSessionPolicy())
                      .bind(new InetSocketAddress(config.address(), 0)).accept(identity, psk).start();
-             DatagramEndpoint initiator = DatagramEndpoint.builder()
+             DatagramEndpoint initiator = DatagramEndpoint.builder().policy(oneSessionPolicy())
                      .bind(new InetSocketAddress(config.address(), 0)).start();
              DatagramChannel rx = DatagramChannel.open(family)) {
             java.util.Arrays.fill(pskBytes, (byte) 0);
             long handshakeStart = System.nanoTime();
             PeerSession session = initiator.connect(responder.localAddress(), identity.publicKey(), psk);
             double handshakeMillis = (System.nanoTime() - handshakeStart) / 1e6;
-            SealingSession sealing = session.sealing();
             ThreadLocalPool pool = initiator.pool();
             rx.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBuffer());
             rx.bind(new InetSocketAddress(config.address(), config.port()));
@@ -232,7 +231,7 @@ final class LoopbackDemo {
             Sender[] senders = new Sender[config.threads()];
             Thread[] senderThreads = new Thread[config.threads()];
             for (int t = 0; t < senders.length; t++) {
-                senders[t] = new Sender(t, pool, sealing, event, target, family, cap);
+                senders[t] = new Sender(t, pool, session, event, target, family, cap);
                 senderThreads[t] = thread("netseal-sender-" + t, senders[t]::run);
             }
             receiverThread.start();
@@ -263,6 +262,17 @@ final class LoopbackDemo {
                     tracker.repeated(), tracker.untracked(), waits, resumed, seconds,
                     Netseal.backendDescription(), List.copyOf(errors));
         }
+    }
+
+    /**
+     * The default policy, with keys that last the whole run: the demo checks nonces and paces its
+     * senders by one session's counters, which a re-handshake (every 120 s by default) would
+     * restart under new keys. SessionLifetimeTest shows re-handshakes under traffic.
+     */
+    private SessionPolicy oneSessionPolicy() {
+        java.time.Duration run = java.time.Duration.ofMillis((long) (config.seconds() * 1000));
+        java.time.Duration rekey = run.plusSeconds(120);
+        return SessionPolicy.defaults().withKeyAges(rekey, rekey.plusSeconds(60));
     }
 
     /** Tells the listener once a second until {@code end}, or until a thread failed. */
@@ -368,7 +378,8 @@ final class LoopbackDemo {
         final AtomicLong sent = new AtomicLong(); // written by this sender only
         final int stream;
         final ThreadLocalPool pool;
-        final SealingSession session;
+        /** Asked for its sealing side for each packet: a re-handshake (every 120 s) replaces it. */
+        final PeerSession session;
         final byte[] event;
         final InetSocketAddress target;
         final ProtocolFamily family;
@@ -377,7 +388,7 @@ final class LoopbackDemo {
         long resumed;
         long dropped;
 
-        Sender(int stream, ThreadLocalPool pool, SealingSession session, byte[] event, InetSocketAddress target,
+        Sender(int stream, ThreadLocalPool pool, PeerSession session, byte[] event, InetSocketAddress target,
                ProtocolFamily family, int cap) {
             this.stream = stream;
             this.pool = pool;
@@ -409,7 +420,7 @@ final class LoopbackDemo {
                         nextBurst += 1_000_000_000L;
                     }
                     try (PacketBuilder b = pool.get()) {
-                        ByteBuffer packet = b.begin(session, stream, seq++, 0).event(event).seal();
+                        ByteBuffer packet = b.begin(session.sealing(), stream, seq++, 0).event(event).seal();
                         long counter = Wire.i64(packet, HeaderLayout.NONCE_COUNTER);
                         boolean drop = burstLeft > 0
                                 || (config.lossRate() > 0 && random.nextDouble() < config.lossRate());
