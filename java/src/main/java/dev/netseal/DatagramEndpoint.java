@@ -138,7 +138,9 @@ public final class DatagramEndpoint implements AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
     private static final int MESSAGE_MIN = HandshakeState.messageLength(0);
 
+    /** The socket, or null when the application carries the datagrams ({@link Builder#transport}). */
     private final DatagramChannel channel;
+    private final DatagramTransport transport;
     private final AeadBackend backend;
     private final ThreadLocalPool pool;
     private final boolean ownsPool;
@@ -158,6 +160,8 @@ public final class DatagramEndpoint implements AutoCloseable {
     private final java.util.function.LongSupplier clock;
     /** Runs {@link #tick()}; null when a test calls it. */
     private final java.util.concurrent.ScheduledExecutorService timer;
+    /** The ticks scheduled, cancelled on close (also on a timer the application gave). */
+    private final java.util.concurrent.ScheduledFuture<?> ticking;
     /** Responder sessions not confirmed yet, oldest first; guarded by itself. */
     private final java.util.ArrayDeque<PeerSession> unconfirmed = new java.util.ArrayDeque<>();
     private final java.util.concurrent.atomic.AtomicLong handshakesStarted = new java.util.concurrent.atomic.AtomicLong();
@@ -205,42 +209,55 @@ public final class DatagramEndpoint implements AutoCloseable {
         this.ownsPool = b.pool == null;
         this.pool = ownsPool
                 ? ThreadLocalPool.buildersOnBackend(backend, b.poolSize, ThreadLocalPool.DEFAULT_LOCAL_CAPACITY) : b.pool;
-        DatagramChannel ch = DatagramChannel.open();
-        try {
-            // A server's bursts overflow the system's default (about 200 KiB) long before the
-            // receive thread falls behind for good; the kernel caps this at net.core.rmem_max.
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, b.receiveBuffer);
-            ch.bind(b.bind);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            table.close();
-            if (ownsPool) {
-                pool.close();
+        String name;
+        if (b.transport != null) {
+            this.channel = null;
+            this.transport = b.transport;
+            this.receiver = null;
+            name = "transport-" + Integer.toHexString(System.identityHashCode(this));
+        } else {
+            DatagramChannel ch = DatagramChannel.open();
+            try {
+                // A server's bursts overflow the system's default (about 200 KiB) long before the
+                // receive thread falls behind for good; the kernel caps this at net.core.rmem_max.
+                ch.setOption(StandardSocketOptions.SO_RCVBUF, b.receiveBuffer);
+                ch.bind(b.bind);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                table.close();
+                if (ownsPool) {
+                    pool.close();
+                }
+                throw e;
             }
-            throw e;
+            this.channel = ch;
+            this.transport = ch::send;
+            name = String.valueOf(localAddress().getPort());
+            this.receiver = new Thread(this::receiveLoop, "netseal-endpoint-" + name);
+            receiver.setDaemon(true);
+            receiver.start();
         }
-        this.channel = ch;
-        int port = localAddress().getPort();
-        this.receiver = new Thread(this::receiveLoop, "netseal-endpoint-" + port);
-        receiver.setDaemon(true);
-        receiver.start();
         if (identity != null) {
-            this.responder = new Thread(this::respondLoop, "netseal-endpoint-handshakes-" + port);
+            this.responder = new Thread(this::respondLoop, "netseal-endpoint-handshakes-" + name);
             responder.setDaemon(true);
             responder.start();
         } else {
             this.responder = null;
         }
+        long tick = policy.tick().toNanos();
         if (b.manualTicks) {
             this.timer = null;
+            this.ticking = null;
+        } else if (b.timer != null) {
+            this.timer = null; // the application's: not ours to shut down
+            this.ticking = b.timer.scheduleWithFixedDelay(this::tickSafely, tick, tick, TimeUnit.NANOSECONDS);
         } else {
             this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "netseal-endpoint-timer-" + port);
+                Thread t = new Thread(r, "netseal-endpoint-timer-" + name);
                 t.setDaemon(true);
                 return t;
             });
-            long tick = policy.tick().toNanos();
-            timer.scheduleWithFixedDelay(this::tickSafely, tick, tick, TimeUnit.NANOSECONDS);
+            this.ticking = timer.scheduleWithFixedDelay(this::tickSafely, tick, tick, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -263,6 +280,9 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the local address (with the port the system chose, when 0 was asked)
      */
     public InetSocketAddress localAddress() {
+        if (channel == null) {
+            throw new IllegalStateException("this endpoint has no socket of its own: its datagrams go through a transport");
+        }
         try {
             return (InetSocketAddress) channel.getLocalAddress();
         } catch (IOException e) {
@@ -386,7 +406,7 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     private void sendHandshake(byte[] message, InetSocketAddress to, Pending p) {
         try {
-            channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message)), to);
+            transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message)), to);
         } catch (IOException e) {
             if (pending.remove(to, p)) {
                 p.fail(e);
@@ -403,7 +423,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @throws IOException if the socket refuses it
      */
     public void send(PeerSession session, ByteBuffer packet) throws IOException {
-        channel.send(packet, session.remoteAddress());
+        transport.send(packet, session.remoteAddress());
     }
 
     /**
@@ -422,7 +442,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             for (ByteBuffer e : events) {
                 b.event(e);
             }
-            channel.send(b.seal(), session.remoteAddress());
+            transport.send(b.seal(), session.remoteAddress());
         }
     }
 
@@ -562,6 +582,15 @@ public final class DatagramEndpoint implements AutoCloseable {
         return policy;
     }
 
+    /**
+     * True once closed.
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Closes the socket, fails the handshakes in progress and closes every session. Idempotent. */
     @Override
     public void close() {
@@ -569,10 +598,15 @@ public final class DatagramEndpoint implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "closing the endpoint's socket", e);
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "closing the endpoint's socket", e);
+            }
+        }
+        if (ticking != null) {
+            ticking.cancel(false);
         }
         if (timer != null) {
             timer.shutdownNow();
@@ -587,7 +621,7 @@ public final class DatagramEndpoint implements AutoCloseable {
                 }
             }
         }
-        if (Thread.currentThread() != receiver) {
+        if (receiver != null && Thread.currentThread() != receiver) {
             try {
                 receiver.join();
             } catch (InterruptedException e) {
@@ -874,7 +908,7 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     private void sendHeartbeat(PeerSession s) {
         try (PacketBuilder b = pool.get()) {
-            channel.send(b.buildHeartbeat(s.tx()), s.remoteAddress());
+            transport.send(b.buildHeartbeat(s.tx()), s.remoteAddress());
             heartbeatsSent.incrementAndGet();
         } catch (IOException | IllegalStateException e) {
             // a session closed meanwhile, or a socket error: the next tick tries again
@@ -920,18 +954,49 @@ public final class DatagramEndpoint implements AutoCloseable {
                 continue;
             }
             in.flip();
-            try {
-                if (HandshakeReader.isHandshake(in)) {
-                    onHandshake((InetSocketAddress) from);
-                } else {
-                    onData();
-                }
-            } catch (RuntimeException e) {
-                // A handler's failure, or a session made while the endpoint closes: the receive
-                // thread goes on, and nothing secret is in what the library throws.
-                if (!closed) {
-                    LOG.log(Level.WARNING, "netseal endpoint: a packet's handling failed", e);
-                }
+            handle((InetSocketAddress) from);
+        }
+    }
+
+    /**
+     * Hands the endpoint one datagram that arrived for it, when the application carries them
+     * ({@link Builder#transport}): a handshake is run, a data packet opened and given to the
+     * packet handler, anything else dropped and counted, as on the endpoint's own socket. Call it
+     * from one thread at a time (a channel's event loop); it copies the datagram once and never
+     * keeps it.
+     *
+     * @param datagram the datagram's remaining bytes (its position is not moved)
+     * @param from where it came from
+     * @throws IllegalStateException if the endpoint has a socket of its own, or is closed
+     */
+    public void receive(ByteBuffer datagram, InetSocketAddress from) {
+        if (channel != null) {
+            throw new IllegalStateException("this endpoint receives on its own socket");
+        }
+        checkOpen();
+        in.clear();
+        if (datagram.remaining() > in.capacity()) {
+            in.put(datagram.duplicate().limit(datagram.position() + in.capacity())); // refused for its length
+        } else {
+            in.put(datagram.duplicate());
+        }
+        in.flip();
+        handle(from);
+    }
+
+    /** One datagram in {@code in}: a handshake or data. */
+    private void handle(InetSocketAddress from) {
+        try {
+            if (HandshakeReader.isHandshake(in)) {
+                onHandshake(from);
+            } else {
+                onData();
+            }
+        } catch (RuntimeException e) {
+            // A handler's failure, or a session made while the endpoint closes: the receive
+            // thread goes on, and nothing secret is in what the library throws.
+            if (!closed) {
+                LOG.log(Level.WARNING, "netseal endpoint: a packet's handling failed", e);
             }
         }
     }
@@ -1127,7 +1192,7 @@ public final class DatagramEndpoint implements AutoCloseable {
                     }
                     handshakesCompleted.incrementAndGet();
                     try {
-                        channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
+                        transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
                     } catch (IOException e) {
                         LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);
                     }
@@ -1149,7 +1214,7 @@ public final class DatagramEndpoint implements AutoCloseable {
                     end(dropped, SessionEnd.UNCONFIRMED_DROPPED);
                 }
                 try {
-                    channel.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
+                    transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
                 } catch (IOException e) {
                     s.close();
                     LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);
@@ -1329,6 +1394,8 @@ public final class DatagramEndpoint implements AutoCloseable {
         private PacketHandler packetHandler;
         private SessionListener sessionListener;
         private SessionPolicy policy = SessionPolicy.defaults();
+        private DatagramTransport transport;
+        private java.util.concurrent.ScheduledExecutorService timer;
         private java.util.function.LongSupplier clock = System::nanoTime;
         private boolean manualTicks;
         private ThreadLocalPool pool;
@@ -1340,7 +1407,8 @@ public final class DatagramEndpoint implements AutoCloseable {
         }
 
         /**
-         * The local address to bind (port 0: any free port). Required.
+         * The local address to bind (port 0: any free port). Required, unless the datagrams go
+         * through a {@link #transport}.
          *
          * @param address the address
          * @return this builder
@@ -1436,6 +1504,32 @@ public final class DatagramEndpoint implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Carries the endpoint's datagrams through {@code transport} instead of a socket of its
+         * own (a Netty channel, say): no socket is bound and no receive thread started; the
+         * application hands every datagram that arrives to {@link DatagramEndpoint#receive}.
+         *
+         * @param transport what sends a datagram
+         * @return this builder
+         */
+        public Builder transport(DatagramTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Runs the session timer on {@code timer} (a channel's event loop, say) instead of a
+         * thread of the endpoint's own. The endpoint cancels its ticks on close and never shuts
+         * the executor down.
+         *
+         * @param timer the executor
+         * @return this builder
+         */
+        public Builder timer(java.util.concurrent.ScheduledExecutorService timer) {
+            this.timer = Objects.requireNonNull(timer, "timer");
+            return this;
+        }
+
         /** Test seam: the clock the timers read (nanoseconds), and no timer thread: the test ticks. */
         Builder manualClock(java.util.function.LongSupplier clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -1477,8 +1571,11 @@ public final class DatagramEndpoint implements AutoCloseable {
          * @throws IOException if the socket cannot be bound
          */
         public DatagramEndpoint start() throws IOException {
-            if (bind == null) {
-                throw new IllegalStateException("bind(address) is required");
+            if (bind == null && transport == null) {
+                throw new IllegalStateException("bind(address) or transport(...) is required");
+            }
+            if (bind != null && transport != null) {
+                throw new IllegalStateException("bind(address) or transport(...), not both");
             }
             return new DatagramEndpoint(this);
         }
