@@ -96,7 +96,8 @@ static netseal_key_handle handle_of(const struct slab *s, uint32_t slot,
  *   cleared only when no slot is live, so a generation that matches (acquire)
  *   orders this read after the write that set it.
  */
-static struct slab *slab_of_live(netseal_key_handle key, uint32_t *slot_out)
+__attribute__((always_inline)) static inline struct slab *
+slab_of_live(netseal_key_handle key, uint32_t *slot_out)
 {
     uint32_t index = (uint32_t)key;
     uint32_t generation = (uint32_t)(key >> 32);
