@@ -27,13 +27,13 @@ import java.util.concurrent.ConcurrentMap;
  * either; derive a fresh one per session and per rekey.
  *
  * <p>Each claim carries a token of its own, and only that token releases it: a stale release (an
- * epoch destroyed twice, a Cleaner running after a test hook let the fingerprint go) can never
+ * epoch destroyed twice, a Cleaner running after a test harness let the fingerprint go) can never
  * end a newer claim on the same fingerprint, which would let a third pool repeat its nonces.
  */
 final class LiveKeys {
     private static final byte[] SALT = new byte[32];
     /** Fingerprint to the token of the claim that holds it. */
-    private static final ConcurrentMap<String, Object> LIVE = new ConcurrentHashMap<>();
+    static final ConcurrentMap<String, Object> LIVE = new ConcurrentHashMap<>();
 
     static {
         new SecureRandom().nextBytes(SALT);
@@ -91,15 +91,6 @@ final class LiveKeys {
     /** Test hook: the fingerprints claimed now (a moment's view). */
     static Set<String> claimedNow() {
         return Set.copyOf(LIVE.keySet());
-    }
-
-    /**
-     * Test hook: ends whatever claim holds {@code fingerprint}, so that a test that failed before
-     * closing its pools does not make later tests with the same fixed keys fail. The pool that
-     * held it keeps sealing; its own release later is a no-op (its token no longer matches).
-     */
-    static void releaseForTests(String fingerprint) {
-        LIVE.remove(fingerprint);
     }
 
     static String fingerprint(byte[] key, int noncePrefix) {

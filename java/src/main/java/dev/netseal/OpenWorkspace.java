@@ -24,7 +24,7 @@ final class OpenWorkspace {
     /** Workspaces kept for virtual threads, per process; more are made (and dropped) on demand. */
     private static final int SHARED_LIMIT = 64;
 
-    private static final ThreadLocal<OpenWorkspace[]> PLATFORM =
+    static final ThreadLocal<OpenWorkspace[]> PLATFORM =
             ThreadLocal.withInitial(() -> new OpenWorkspace[2]);
     /** Package-private for tests (to start from an empty queue). */
     static final MpmcAtomicArrayQueue<OpenWorkspace> SHARED = new MpmcAtomicArrayQueue<>(SHARED_LIMIT);
@@ -41,7 +41,7 @@ final class OpenWorkspace {
      * A platform thread's workspace is out on loan (between acquire and release). Plain: only the
      * thread whose thread-local holds it ever reads or writes it (a shared workspace never uses it).
      */
-    private boolean lent;
+    boolean lent;
 
     private OpenWorkspace(AeadBackend backend, boolean shared) {
         this.backend = backend;
@@ -81,23 +81,6 @@ final class OpenWorkspace {
         }
         ws.lent = true;
         return ws;
-    }
-
-    /**
-     * Tests only: ends any loan of this thread's workspaces and says whether one was still lent.
-     * A loan left after an open returned means a release was skipped; every later open on the
-     * thread would then be refused as nested, so the test harness checks and clears it after each
-     * test (see TestIsolation): the failure belongs to the test that left it, not the next one.
-     */
-    static boolean endLoansOfThisThreadForTests() {
-        boolean wasLent = false;
-        for (OpenWorkspace ws : PLATFORM.get()) {
-            if (ws != null && ws.lent) {
-                ws.lent = false;
-                wasLent = true;
-            }
-        }
-        return wasLent;
     }
 
     /**

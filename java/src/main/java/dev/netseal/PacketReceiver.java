@@ -215,14 +215,6 @@ public final class PacketReceiver implements AutoCloseable {
         return session.dropPrevious();
     }
 
-    /**
-     * Benchmark hook: forgets every accepted counter, so a benchmark can reopen a fixed ring of
-     * packets. Never call it on a live receiver: it re-admits replays.
-     */
-    void forgetAcceptedCountersForBenchmark() {
-        session.forgetAcceptedCounters();
-    }
-
     /** Test hook: every check but the replay window (the window is neither read nor moved). */
     OpenedPacket openWithoutReplayCheck(ByteBuffer packet) throws PacketException {
         OpenedPacket out = new OpenedPacket();

@@ -159,11 +159,6 @@ final class ReceiveSession {
         return expiry;
     }
 
-    /** Test and benchmark hook: forgets every counter the current key accepted. */
-    void forgetAcceptedCounters() {
-        requireOpen().current.window.forgetAll();
-    }
-
     /** Tells the listener that {@code id} names no key of this session any more, if so. */
     private void tellDropped(long id) {
         Keys k = keys;

@@ -32,8 +32,9 @@ final class RetiredKeys {
     static final RetiredKeys SEALED = new RetiredKeys();
     static final RetiredKeys OPENED = new RetiredKeys();
 
-    private LongSet newer = new LongSet();
-    private LongSet older = new LongSet();
+    // Package-private for the test harness, which starts each test with nothing retired.
+    LongSet newer = new LongSet();
+    LongSet older = new LongSet();
 
     synchronized boolean contains(long fingerprint) {
         long f = nonZero(fingerprint);
@@ -57,22 +58,13 @@ final class RetiredKeys {
         return newer.size + older.size;
     }
 
-    /**
-     * Test hook: forgets every retired key, so that tests that reuse fixed keys from one test to
-     * the next stay independent (TestIsolation calls it before each test).
-     */
-    synchronized void forgetAllForTests() {
-        newer = new LongSet();
-        older = new LongSet();
-    }
-
     /** 0 marks an empty slot. */
     private static long nonZero(long f) {
         return f == 0 ? 1 : f;
     }
 
     /** Open addressing with linear probing; no removal (a generation is dropped whole). */
-    private static final class LongSet {
+    static final class LongSet {
         long[] slots = new long[64];
         int size;
 

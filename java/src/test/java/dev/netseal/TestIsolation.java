@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *       are ended too, and the class fails: it leaked a pool or session without closing it.</li>
  * </ul>
  * Ending a claim here never lets a stale release end a newer claim later: each claim has its own
- * token (see {@link LiveKeys#releaseForTests}).
+ * token, and this removes a fingerprint only with the token it holds now.
  */
 public final class TestIsolation
         implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
@@ -56,15 +56,47 @@ public final class TestIsolation
      * receivers or pools in turn. Never for a test of what {@link RetiredKeys} refuses.
      */
     static void forgetRetiredKeys() {
-        RetiredKeys.SEALED.forgetAllForTests();
-        RetiredKeys.OPENED.forgetAllForTests();
+        for (RetiredKeys r : new RetiredKeys[] {RetiredKeys.SEALED, RetiredKeys.OPENED}) {
+            synchronized (r) {
+                r.newer = new RetiredKeys.LongSet();
+                r.older = new RetiredKeys.LongSet();
+            }
+        }
+    }
+
+    /**
+     * Ends whatever claim holds {@code fingerprint}, so that a test that failed before closing its
+     * pools does not make later tests with the same fixed keys fail. The pool that held it keeps
+     * sealing; its own release later is a no-op (its token no longer matches).
+     */
+    private static void endClaim(String fingerprint) {
+        Object token = LiveKeys.LIVE.get(fingerprint);
+        if (token != null) {
+            LiveKeys.LIVE.remove(fingerprint, token);
+        }
+    }
+
+    /**
+     * Ends any loan of this thread's open workspaces and says whether one was still lent. A loan
+     * left after an open returned means a release was skipped; every later open on the thread
+     * would then be refused as nested, so the failure belongs to the test that left it.
+     */
+    private static boolean endLoansOfThisThread() {
+        boolean wasLent = false;
+        for (OpenWorkspace ws : OpenWorkspace.PLATFORM.get()) {
+            if (ws != null && ws.lent) {
+                ws.lent = false;
+                wasLent = true;
+            }
+        }
+        return wasLent;
     }
 
     @Override
     public void afterEach(ExtensionContext context) {
         // Checked and cleared before anything else: a loan left behind would make every later
         // open on this thread fail as "an open inside an open", far from its cause.
-        boolean leftLent = OpenWorkspace.endLoansOfThisThreadForTests();
+        boolean leftLent = endLoansOfThisThread();
         List<Long> seeds = TestSeeds.drain();
         // An aborted test (an assumption that does not hold, e.g. no virtual threads on JDK 17)
         // is a skip with its reason, not a failure: nothing to replay.
@@ -79,7 +111,7 @@ public final class TestIsolation
             @SuppressWarnings("unchecked")
             Set<String> before = context.getStore(NS).get("test", Set.class);
             for (String fp : madeSince(before)) {
-                LiveKeys.releaseForTests(fp);
+                endClaim(fp);
             }
         }
         if (leftLent) {
@@ -101,7 +133,7 @@ public final class TestIsolation
             left = madeSince(before);
         }
         for (String fp : left) {
-            LiveKeys.releaseForTests(fp);
+            endClaim(fp);
         }
         if (!left.isEmpty()) {
             throw new AssertionError(context.getDisplayName() + " left " + left.size()
