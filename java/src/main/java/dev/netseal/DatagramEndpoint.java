@@ -373,10 +373,7 @@ public final class DatagramEndpoint implements AutoCloseable {
         if (to.isUnresolved()) {
             throw new IllegalArgumentException("address " + to + " is unresolved");
         }
-        if (payload.length > NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN) {
-            throw new IllegalArgumentException("handshake payload is " + payload.length + " bytes, at most "
-                    + (NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN));
-        }
+        checkPayload(payload);
         if (responderPublicKey.length != HandshakeState.DH_LEN) {
             throw new IllegalArgumentException("responder's static public key must be " + HandshakeState.DH_LEN
                     + " bytes, got " + responderPublicKey.length);
@@ -928,8 +925,17 @@ public final class DatagramEndpoint implements AutoCloseable {
         }
     }
 
+    /** A message's payload fits one handshake packet with the message's key and tag. */
+    private static void checkPayload(byte[] payload) {
+        if (payload.length > NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN) {
+            throw new IllegalArgumentException("handshake payload is " + payload.length + " bytes, at most "
+                    + (NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN));
+        }
+    }
+
+    /** Keys of one backend only work with that backend's X25519. */
     private void checkSameBackend(Object dh, String what) {
-        if (dh != Backends.x25519For(backend) && dh.getClass() != Backends.x25519For(backend).getClass()) {
+        if (dh.getClass() != Backends.x25519For(backend).getClass()) {
             throw new IllegalArgumentException(what + " was made on another backend than this endpoint's");
         }
     }
@@ -1191,11 +1197,7 @@ public final class DatagramEndpoint implements AutoCloseable {
                         return;
                     }
                     handshakesCompleted.incrementAndGet();
-                    try {
-                        transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
-                    } catch (IOException e) {
-                        LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);
-                    }
+                    sendMessage2(message2, from); // lost: the initiator tries again, and the old keys go on
                     return;
                 }
                 PeerSession s = establish(state.handshakeHash(), false, from, peerPayload, null);
@@ -1213,11 +1215,8 @@ public final class DatagramEndpoint implements AutoCloseable {
                 if (dropped != null) {
                     end(dropped, SessionEnd.UNCONFIRMED_DROPPED);
                 }
-                try {
-                    transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), from);
-                } catch (IOException e) {
+                if (!sendMessage2(message2, from)) {
                     s.close();
-                    LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);
                     return;
                 }
                 announce(s);
@@ -1226,6 +1225,17 @@ public final class DatagramEndpoint implements AutoCloseable {
             }
         } finally {
             identity.privateKey.release();
+        }
+    }
+
+    /** Sends a responder's message 2; false (logged at DEBUG) when the socket refuses it. */
+    private boolean sendMessage2(byte[] message2, InetSocketAddress to) {
+        try {
+            transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), to);
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);
+            return false;
         }
     }
 
@@ -1451,10 +1461,7 @@ public final class DatagramEndpoint implements AutoCloseable {
          * @return this builder
          */
         public Builder responsePayload(byte[] payload) {
-            if (payload.length > NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN) {
-                throw new IllegalArgumentException("handshake payload is " + payload.length + " bytes, at most "
-                        + (NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN));
-            }
+            checkPayload(payload);
             this.responsePayload = payload.clone();
             return this;
         }

@@ -49,8 +49,12 @@ public final class PeerSession implements AutoCloseable {
     final Redial redial;
     /** The initiator's: a re-handshake is in progress. */
     boolean rekeying;
-    /** The responder's: keys of a re-handshake not yet confirmed by the initiator, and their id. */
-    SealingSession nextTx;
+    /**
+     * The responder's: keys of a re-handshake not yet confirmed by the initiator, and their id.
+     * Volatile: the receive thread reads it on every packet without the lock, to see whether the
+     * packet confirms them.
+     */
+    volatile SealingSession nextTx;
     long nextId;
     /** Ids that still open packets in their grace period, and txs still finishing their seals. */
     final java.util.List<Long> oldIds = new java.util.ArrayList<>(2);

@@ -43,9 +43,7 @@ public final class BouncyCastleBackend implements AeadBackend, X25519 {
 
     @Override
     public AeadKey importSecret(byte[] secret) {
-        if (secret.length != KEY_SIZE) {
-            throw new IllegalArgumentException("secret must be " + KEY_SIZE + " bytes, got " + secret.length);
-        }
+        X25519.checkSize("secret", secret);
         return new Key(secret);
     }
 
@@ -62,20 +60,20 @@ public final class BouncyCastleBackend implements AeadBackend, X25519 {
 
     @Override
     public void readSecret(AeadKey secret, byte[] out) {
-        checkSize("out", out);
+        X25519.checkSize("out", out);
         System.arraycopy(live(secret), 0, out, 0, KEY_SIZE);
     }
 
     @Override
     public void publicKey(AeadKey privateKey, byte[] publicOut) {
-        checkSize("publicOut", publicOut);
+        X25519.checkSize("publicOut", publicOut);
         org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(live(privateKey), 0, publicOut, 0);
     }
 
     @Override
     public boolean agree(AeadKey privateKey, byte[] peerPublic, byte[] sharedOut) {
-        checkSize("peerPublic", peerPublic);
-        checkSize("sharedOut", sharedOut);
+        X25519.checkSize("peerPublic", peerPublic);
+        X25519.checkSize("sharedOut", sharedOut);
         byte[] shared = new byte[KEY_SIZE];
         try {
             // false for an all-zero result, which BouncyCastle checks in constant time
@@ -90,11 +88,6 @@ public final class BouncyCastleBackend implements AeadBackend, X25519 {
         }
     }
 
-    private static void checkSize(String name, byte[] a) {
-        if (a.length != KEY_SIZE) {
-            throw new IllegalArgumentException(name + " must be " + KEY_SIZE + " bytes, got " + a.length);
-        }
-    }
 
     private static byte[] live(AeadKey key) {
         Key k = (Key) key;

@@ -127,7 +127,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
 
     @Override
     public void readSecret(AeadKey secret, byte[] out) {
-        checkSize("out", out);
+        X25519.checkSize("out", out);
         if (NativeSodium.keyRead(live(secret), out) != 0) {
             throw notLive();
         }
@@ -135,7 +135,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
 
     @Override
     public void publicKey(AeadKey privateKey, byte[] publicOut) {
-        checkSize("publicOut", publicOut);
+        X25519.checkSize("publicOut", publicOut);
         if (NativeSodium.x25519Public(live(privateKey), publicOut) != 0) {
             throw notLive();
         }
@@ -143,8 +143,8 @@ public final class NativeBackend implements AeadBackend, X25519 {
 
     @Override
     public boolean agree(AeadKey privateKey, byte[] peerPublic, byte[] sharedOut) {
-        checkSize("peerPublic", peerPublic);
-        checkSize("sharedOut", sharedOut);
+        X25519.checkSize("peerPublic", peerPublic);
+        X25519.checkSize("sharedOut", sharedOut);
         int rc = NativeSodium.x25519(live(privateKey), peerPublic, sharedOut);
         if (rc == -1) {
             throw notLive();
@@ -152,11 +152,6 @@ public final class NativeBackend implements AeadBackend, X25519 {
         return rc == 0;
     }
 
-    private static void checkSize(String name, byte[] a) {
-        if (a.length != X25519.KEY_SIZE) {
-            throw new IllegalArgumentException(name + " must be " + X25519.KEY_SIZE + " bytes, got " + a.length);
-        }
-    }
 
     private static long live(AeadKey key) {
         Key k = (Key) key;

@@ -13,6 +13,13 @@ public interface X25519 {
     /** Size of a private key, a public key and a shared secret. */
     int KEY_SIZE = 32;
 
+    /** Throws unless {@code a} is {@link #KEY_SIZE} bytes, naming it. */
+    static void checkSize(String name, byte[] a) {
+        if (a.length != KEY_SIZE) {
+            throw new IllegalArgumentException(name + " must be " + KEY_SIZE + " bytes, got " + a.length);
+        }
+    }
+
     /** A fresh random private key in the backend's key memory, never in a Java array. */
     AeadKey generatePrivateKey();
 
