@@ -138,6 +138,90 @@ NS_PER_PACKET JNIEXPORT jint JNICALL NS_FN(sealTo)(JNIEnv *env, jclass cls, jlon
                            NS_PTR(outAddr) + msgLen);
 }
 
+/*
+ * Seals a batch of packets that lie in one direct buffer, under one key, with
+ * consecutive counters from firstCounter: the packets from .. from+count-1 of
+ * the two arrays; packet i's header starts at bases[i], its associated data is header bytes 12..68 (written in place by
+ * the Java side), its message payloadLens[i] bytes from header byte 68, its
+ * tag right after; once sealed, its nonce goes over header bytes 12..24.
+ * One JNI crossing for the whole batch: the fixed cost of a packet is then a
+ * loop step, not a native transition.
+ *
+ * The Java side has checked every range against the buffer's capacity and
+ * draws the counters; the two arrays are copied here (GetIntArrayRegion, no
+ * critical region), so nothing the application can touch decides where we
+ * write, and the ranges are checked again against the capacity the JVM
+ * reports. Returns 0; NS_NOT_LIVE for a key that is not live (nothing
+ * sealed); -1 for a bad argument (nothing sealed); or -(3 + i) when libsodium
+ * refused packet i (the packets before it are sealed).
+ */
+#define NS_BATCH_MAX 256
+#define NS_HEADER 68
+#define NS_AAD_AT 12
+#define NS_AAD_LEN 56
+#define NS_TAG 16
+
+static void ns_put_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static void ns_put_le64(unsigned char *p, uint64_t v)
+{
+    ns_put_le32(p, (uint32_t)v);
+    ns_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+NS_PER_PACKET JNIEXPORT jint JNICALL NS_FN(sealBatch)(JNIEnv *env, jclass cls, jlong keyHandle,
+                                        jint noncePrefix, jlong firstCounter,
+                                        jobject buffer, jintArray bases,
+                                        jintArray payloadLens, jint from,
+                                        jint count)
+{
+    jint base[NS_BATCH_MAX];
+    jint len[NS_BATCH_MAX];
+    unsigned char *buf;
+    jlong capacity;
+    const unsigned char *k;
+    jint i;
+
+    (void)cls;
+    if (count < 0 || count > NS_BATCH_MAX || from < 0 || bases == NULL
+        || payloadLens == NULL
+        || (*env)->GetArrayLength(env, bases) - count < from
+        || (*env)->GetArrayLength(env, payloadLens) - count < from)
+        return -1;
+    buf = (unsigned char *)(*env)->GetDirectBufferAddress(env, buffer);
+    capacity = (*env)->GetDirectBufferCapacity(env, buffer);
+    if (buf == NULL || capacity < 0)
+        return -1;
+    (*env)->GetIntArrayRegion(env, bases, from, count, base);
+    (*env)->GetIntArrayRegion(env, payloadLens, from, count, len);
+    for (i = 0; i < count; i++) {
+        if (base[i] < 0 || len[i] < 0
+            || (jlong)base[i] + NS_HEADER + (jlong)len[i] + NS_TAG > capacity)
+            return -1;
+    }
+    k = netseal_key_bytes(NS_KEY(keyHandle));
+    if (k == NULL)
+        return NS_NOT_LIVE;
+    for (i = 0; i < count; i++) {
+        unsigned char *p = buf + base[i];
+        uint64_t counter = (uint64_t)firstCounter + (uint64_t)i;
+
+        if (netseal_seal(k, (uint32_t)noncePrefix, counter, p + NS_AAD_AT,
+                         NS_AAD_LEN, p + NS_HEADER, (size_t)len[i],
+                         p + NS_HEADER + len[i]) != 0)
+            return -(3 + i);
+        ns_put_le32(p + NS_AAD_AT, (uint32_t)noncePrefix);
+        ns_put_le64(p + NS_AAD_AT + 4, counter);
+    }
+    return 0;
+}
+
 NS_PER_PACKET JNIEXPORT jint JNICALL NS_FN(open)(JNIEnv *env, jclass cls, jlong keyHandle,
                                    jint noncePrefix, jlong counter,
                                    jlong aadAddr, jint aadLen, jlong msgAddr,

@@ -38,6 +38,11 @@ final class NonceCounter extends NonceCounterRightPadding {
     }
 
     /** The next counter that a draw would return. */
+    /** Reserves {@code n} consecutive counters at once (a batch's draw): the first of them. */
+    long getAndAdd(int n) {
+        return (long) VALUE.getAndAdd((NonceCounterValue) this, (long) n);
+    }
+
     long get() {
         return (long) VALUE.getVolatile((NonceCounterValue) this);
     }

@@ -61,6 +61,8 @@ public final class PacketBuilder implements AutoCloseable {
     private final AeadCipher cipher;
     private final ByteBuffer buf;
     private final ByteBuffer sealedView;
+    /** This builder's batch, made on first use (most builders never batch). */
+    private PacketBatch batch;
 
     /** {@link #claim}: nobody holds the builder. */
     private static final long FREE = 0L;
@@ -175,6 +177,7 @@ public final class PacketBuilder implements AutoCloseable {
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
         claim();
+        refuseInBatch();
         if (target != state) {
             target = state; // usually the pool's own session, kept: a read is cheaper than a barriered store
         }
@@ -321,6 +324,83 @@ public final class PacketBuilder implements AutoCloseable {
         return Wire.sealedLength(writePos - HEADER_SIZE);
     }
 
+    // ---- batches ------------------------------------------------------------------------------
+
+    /**
+     * Starts a batch of packets written straight into {@code dst} from its position and sealed
+     * together (see {@link PacketBatch}): the builder is claimed for the calling thread until
+     * {@link PacketBatch#seal()} (or until it goes back to its pool). {@code dst} must be a buffer
+     * the backend seals in: direct on the native backend, heap on the java one
+     * ({@link #sealsIn(ByteBuffer)}). The batch object is this builder's own, reused.
+     *
+     * @param dst where the packets go, from its position up to its limit
+     * @return the builder's batch, empty
+     * @throws IllegalArgumentException if the backend cannot seal in {@code dst}
+     * @throws IllegalStateException if a packet or a batch is begun on this builder
+     */
+    public PacketBatch batch(ByteBuffer dst) {
+        checkedOut();
+        Objects.requireNonNull(dst, "dst");
+        if (!sealsIn(dst)) {
+            throw new IllegalArgumentException("this backend seals batches in a writable "
+                    + (dst.isDirect() ? "heap" : "direct") + " buffer; dst is "
+                    + (dst.isReadOnly() ? "read-only" : dst.isDirect() ? "direct" : "a heap buffer"));
+        }
+        claim();
+        refuseInBatch();
+        if (writing) {
+            throw new IllegalStateException("a packet is begun on this builder: seal it before a batch");
+        }
+        if (batch == null) {
+            batch = new PacketBatch(this, cipher);
+        }
+        batch.start(dst);
+        return batch;
+    }
+
+    /**
+     * True when this builder's backend seals inside {@code dst} with no copy, what a
+     * {@linkplain #batch batch} needs: a writable direct buffer on the native backend, a writable
+     * heap buffer on the java one.
+     *
+     * @param dst a buffer
+     * @return true when batches can be sealed into it
+     */
+    public boolean sealsIn(ByteBuffer dst) {
+        return cipher.worksIn(dst);
+    }
+
+    /** The claim says "sealing under {@code epoch}" (a batch's draw; see sealPayload). */
+    void claimForSeal(KeyEpoch epoch) {
+        CLAIM.setRelease(this, -epoch.serial);
+    }
+
+    /** The claim says "this thread" again, after a batch's seal under an epoch. */
+    void doneSealing() {
+        CLAIM.setRelease(this, currentThreadId());
+    }
+
+    /** The batch is over: the builder is free. */
+    void endBatch() {
+        CLAIM.setRelease(this, FREE);
+    }
+
+    /** Throws unless the calling thread holds this builder (what a batch's every call checks). */
+    void requireBatchThread() {
+        checkedOut();
+        long c = (long) CLAIM.getOpaque(this);
+        if (c != currentThreadId()) {
+            throw c == FREE ? new IllegalStateException("no batch open: call PacketBuilder.batch(dst) first")
+                    : inUse();
+        }
+    }
+
+    private void refuseInBatch() {
+        if (batch != null && batch.isOpen()) {
+            throw new IllegalStateException("a batch is open on this builder: seal it first");
+        }
+    }
+
     // ---- the one-call forms -------------------------------------------------------------------
 
     /**
@@ -406,6 +486,7 @@ public final class PacketBuilder implements AutoCloseable {
         checkedOut();
         SealingState state = checkSession(session);
         claim();
+        refuseInBatch();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
         return sealPayload(state, 0, 0, null, 0);
@@ -421,6 +502,7 @@ public final class PacketBuilder implements AutoCloseable {
         checkedOut();
         Limits.checkHandshakePayload(payload.length);
         claim();
+        refuseInBatch();
         writing = false;
         Wire.writeHandshake(buf, 0, payload);
         CLAIM.setRelease(this, FREE); // done writing: publishes the bytes to the next claimer
@@ -528,6 +610,9 @@ public final class PacketBuilder implements AutoCloseable {
         }
         checkedOut = false;
         writing = false;
+        if (batch != null) {
+            batch.end(); // a batch never sealed: dropped, nothing was drawn for it
+        }
         forgetTarget();
         channelHash = 0;
     }
@@ -664,7 +749,7 @@ public final class PacketBuilder implements AutoCloseable {
      * A session seals only through builders of its own pool: retiring an epoch waits out the
      * seals of that pool's builders and no others (see PoolCore).
      */
-    private SealingState checkSession(SealingSession session) {
+    SealingState checkSession(SealingSession session) {
         SealingState state = Objects.requireNonNull(session, "session").state;
         if (state.core != core) {
             throw new IllegalArgumentException("session belongs to another pool: a session seals only"

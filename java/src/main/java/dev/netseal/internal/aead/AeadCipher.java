@@ -36,6 +36,50 @@ public interface AeadCipher {
     boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                  ByteBuffer buf, int msgOff, int msgLen);
 
+    /**
+     * Seals {@code count} packets that lie in {@code buf} (one this cipher {@linkplain #worksIn works
+     * in}) under one key: the packets {@code from .. from + count - 1} of the arrays, the k-th of them
+     * with the counter {@code firstCounter + k}. Packet i has its header at
+     * {@code bases[i]}, the associated data in place at header bytes 12..68 (see
+     * {@code Wire.writeHeaderStart}), its payload of {@code payloadLens[i]} bytes from header byte
+     * 68 and the tag after it; the nonce is written over header bytes 12..24 once the packet is
+     * sealed. The caller checked the ranges ({@link #checkBatchRanges}) and drew the counters. This
+     * form seals one packet after another; the native backend seals the whole batch in one call.
+     */
+    default void sealBatch(AeadKey key, int prefix, long firstCounter, ByteBuffer buf, int[] bases,
+                           int[] payloadLens, int from, int count) {
+        checkBatchRanges(buf, bases, payloadLens, from, count);
+        for (int i = 0; i < count; i++) {
+            int base = bases[from + i];
+            seal(key, prefix, firstCounter + i, buf, base + dev.netseal.internal.wire.Wire.AAD_IN_PLACE,
+                    dev.netseal.NetV1.AAD_SIZE, buf, base + dev.netseal.NetV1.HEADER_SIZE, payloadLens[from + i]);
+            dev.netseal.internal.wire.Wire.writeNonce(buf, base, prefix, firstCounter + i);
+        }
+    }
+
+    /** The most packets one {@link #sealBatch} takes. */
+    int BATCH_MAX = 256;
+
+    /**
+     * Throws {@link IndexOutOfBoundsException} unless each of the {@code count} packets of a batch
+     * (header, payload and tag) lies inside {@code buf}, or {@link IllegalArgumentException} for a
+     * count out of range.
+     */
+    static void checkBatchRanges(ByteBuffer buf, int[] bases, int[] payloadLens, int from, int count) {
+        if (count < 0 || count > BATCH_MAX) {
+            throw new IllegalArgumentException("a batch holds 0 to " + BATCH_MAX + " packets, got " + count);
+        }
+        java.util.Objects.checkFromIndexSize(from, count, Math.min(bases.length, payloadLens.length));
+        for (int i = from; i < from + count; i++) {
+            int len = payloadLens[i];
+            if (len < 0) {
+                throw new IndexOutOfBoundsException("negative payload length " + len + " (packet " + i + ")");
+            }
+            java.util.Objects.checkFromIndexSize(bases[i],
+                    dev.netseal.NetV1.HEADER_SIZE + len + dev.netseal.NetV1.TAG_SIZE, buf.capacity());
+        }
+    }
+
     /** Throws unless the ranges of an out-of-place seal lie in their buffers and the two differ. */
     static void checkSealToRanges(ByteBuffer aad, int aadOff, int aadLen, ByteBuffer src, int srcOff,
                                   int msgLen, ByteBuffer dst, int dstOff) {

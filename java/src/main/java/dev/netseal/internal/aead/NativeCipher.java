@@ -69,6 +69,22 @@ final class NativeCipher implements AeadCipher {
         return rc == 0;
     }
 
+    @Override
+    public void sealBatch(AeadKey key, int prefix, long firstCounter, ByteBuffer buf, int[] bases,
+                          int[] payloadLens, int from, int count) {
+        AeadCipher.checkBatchRanges(buf, bases, payloadLens, from, count);
+        if (!worksIn(buf)) {
+            throw new IllegalArgumentException("native sealing needs a writable direct buffer");
+        }
+        // The buffer goes across as an object: the C side asks the JVM for its address and
+        // capacity (once per batch), so no address is cached for a buffer the caller owns.
+        int rc = NativeSodium.sealBatch(handle(key), prefix, firstCounter, buf, bases, payloadLens, from,
+                count);
+        if (rc != 0) {
+            throw refused(rc, rc <= -3 ? "seal packet " + (-rc - 3) + " of a batch" : "seal a batch");
+        }
+    }
+
     private static IllegalStateException refused(int rc, String what) {
         if (rc == NativeSodium.NOT_LIVE) {
             return new IllegalStateException("native key handle is not a live key: refused to " + what

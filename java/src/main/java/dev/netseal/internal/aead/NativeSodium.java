@@ -57,6 +57,18 @@ final class NativeSodium {
     static native int open(long key, int noncePrefix, long counter, long aad, int aadLen,
                            long msg, int msgLen);
 
+    /**
+     * Seals {@code count} packets of {@code buffer} (direct) under one key with the counters
+     * {@code firstCounter, firstCounter + 1, ...}: the packets {@code from .. from + count - 1} of the
+     * arrays, packet i with its header at {@code bases[i]}, its AAD in
+     * place at header bytes 12..68, its payload ({@code payloadLens[i]} bytes) from byte 68, the
+     * tag after it; its nonce is written over bytes 12..24 once it is sealed. At most
+     * {@link AeadCipher#BATCH_MAX}. 0; {@link #NOT_LIVE} (nothing sealed); -1 for a bad argument (nothing
+     * sealed); or {@code -(3 + i)} when libsodium refused packet i (those before it are sealed).
+     */
+    static native int sealBatch(long key, int noncePrefix, long firstCounter, java.nio.ByteBuffer buffer,
+                                int[] bases, int[] payloadLens, int from, int count);
+
     /** How many key handles are live: a test hook that shows handles are freed. */
     static native int keyCount();
 

@@ -82,6 +82,16 @@ public final class Wire {
         b.put(base + HEADER_SIZE, payload);
     }
 
+    /** Writes session_id (little-endian, whatever the buffer's order) into the header at {@code base}. */
+    public static void writeSessionId(ByteBuffer b, int base, long sessionId) {
+        putI64(b, base + HeaderLayout.SESSION_ID, sessionId);
+    }
+
+    /** Writes one event's 4-byte length prefix (little-endian, whatever the buffer's order). */
+    public static void writeEventLength(ByteBuffer b, int index, int length) {
+        putI32(b, index, length);
+    }
+
     /** Writes the 12-byte nonce: prefix, then the counter, both little-endian. */
     public static void writeNonce(ByteBuffer b, int base, int prefix, long counter) {
         putI32(b, base + HeaderLayout.NONCE_PREFIX, prefix);

@@ -1,0 +1,291 @@
+package dev.netseal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.Wire;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A batch seals exactly the packets single seals would, draws its counters in one reservation per
+ * session, refuses what does not fit before it draws, and never repeats a (key, nonce) however
+ * threads, single seals and rekeys interleave with it.
+ */
+class PacketBatchTest {
+    static final long SESSION_A = 0x0BA7_C400_0000_0001L;
+    static final long SESSION_B = 0x0BA7_C400_0000_0002L;
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aBatchSealsTheVeryPacketsSingleSealsWould(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] keyA = ReceiverOnRealNetworksTest.key(70);
+        byte[] keyB = ReceiverOnRealNetworksTest.key(71);
+        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, keyA, SESSION_A, 0L, 8);
+             SealingSession b = pool.newSession(keyB, SESSION_B)) {
+            SealingSession a = pool.core().defaultSession();
+            ByteBuffer dst = backend.allocate(64 * 1024);
+            dst.position(11); // not at the start
+            // sessions A A B A: three runs, so A draws 2 then 1 (after B's 1)
+            SealingSession[] order = {a, a, b, a};
+            int[] sizes = {64, 64, 10, 0};
+            PacketBatch batch;
+            try (PacketBuilder builder = pool.get()) {
+                batch = builder.batch(dst);
+                for (int i = 0; i < order.length; i++) {
+                    batch.begin(order[i], 5, 100 + i, NetV1.FLAG_RELIABLE);
+                    if (sizes[i] > 0) {
+                        batch.event(event(sizes[i], i));
+                    }
+                    if (i == 1) {
+                        batch.fragment(NetV1.FRAG_MORE, 1, 3).event(ByteBuffer.wrap(event(7, 9)));
+                    }
+                }
+                int total = batch.seal();
+                assertEquals(11 + total, dst.position(), "position moves past the batch");
+            }
+            long[] counters = {0, 1, 0, 2};
+            int at = 11;
+            for (int i = 0; i < order.length; i++) {
+                assertEquals(at, batch.packetOffset(i));
+                byte[] got = new byte[batch.packetLength(i)];
+                dst.get(at, got);
+                at += got.length;
+                boolean isA = order[i] == a;
+                List<byte[]> events = new ArrayList<>();
+                if (sizes[i] > 0) {
+                    events.add(event(sizes[i], i));
+                }
+                if (i == 1) {
+                    events.add(event(7, 9));
+                }
+                byte[] expected = codec.sealData(isA ? keyA : keyB, isA ? SESSION_A : SESSION_B, counters[i], 5,
+                        100 + i, NetV1.FLAG_RELIABLE, 0L, 0, 0, events);
+                if (i == 1) { // the codec writes no fragment fields: compare after opening instead
+                    OpenedPacket opened = codec.open(keyA, SESSION_A, got);
+                    assertEquals(2, opened.eventCount());
+                    assertEquals(NetV1.FRAG_MORE, got[HeaderLayout.FRAG_FLAGS]);
+                    assertArrayEquals(event(7, 9), opened.events().get(1));
+                    continue;
+                }
+                assertArrayEquals(expected, got, "packet " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void whatDoesNotFitIsRefusedBeforeAnyCounterIsDrawn(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, ReceiverOnRealNetworksTest.key(72),
+                SESSION_A, 0L, 8);
+             PacketBuilder builder = pool.get()) {
+            ByteBuffer dst = backend.allocate(1000);
+            PacketBatch batch = builder.batch(dst);
+            batch.begin(pool.core().defaultSession(), 1, 1, 0).event(new byte[100]);
+            IllegalArgumentException room = assertThrows(IllegalArgumentException.class,
+                    () -> batch.event(new byte[2000]));
+            assertTrue(room.getMessage().contains("destination has"), room.getMessage());
+            IllegalStateException twice = assertThrows(IllegalStateException.class,
+                    () -> builder.batch(backend.allocate(20_000)));
+            assertTrue(twice.getMessage().contains("batch is open"), twice.getMessage());
+            assertEquals(0L, pool.core().current().counter.get(), "nothing drawn by refusals");
+            int length = batch.seal();
+            assertEquals(Wire.sealedLength(104), length);
+            assertEquals(1L, pool.core().current().counter.get(), "one packet, one counter");
+
+            ByteBuffer large = backend.allocate(30_000);
+            PacketBatch second = builder.batch(large);
+            second.begin(pool.core().defaultSession(), 1, 2, 0);
+            IllegalArgumentException payload = assertThrows(IllegalArgumentException.class,
+                    () -> second.event(new byte[NetV1.MAX_PAYLOAD_SIZE]));
+            assertTrue(payload.getMessage().contains("payload too large"), payload.getMessage());
+            for (int i = 1; i < PacketBatch.MAX_PACKETS; i++) {
+                second.begin(pool.core().defaultSession(), 1, 2 + i, 0);
+            }
+            IllegalStateException full = assertThrows(IllegalStateException.class,
+                    () -> second.begin(pool.core().defaultSession(), 1, 0, 0));
+            assertTrue(full.getMessage().contains("batch is full"), full.getMessage());
+            assertEquals(1L, pool.core().current().counter.get(), "still nothing drawn");
+            assertThrows(IllegalStateException.class, () -> builder.begin(1, 1, 0), "no single packet in a batch");
+            assertEquals(PacketBatch.MAX_PACKETS * Wire.sealedLength(0), second.seal());
+            assertEquals(1L + PacketBatch.MAX_PACKETS, pool.core().current().counter.get(), "one draw of 256");
+            assertThrows(IllegalStateException.class, () -> second.begin(pool.core().defaultSession(), 1, 1, 0),
+                    "a sealed batch takes no more packets");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aBatchNeverPassesTheCounterLimit(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, ReceiverOnRealNetworksTest.key(73),
+                SESSION_A, 0L, 8);
+             PacketBuilder builder = pool.get()) {
+            pool.core().startCounterAt(KeyEpoch.COUNTER_LIMIT - 5);
+            ByteBuffer dst = backend.allocate(10_000);
+            PacketBatch six = builder.batch(dst);
+            for (int i = 0; i < 6; i++) {
+                six.begin(pool.core().defaultSession(), 1, i, 0);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, six::seal);
+            assertTrue(e.getMessage().contains("exhausted"), e.getMessage());
+            assertEquals(0, dst.position(), "a refused batch leaves dst's position");
+            // the builder is free again, and the counter stays refused: no value below the limit
+            // is handed out twice, and none at or above it ever
+            PacketBatch one = builder.batch(dst);
+            one.begin(pool.core().defaultSession(), 1, 1, 0);
+            assertThrows(IllegalStateException.class, one::seal);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void segmentRunsAreWhatSegmentationOffloadSends(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, ReceiverOnRealNetworksTest.key(74),
+                SESSION_A, 0L, 8);
+             PacketBuilder builder = pool.get()) {
+            PacketBatch batch = builder.batch(backend.allocate(60_000));
+            int[] sizes = {64, 64, 64, 10, 64, 64, 200, 200, 200, 200, 200};
+            for (int i = 0; i < sizes.length; i++) {
+                batch.begin(pool.core().defaultSession(), 1, i, 0).event(new byte[sizes[i]]);
+            }
+            batch.seal();
+            // 64 64 64 10 | 64 64 | 200 200 200 | 200 200 (three at most)
+            assertEquals(4, batch.segmentRun(0, 64));
+            assertEquals(2, batch.segmentRun(4, 64), "a longer packet starts the next run");
+            assertEquals(3, batch.segmentRun(6, 3));
+            assertEquals(2, batch.segmentRun(9, 3));
+            assertEquals(1, batch.segmentRun(10, 64));
+        }
+    }
+
+    /**
+     * Four threads seal for two sessions, in batches of random sizes and single packets, while a
+     * fifth rekeys both sessions again and again: every packet opens under the key its session id
+     * names, and no (session id, counter) pair occurs twice.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void batchesSinglesAndRekeysNeverRepeatANonce(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        Map<Long, byte[]> keys = new ConcurrentHashMap<>();
+        keys.put(SESSION_A, ReceiverOnRealNetworksTest.key(75));
+        keys.put(SESSION_B, ReceiverOnRealNetworksTest.key(76));
+        int threads = 4;
+        int rounds = 150;
+        List<List<byte[]>> sealed = new ArrayList<>();
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 8, keys.get(SESSION_A), SESSION_A, 0L, 8);
+             SealingSession b = pool.newSession(keys.get(SESSION_B), SESSION_B)) {
+            SealingSession a = pool.core().defaultSession();
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                List<byte[]> mine = new ArrayList<>();
+                sealed.add(mine);
+                workers.add(new Thread(() -> {
+                    try {
+                        go.await();
+                        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                        ByteBuffer dst = backend.allocate(PacketBatch.MAX_PACKETS * 200);
+                        for (int r = 0; r < rounds; r++) {
+                            try (PacketBuilder builder = pool.get()) {
+                                if (rnd.nextInt(4) == 0) {
+                                    ByteBuffer p = builder.begin(rnd.nextBoolean() ? a : b, 1, r, 0)
+                                            .event(new byte[8]).seal();
+                                    byte[] copy = new byte[p.remaining()];
+                                    p.get(copy);
+                                    mine.add(copy);
+                                    continue;
+                                }
+                                dst.clear();
+                                PacketBatch batch = builder.batch(dst);
+                                int n = 1 + rnd.nextInt(40);
+                                for (int i = 0; i < n; i++) {
+                                    batch.begin(rnd.nextInt(3) == 0 ? b : a, 1, r, 0).event(new byte[rnd.nextInt(50)]);
+                                }
+                                batch.seal();
+                                for (int i = 0; i < n; i++) {
+                                    byte[] copy = new byte[batch.packetLength(i)];
+                                    dst.get(batch.packetOffset(i), copy);
+                                    mine.add(copy);
+                                }
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            Thread rekeyer = new Thread(() -> {
+                try {
+                    go.await();
+                    for (int i = 0; i < 40; i++) {
+                        long idA = SESSION_A + 0x100L * (i + 1);
+                        long idB = SESSION_B + 0x100L * (i + 1);
+                        keys.put(idA, ReceiverOnRealNetworksTest.key(100 + 2 * i));
+                        keys.put(idB, ReceiverOnRealNetworksTest.key(101 + 2 * i));
+                        a.rekey(keys.get(idA), idA);
+                        b.rekey(keys.get(idB), idB);
+                        Thread.sleep(1);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            workers.forEach(Thread::start);
+            rekeyer.start();
+            go.countDown();
+            for (Thread w : workers) {
+                w.join();
+            }
+            rekeyer.join();
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+        }
+        Set<String> nonces = new HashSet<>();
+        int packets = 0;
+        for (List<byte[]> mine : sealed) {
+            for (byte[] p : mine) {
+                ByteBuffer view = ByteBuffer.wrap(p);
+                long sessionId = Wire.i64(view, HeaderLayout.SESSION_ID);
+                long counter = Wire.i64(view, HeaderLayout.NONCE_COUNTER);
+                assertTrue(nonces.add(sessionId + "/" + counter), "nonce repeated: " + sessionId + "/" + counter);
+                byte[] key = keys.get(sessionId);
+                assertFalse(key == null, "unknown session id " + sessionId);
+                codec.open(key, sessionId, p); // throws unless the tag verifies under that key
+                packets++;
+            }
+        }
+        assertTrue(packets > threads * rounds, "sealed " + packets);
+    }
+
+    private static byte[] event(int size, int seed) {
+        byte[] e = new byte[size];
+        for (int i = 0; i < size; i++) {
+            e[i] = (byte) (seed * 31 + i);
+        }
+        return e;
+    }
+}
