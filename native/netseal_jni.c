@@ -241,6 +241,15 @@ NS_PER_PACKET JNIEXPORT jint JNICALL NS_FN(open)(JNIEnv *env, jclass cls, jlong 
                         NS_PTR(msgAddr) + msgLen);
 }
 
+/* The address of a direct buffer; 0 for a heap buffer or null. */
+JNIEXPORT jlong JNICALL NS_FN(bufferAddress)(JNIEnv *env, jclass cls, jobject buffer)
+{
+    (void)cls;
+    if (buffer == NULL)
+        return 0;
+    return (jlong)(uintptr_t)(*env)->GetDirectBufferAddress(env, buffer);
+}
+
 JNIEXPORT jint JNICALL NS_FN(keyCount)(JNIEnv *env, jclass cls)
 {
     (void)env;

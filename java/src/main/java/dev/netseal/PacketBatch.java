@@ -202,6 +202,22 @@ public final class PacketBatch {
     }
 
     /**
+     * Appends an event of {@code length} bytes whose content the caller writes itself, before
+     * {@link #seal()}, at the index returned (dst's indexing): for copying from a source that is
+     * not a byte array or a {@code ByteBuffer}, such as a Netty {@code ByteBuf}, with no view made.
+     * The bytes there are sealed as they are when {@code seal} runs.
+     *
+     * @param length the event's length in bytes
+     * @return where in dst the event's bytes go
+     */
+    public int reserve(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("event length must be >= 0, got " + length);
+        }
+        return reserveEvent(length);
+    }
+
+    /**
      * Payload bytes still free in the packet begun (its own limit, or dst's room if smaller); each
      * event takes 4 more for its prefix.
      *

@@ -13,7 +13,9 @@ import java.util.List;
 
 /**
  * Opens each inbound {@link DatagramPacket} through a {@link SessionTable}, in place, and passes on
- * an {@link OpenedDatagram} whose events are retained slices of the datagram's own buffer.
+ * an {@link OpenedDatagram} that holds the datagram's buffer, its events slices of it. With epoll's
+ * UDP_GRO and recvmmsg the channel reads many datagrams per call and passes each on as a slice of
+ * one buffer: each is opened (or refused and counted) on its own.
  * Handshakes go on as {@link HandshakeDatagram}s for the application's key exchange. A refused
  * datagram is released and counted in {@link #refusals()}; it never reaches the next handler as an
  * exception and is never logged.
@@ -78,7 +80,9 @@ public final class NetsealDatagramDecoder extends MessageToMessageDecoder<Datagr
                 data = owned;
             }
             int start = data.readerIndex();
-            ByteBuffer packet = data.nioBuffer(start, data.readableBytes());
+            // The buffer's own cached view, no new object: the segments of one GRO read are slices
+            // of one buffer and share it, so the native side looks its address up once per read.
+            ByteBuffer packet = data.internalNioBuffer(start, data.readableBytes());
             int base = packet.position();
             if (HandshakeReader.isHandshake(packet)) {
                 handshake(msg, data, packet, base, out);
@@ -89,14 +93,17 @@ public final class NetsealDatagramDecoder extends MessageToMessageDecoder<Datagr
                 return;
             }
             int n = opened.eventCount();
-            ByteBuf[] events = new ByteBuf[n];
+            int[] events = new int[2 * n];
             for (int i = 0; i < n; i++) {
-                events[i] = data.retainedSlice(start + opened.eventOffset(i) - base, opened.eventLength(i));
+                events[2 * i] = start + opened.eventOffset(i) - base;
+                events[2 * i + 1] = opened.eventLength(i);
             }
-            out.add(new OpenedDatagram(msg.sender(), msg.recipient(), opened, events));
+            ByteBuf held = owned != null ? owned : data.retain();
+            owned = null; // the message owns it now
+            out.add(new OpenedDatagram(msg.sender(), msg.recipient(), opened, held, events));
         } finally {
             if (owned != null) {
-                owned.release(); // the event slices hold their own references
+                owned.release();
             }
         }
     }

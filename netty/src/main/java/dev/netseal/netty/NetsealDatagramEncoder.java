@@ -85,40 +85,17 @@ public final class NetsealDatagramEncoder extends MessageToMessageEncoder<Outbou
 
     @Override
     protected void encode(ChannelHandlerContext ctx, OutboundEvents msg, List<Object> out) {
+        MessagePackets.check(msg, split);
         int n = msg.eventCount();
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            int len = msg.event(i).readableBytes();
-            if (len > MAX_EVENT_SIZE) {
-                throw new EncoderException("event " + i + " has " + len + " bytes; one packet carries at most "
-                        + MAX_EVENT_SIZE);
-            }
-            total += NetV1.EVENT_PREFIX_SIZE + len;
-        }
-        if (!split && (total > NetV1.MAX_PAYLOAD_SIZE || n > NetV1.MAX_EVENTS_PER_PACKET)) {
-            throw new EncoderException(n + " events of " + total + " framed bytes do not fit one packet (at most "
-                    + NetV1.MAX_PAYLOAD_SIZE + " bytes and " + NetV1.MAX_EVENTS_PER_PACKET
-                    + " events): send fewer, or use NetsealDatagramEncoder.splitting()");
-        }
-        if (n > MAX_SPLIT_EVENTS) {
-            throw new EncoderException(n + " events in one message; a split message carries at most "
-                    + MAX_SPLIT_EVENTS + " (its packets' fragment_offset is a u16): send them as several messages");
-        }
         int from = 0;
         int fragment = 0;
         do { // at least one packet: no events is an empty data packet
-            int to = from;
-            long payload = 0;
-            while (to < n && to - from < NetV1.MAX_EVENTS_PER_PACKET
-                    && payload + NetV1.EVENT_PREFIX_SIZE + msg.event(to).readableBytes() <= NetV1.MAX_PAYLOAD_SIZE) {
-                payload += NetV1.EVENT_PREFIX_SIZE + msg.event(to).readableBytes();
-                to++;
-            }
+            int to = MessagePackets.packetEnd(msg, from);
             // The last packet has no FRAG_MORE; a message in one packet is fragment 0 at offset 0
             // with no flag: the three fields zero, as an unsplit packet's.
             int fragFlags = to < n ? NetV1.FRAG_MORE : 0;
-            out.add(new DatagramPacket(seal(ctx, builders, msg, from, to, (int) payload, fragFlags, fragment),
-                    msg.recipient()));
+            out.add(new DatagramPacket(seal(ctx, builders, msg, from, to, MessagePackets.payload(msg, from, to),
+                    fragFlags, fragment), msg.recipient()));
             fragment++;
             from = to;
         } while (from < n);

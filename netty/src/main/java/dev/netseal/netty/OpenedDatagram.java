@@ -3,6 +3,8 @@ package dev.netseal.netty;
 import dev.netseal.NetV1;
 import dev.netseal.OpenedPacket;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.AbstractReferenceCounted;
+import io.netty.util.IllegalReferenceCountException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -10,9 +12,12 @@ import java.util.Objects;
  * A datagram that {@link NetsealDatagramDecoder} opened: who sent it, its header fields, and its
  * events as slices of the datagram's own buffer (no copy: the plaintext was decrypted in place).
  *
- * <p>Reference-counted: it holds one reference to the datagram's buffer, and each event slice is
- * retained with it; {@link #release()} (or {@code ReferenceCountUtil.release}) at the end of the
- * pipeline releases them all. Keep an event past that with {@code event(i).retain()}.
+ * <p>Reference-counted: it holds one reference to the datagram's buffer, and its events are plain
+ * slices of that buffer, made when asked for ({@link #event(int)}), or read in place through
+ * {@link #content()}, {@link #eventOffset(int)} and {@link #eventLength(int)} with no object made
+ * at all. {@link #release()} (or {@code ReferenceCountUtil.release}) at the end of the pipeline
+ * releases the buffer. Keep an event past that with {@code event(i).retain()} (a slice shares its
+ * buffer's count).
  *
  * <p>A message that a {@link NetsealDatagramEncoder#splitting splitting encoder} sent in several
  * packets arrives as several of these, all with the message's {@link #sequence()}; netseal's
@@ -22,7 +27,10 @@ import java.util.Objects;
  * last. A message in one packet has all three zero and false. The decoder passes each packet on
  * as it opens; it neither waits for the others nor reassembles.
  */
-public final class OpenedDatagram extends EventBuffers {
+public final class OpenedDatagram extends AbstractReferenceCounted {
+    private final ByteBuf content;
+    /** Event i at {@code content} index {@code events[2i]}, {@code events[2i + 1]} bytes long. */
+    private final int[] events;
     private final InetSocketAddress sender;
     private final InetSocketAddress recipient;
     private final long sessionId;
@@ -37,9 +45,11 @@ public final class OpenedDatagram extends EventBuffers {
     private final int fragmentId;
     private final int fragmentOffset;
 
-    /** Takes ownership of {@code events} (each retained once for this message). */
-    OpenedDatagram(InetSocketAddress sender, InetSocketAddress recipient, OpenedPacket p, ByteBuf[] events) {
-        super(events);
+    /** Takes ownership of one reference to {@code content}; {@code events} as the field says. */
+    OpenedDatagram(InetSocketAddress sender, InetSocketAddress recipient, OpenedPacket p, ByteBuf content,
+                   int[] events) {
+        this.content = content;
+        this.events = events;
         this.sender = sender;
         this.recipient = recipient;
         this.sessionId = p.sessionId();
@@ -186,6 +196,77 @@ public final class OpenedDatagram extends EventBuffers {
 
 
 
+
+    /**
+     * Number of events.
+     *
+     * @return the number of events
+     */
+    public int eventCount() {
+        return events.length / 2;
+    }
+
+    /**
+     * Event {@code i}: a slice of the datagram's buffer (not a copy, not retained), valid while this
+     * message is ({@code retain()} it to keep it).
+     *
+     * @param i the event's index, from 0
+     * @return the event's bytes
+     */
+    public ByteBuf event(int i) {
+        checkLive();
+        Objects.checkIndex(i, eventCount());
+        return content.slice(events[2 * i], events[2 * i + 1]);
+    }
+
+    /**
+     * The datagram's buffer, where the events lie decrypted; valid while this message is.
+     *
+     * @return the buffer (not retained)
+     */
+    public ByteBuf content() {
+        checkLive();
+        return content;
+    }
+
+    /**
+     * Where event {@code i} starts in {@link #content()} (a buffer index).
+     *
+     * @param i the event's index, from 0
+     * @return its index in the content
+     */
+    public int eventOffset(int i) {
+        Objects.checkIndex(i, eventCount());
+        return events[2 * i];
+    }
+
+    /**
+     * The length of event {@code i} in bytes.
+     *
+     * @param i the event's index, from 0
+     * @return its length
+     */
+    public int eventLength(int i) {
+        Objects.checkIndex(i, eventCount());
+        return events[2 * i + 1];
+    }
+
+    private void checkLive() {
+        if (refCnt() == 0) {
+            throw new IllegalReferenceCountException(0);
+        }
+    }
+
+    @Override
+    protected void deallocate() {
+        content.release();
+    }
+
+    @Override
+    public OpenedDatagram touch(Object hint) {
+        content.touch(hint);
+        return this;
+    }
 
     @Override
     public OpenedDatagram touch() {

@@ -1,7 +1,5 @@
 package dev.netseal.internal.aead;
 
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -177,10 +175,18 @@ public final class NativeBackend implements AeadBackend, X25519 {
         return new NativeCipher();
     }
 
-    /** The address of a direct buffer's first byte (a cold call: JNA allocates a Pointer). */
+    /**
+     * The address of a direct buffer's first byte: one JNI call into the shim
+     * ({@code GetDirectBufferAddress}), no allocation. (It went through JNA, which makes a
+     * {@code Pointer} per call: a receive path that sees a new buffer object per datagram paid
+     * that for every packet.)
+     */
     static long addressOf(ByteBuffer direct) {
-        Pointer p = Native.getDirectBufferPointer(direct);
-        return Pointer.nativeValue(p);
+        long address = NativeSodium.bufferAddress(direct);
+        if (address == 0) {
+            throw new IllegalArgumentException("not a direct buffer with an address");
+        }
+        return address;
     }
 
     /**

@@ -256,15 +256,10 @@ final class NativeLoader {
         if (NativeSodium.init() != 0) {
             throw new UnsatisfiedLinkError("libsodium failed to initialise (sodium_init) in " + from);
         }
-        try {
-            // Buffer addresses come from JNA's own native part: make it load now, so a failure
-            // falls back to java here instead of failing the first seal.
-            NativeBackend.addressOf(java.nio.ByteBuffer.allocateDirect(1));
-        } catch (Throwable t) {
-            UnsatisfiedLinkError e = new UnsatisfiedLinkError("JNA's native part did not load (a noexec temp"
-                    + " directory? set -Djna.tmpdir): " + t);
-            e.initCause(t);
-            throw e;
+        // Buffer addresses come from the shim itself: check it answers now, so a failure falls
+        // back to java here instead of failing the first seal.
+        if (NativeSodium.bufferAddress(java.nio.ByteBuffer.allocateDirect(1)) == 0) {
+            throw new UnsatisfiedLinkError("the native library gives no address for a direct buffer (" + from + ")");
         }
         return from;
     }

@@ -69,6 +69,9 @@ final class NativeSodium {
     static native int sealBatch(long key, int noncePrefix, long firstCounter, java.nio.ByteBuffer buffer,
                                 int[] bases, int[] payloadLens, int from, int count);
 
+    /** The address of a direct buffer (GetDirectBufferAddress), 0 for any other. */
+    static native long bufferAddress(java.nio.ByteBuffer buffer);
+
     /** How many key handles are live: a test hook that shows handles are freed. */
     static native int keyCount();
 
