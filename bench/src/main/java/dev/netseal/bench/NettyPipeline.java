@@ -4,6 +4,7 @@ import dev.netseal.NetV1;
 import dev.netseal.SealingSession;
 import dev.netseal.SessionTable;
 import dev.netseal.ThreadLocalPool;
+import dev.netseal.netty.NetsealBatchEncoder;
 import dev.netseal.netty.NetsealDatagramDecoder;
 import dev.netseal.netty.NetsealDatagramEncoder;
 import dev.netseal.netty.OpenedDatagram;
@@ -17,7 +18,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
@@ -48,18 +56,36 @@ import javax.crypto.spec.SecretKeySpec;
  *       {@code ChaCha20-Poly1305} {@link Cipher} (a Net v1 header, the AAD, a counter nonce, a new
  *       {@code init} per packet as the JDK requires, heap arrays), the peer.</li>
  * </ul>
- * The sender keeps at most {@value #IN_FLIGHT} packets ahead of what the server has counted, so
- * the socket never overflows and every packet sent is a packet delivered; one op is one packet.
- * The packets are written on the client's event loop, as a server's handlers write them.
+ * Two transports: {@link Transport#NIO}, one datagram per system call each way (today's
+ * pipeline, the baseline), and {@link Transport#EPOLL_BATCHED}: epoll, every flush sent as UDP GSO
+ * sends of up to 64 packets (netseal's {@link NetsealBatchEncoder}; the same segmented sends,
+ * hand-written, for the plain and JDK forms), and the server reading with UDP GRO (one recvmsg
+ * takes a whole GSO send), which Netty passes on packet by packet.
+ *
+ * <p>The sender keeps at most {@link Transport#inFlight} packets ahead of what the server has
+ * counted, so the socket never overflows and every packet sent is a packet delivered; one op is
+ * one packet. The packets are written on the client's event loop, {@link Transport#batch} per
+ * task and one flush, as a server's handlers write them.
  */
 final class NettyPipeline {
     enum Kind { NETSEAL, PLAIN, JDK }
 
-    static final int IN_FLIGHT = 256;
-    static final int BATCH = 32;
+    enum Transport {
+        NIO(256, 32), EPOLL_BATCHED(2048, 64);
+
+        final int inFlight;
+        final int batch;
+
+        Transport(int inFlight, int batch) {
+            this.inFlight = inFlight;
+            this.batch = batch;
+        }
+    }
+
     private static final long SESSION = 0x6e65_7474_7931_0001L;
 
     private final Kind kind;
+    private final Transport transport;
     private final int eventSize;
     private final AtomicLong received = new AtomicLong();
     private EventLoopGroup group;
@@ -76,68 +102,89 @@ final class NettyPipeline {
     private final Runnable writeBatch = this::writeBatch;
 
     NettyPipeline(Kind kind, int eventSize) {
+        this(kind, Transport.NIO, eventSize);
+    }
+
+    NettyPipeline(Kind kind, Transport transport, int eventSize) {
         this.kind = kind;
+        this.transport = transport;
         this.eventSize = eventSize;
     }
 
     void setUp() throws InterruptedException {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        boolean batched = transport == Transport.EPOLL_BATCHED;
+        group = new MultiThreadIoEventLoopGroup(2, batched ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Class<? extends DatagramChannel> channel = batched ? EpollDatagramChannel.class : NioDatagramChannel.class;
         byte[] key = BenchSupport.key();
         ChannelHandler serverSide;
         ChannelHandler clientSide;
         switch (kind) {
             case NETSEAL:
                 table = SessionTable.create();
-                table.add(key, SESSION);
+                // a session id per transport: a pair runs both transports' pipelines in one JVM
+                long sessionId = SESSION + transport.ordinal();
+                table.add(key, sessionId);
                 builders = ThreadLocalPool.builders(64);
-                session = builders.newSession(key, SESSION);
+                session = builders.newSession(key, sessionId);
                 serverSide = new NetsealDatagramDecoder(table);
-                clientSide = new NetsealDatagramEncoder(builders);
+                clientSide = batched ? new NetsealBatchEncoder(builders) : new NetsealDatagramEncoder(builders);
                 break;
             case PLAIN:
                 serverSide = new PlainDecoder();
-                clientSide = new PlainEncoder();
+                clientSide = batched ? new Segmenting(new PlainEncoder()::writeInto) : new PlainEncoder();
                 break;
             default:
                 serverSide = new JdkCipherDecoder(key);
-                clientSide = new JdkCipherEncoder(key);
+                JdkCipherEncoder jdk = new JdkCipherEncoder(key);
+                clientSide = batched ? new Segmenting(jdk::writeInto) : jdk;
         }
         ChannelHandler count = new Count();
-        server = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+        Bootstrap serverBootstrap = new Bootstrap().group(group).channel(channel)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
                         ch.pipeline().addLast(serverSide, count);
                     }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                });
+        if (batched) { // one recvmsg takes a whole GRO read (Netty 4.2 reads GRO with recvmsg only)
+            serverBootstrap.option(EpollChannelOption.UDP_GRO, true)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 65_535)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65_536));
+        }
+        server = serverBootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         to = (InetSocketAddress) server.localAddress();
-        client = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(clientSide)
+        client = new Bootstrap().group(group).channel(channel).handler(clientSide)
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        if (clientSide instanceof NetsealBatchEncoder
+                && ((NetsealBatchEncoder) clientSide).mode() != NetsealBatchEncoder.Mode.SEGMENTED) {
+            throw new IllegalStateException("the batched row needs GSO: " + ((NetsealBatchEncoder) clientSide).modeReason());
+        }
         event = Unpooled.unreleasableBuffer(Unpooled.directBuffer(eventSize).writeZero(eventSize));
     }
 
     /**
      * Sends packets until {@code stop}; returns how many (each delivered: see the class comment).
-     * The writes run on the client's event loop, {@value #BATCH} per task and one flush, as a
+     * The writes run on the client's event loop, {@link Transport#batch} per task and one flush, as a
      * server's handlers write: the harness thread only hands batches over and keeps the window.
      */
     long run(PairedSide.Control stop) {
         long n = 0;
+        int batch = transport.batch;
         do {
-            while (sent - received.get() > IN_FLIGHT - BATCH) {
+            while (sent - received.get() > transport.inFlight - batch) {
                 LockSupport.parkNanos(20_000);
             }
             client.eventLoop().execute(writeBatch);
-            sent += BATCH;
-            n += BATCH;
+            sent += batch;
+            n += batch;
         } while (!stop.stop);
         return n;
     }
 
     /** Writes one batch and flushes; runs on the client's event loop only. */
     private void writeBatch() {
-        for (int i = 0; i < BATCH; i++) {
+        for (int i = 0, n = transport.batch; i < n; i++) {
             ByteBuf e = event.duplicate(); // a view of an unreleasable buffer: the handlers' release is harmless
             long seq = sequence++;
             client.write(kind == Kind.NETSEAL ? OutboundEvents.of(to, session, 1, seq, 0, e) : new Outbound(to, e));
@@ -177,6 +224,59 @@ final class NettyPipeline {
         }
     }
 
+    /** Writes one packet for {@code msg} at {@code out}'s writer index. */
+    interface PacketWriter {
+        void writeInto(ByteBuf out, Outbound msg) throws Exception;
+    }
+
+    /**
+     * The peers' batched sender, as a Netty user would write it for GSO: what one flush writes
+     * goes into one pooled direct buffer, packet after packet, and out as segmented sends of up to
+     * 64 packets (all of one size here: one event size per run), each under 65,000 bytes.
+     */
+    static final class Segmenting extends ChannelOutboundHandlerAdapter {
+        private final PacketWriter writer;
+        private ByteBuf pending;
+        private InetSocketAddress to;
+        private int segment;
+
+        Segmenting(PacketWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            Outbound o = (Outbound) msg;
+            try {
+                if (pending == null) {
+                    pending = ctx.alloc().directBuffer(64 * 1024);
+                    to = o.to;
+                }
+                int before = pending.writerIndex();
+                writer.writeInto(pending, o);
+                segment = pending.writerIndex() - before;
+            } finally {
+                o.event.release();
+            }
+            promise.trySuccess();
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            ByteBuf all = pending;
+            pending = null;
+            if (all != null) {
+                int perSend = Math.min(64, 65_000 / segment) * segment;
+                while (all.readableBytes() > perSend) {
+                    ctx.write(new SegmentedDatagramPacket(all.readRetainedSlice(perSend), segment, to), ctx.voidPromise());
+                }
+                ctx.write(all.readableBytes() > segment ? new SegmentedDatagramPacket(all, segment, to)
+                        : new DatagramPacket(all, to), ctx.voidPromise());
+            }
+            ctx.flush();
+        }
+    }
+
     /** No cryptography: the header and the framed event into a pooled direct buffer. */
     @ChannelHandler.Sharable
     static final class PlainEncoder extends MessageToMessageEncoder<Outbound> {
@@ -184,9 +284,14 @@ final class NettyPipeline {
         protected void encode(ChannelHandlerContext ctx, Outbound msg, List<Object> out) {
             int len = msg.event.readableBytes();
             ByteBuf b = ctx.alloc().directBuffer(NetV1.HEADER_SIZE + 4 + len + NetV1.TAG_SIZE);
+            writeInto(b, msg);
+            out.add(new DatagramPacket(b, msg.to));
+        }
+
+        void writeInto(ByteBuf b, Outbound msg) {
+            int len = msg.event.readableBytes();
             b.writeZero(NetV1.HEADER_SIZE).writeIntLE(len).writeBytes(msg.event, msg.event.readerIndex(), len)
                     .writeZero(NetV1.TAG_SIZE);
-            out.add(new DatagramPacket(b, msg.to));
         }
     }
 
@@ -224,6 +329,17 @@ final class NettyPipeline {
 
         @Override
         protected void encode(ChannelHandlerContext ctx, Outbound msg, List<Object> out) throws Exception {
+            ByteBuf b = ctx.alloc().directBuffer(NetV1.HEADER_SIZE + 4 + msg.event.readableBytes() + NetV1.TAG_SIZE);
+            try {
+                writeInto(b, msg);
+            } catch (Exception e) {
+                b.release();
+                throw e;
+            }
+            out.add(new DatagramPacket(b, msg.to));
+        }
+
+        void writeInto(ByteBuf b, Outbound msg) throws Exception {
             int len = msg.event.readableBytes();
             byte[] plain = new byte[4 + len];
             ByteBuffer.wrap(plain).order(ByteOrder.LITTLE_ENDIAN).putInt(len);
@@ -241,9 +357,7 @@ final class NettyPipeline {
             cipher.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(nonce));
             cipher.updateAAD(aad);
             byte[] sealed = cipher.doFinal(plain);
-            ByteBuf b = ctx.alloc().directBuffer(NetV1.HEADER_SIZE + sealed.length);
             b.writeBytes(header).writeBytes(sealed);
-            out.add(new DatagramPacket(b, msg.to));
         }
     }
 

@@ -91,6 +91,26 @@ public final class Paired {
                     () -> new PairedSide.NetsealSeal("netseal-native", true, size, SESSION_A),
                     () -> new PairedSide.Floor("libsodium-floor", size)));
         }
+        // Batches: 32 packets sealed together against 32 single seals, and against the floor's
+        // 32 seals per native call.
+        p.add(new Pair("seal-batch32-vs-singles-64", "native", "seal", 64, 1, TIME,
+                "netseal-native-batch32", "netseal-native",
+                () -> new PairedSide.BatchSeal("netseal-native-batch32", 64, SESSION_A),
+                () -> new PairedSide.NetsealSeal("netseal-native", true, 64, SESSION_B)));
+        p.add(new Pair("seal-batch32-vs-floor-64", "native", "seal", 64, 1, TIME,
+                "netseal-native-batch32", "libsodium-floor",
+                () -> new PairedSide.BatchSeal("netseal-native-batch32", 64, SESSION_A),
+                () -> new PairedSide.Floor("libsodium-floor", 64)));
+        // Many peers: 100,000 sessions round-robin against one hot session, sealing, then sealing
+        // and opening (a SessionTable with every peer).
+        p.add(new Pair("peers-seal-round-robin-100k-vs-hot-64", "native", "peers", 64, 1, TIME,
+                "round-robin-100k", "hot-peer",
+                () -> new PairedSide.Peers("round-robin-100k", 100_000, false, 0x5eed_0000_0000L),
+                () -> new PairedSide.Peers("hot-peer", 1, false, 0x5eed_1000_0000L)));
+        p.add(new Pair("peers-seal-open-round-robin-100k-vs-hot-64", "native", "peers", 64, 1, TIME,
+                "round-robin-100k-open", "hot-peer-open",
+                () -> new PairedSide.Peers("round-robin-100k-open", 100_000, true, 0x5eed_2000_0000L),
+                () -> new PairedSide.Peers("hot-peer-open", 1, true, 0x5eed_3000_0000L)));
         for (int size : sizes) {
             p.add(new Pair("open-vs-seal-native-" + size, "native", "open", size, 1, TIME,
                     "netseal-native-open", "netseal-native-seal",
@@ -159,6 +179,23 @@ public final class Paired {
                     "netseal-netty", "netty-jdk-cipher",
                     () -> new PairedSide.Netty("netseal-netty", NettyPipeline.Kind.NETSEAL, size),
                     () -> new PairedSide.Netty("netty-jdk-cipher", NettyPipeline.Kind.JDK, size)));
+            p.add(new Pair("netty-netseal-epoll-batched-vs-nio-" + size, "native", "netty", size, 1, THROUGHPUT,
+                    "netseal-netty-epoll-batched", "netseal-netty-nio",
+                    () -> new PairedSide.Netty("netseal-netty-epoll-batched", NettyPipeline.Kind.NETSEAL,
+                            NettyPipeline.Transport.EPOLL_BATCHED, size),
+                    () -> new PairedSide.Netty("netseal-netty-nio", NettyPipeline.Kind.NETSEAL, size)));
+            p.add(new Pair("netty-netseal-epoll-batched-vs-plain-epoll-batched-" + size, "native", "netty", size, 1,
+                    THROUGHPUT, "netseal-netty-epoll-batched", "netty-plain-epoll-batched",
+                    () -> new PairedSide.Netty("netseal-netty-epoll-batched", NettyPipeline.Kind.NETSEAL,
+                            NettyPipeline.Transport.EPOLL_BATCHED, size),
+                    () -> new PairedSide.Netty("netty-plain-epoll-batched", NettyPipeline.Kind.PLAIN,
+                            NettyPipeline.Transport.EPOLL_BATCHED, size)));
+            p.add(new Pair("netty-netseal-epoll-batched-vs-jdk-cipher-epoll-batched-" + size, "native", "netty", size,
+                    1, THROUGHPUT, "netseal-netty-epoll-batched", "netty-jdk-cipher-epoll-batched",
+                    () -> new PairedSide.Netty("netseal-netty-epoll-batched", NettyPipeline.Kind.NETSEAL,
+                            NettyPipeline.Transport.EPOLL_BATCHED, size),
+                    () -> new PairedSide.Netty("netty-jdk-cipher-epoll-batched", NettyPipeline.Kind.JDK,
+                            NettyPipeline.Transport.EPOLL_BATCHED, size)));
             p.add(new Pair("netty-netseal-vs-plain-" + size, "native", "netty", size, 1, THROUGHPUT,
                     "netseal-netty", "netty-plain",
                     () -> new PairedSide.Netty("netseal-netty", NettyPipeline.Kind.NETSEAL, size),

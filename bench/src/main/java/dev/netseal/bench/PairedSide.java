@@ -73,6 +73,154 @@ abstract class PairedSide {
         }
     }
 
+    /**
+     * netseal's batch seal: {@value #PACKETS} packets of one event each, written into one direct
+     * buffer through a {@link dev.netseal.PacketBatch} and sealed together (one counter draw, one
+     * native call), builder acquired and released around the batch. One op is one packet.
+     */
+    static final class BatchSeal extends PairedSide {
+        static final int PACKETS = 32;
+        private final int size;
+        private final long sessionId;
+        private dev.netseal.ThreadLocalPool pool;
+        private dev.netseal.SealingSession session;
+        private byte[] event;
+        private ByteBuffer dst;
+        private long sequence;
+
+        BatchSeal(String name, int size, long sessionId) {
+            super(name, 1);
+            this.size = size;
+            this.sessionId = sessionId;
+        }
+
+        @Override
+        void setUp() {
+            BenchSupport.requireBackend(true);
+            pool = dev.netseal.ThreadLocalPool.builders(64);
+            session = pool.newSession(BenchSupport.key(), sessionId);
+            event = BenchSupport.eventForPayload(size);
+            dst = ByteBuffer.allocateDirect(PACKETS * (68 + size + 16));
+            if (batch() != PACKETS * (68 + size + 16)) {
+                throw new IllegalStateException("unexpected batch length");
+            }
+        }
+
+        int batch() {
+            dev.netseal.PacketBuilder b = pool.acquire();
+            dst.clear();
+            dev.netseal.PacketBatch batch = b.batch(dst);
+            for (int i = 0; i < PACKETS; i++) {
+                batch.begin(session, BenchSupport.STREAM_ID, sequence++, 0).event(event);
+            }
+            int length = batch.seal();
+            pool.release(b);
+            return length;
+        }
+
+        @Override
+        void tearDown() {
+            session.close();
+            pool.close();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            long ops = 0;
+            do {
+                bh.consume(batch());
+                ops += PACKETS;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
+    /**
+     * One 64-byte packet for each of {@code peers} sessions of one pool in turn (a server sending
+     * to many peers), or, with one peer, always the same session (one hot peer). With
+     * {@code open} each packet is also opened through a {@link dev.netseal.SessionTable} holding
+     * every peer's receiving side: the round trip of a server that both sends and receives.
+     */
+    static final class Peers extends PairedSide {
+        private final int peers;
+        private final boolean open;
+        private final long firstId;
+        private dev.netseal.ThreadLocalPool pool;
+        private dev.netseal.SealingSession[] sessions;
+        private dev.netseal.SessionTable table;
+        private final dev.netseal.OpenedPacket opened = new dev.netseal.OpenedPacket();
+        private ByteBuffer wire;
+        private byte[] event;
+        private int next;
+
+        Peers(String name, int peers, boolean open, long firstId) {
+            super(name, 1);
+            this.peers = peers;
+            this.open = open;
+            this.firstId = firstId;
+        }
+
+        @Override
+        void setUp() {
+            pool = dev.netseal.ThreadLocalPool.builders(64);
+            sessions = new dev.netseal.SealingSession[peers];
+            table = open ? dev.netseal.SessionTable.create() : null;
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(firstId);
+            byte[] key = new byte[32];
+            for (int i = 0; i < peers; i++) {
+                for (int k = 0; k < 32; k += 8) {
+                    long v = rnd.nextLong();
+                    for (int j = 0; j < 8; j++) {
+                        key[k + j] = (byte) (v >>> (8 * j));
+                    }
+                }
+                sessions[i] = pool.newSession(key, firstId + i);
+                if (open) {
+                    table.add(key, firstId + i);
+                }
+            }
+            java.util.Arrays.fill(key, (byte) 0);
+            event = BenchSupport.eventForPayload(64);
+            wire = ByteBuffer.allocateDirect(68 + 64 + 16);
+        }
+
+        long packet() {
+            dev.netseal.SealingSession s = sessions[next];
+            next = next + 1 == peers ? 0 : next + 1;
+            dev.netseal.PacketBuilder b = pool.acquire();
+            ByteBuffer p = b.begin(s, BenchSupport.STREAM_ID, 0, 0).event(event).seal();
+            long r;
+            if (open) {
+                wire.clear();
+                wire.put(p);
+                wire.flip();
+                r = table.tryOpen(wire, opened) ? opened.counter() : -1;
+            } else {
+                r = p.remaining();
+            }
+            pool.release(b);
+            return r;
+        }
+
+        @Override
+        void tearDown() {
+            if (table != null) {
+                table.close();
+            }
+            pool.close();
+        }
+
+        @Override
+        long loop(Control c, Blackhole bh, int thread) {
+            long ops = 0;
+            do {
+                bh.consume(packet());
+                ops++;
+            } while (!c.stop);
+            return ops;
+        }
+    }
+
     /** netseal's open (the open group's JMH op: copy into the socket buffer, then open). */
     static final class NetsealOpen extends PairedSide {
         private final AbstractNetsealOpenBench bench;
@@ -579,8 +727,12 @@ abstract class PairedSide {
         private final NettyPipeline pipeline;
 
         Netty(String name, NettyPipeline.Kind kind, int size) {
+            this(name, kind, NettyPipeline.Transport.NIO, size);
+        }
+
+        Netty(String name, NettyPipeline.Kind kind, NettyPipeline.Transport transport, int size) {
             super(name, 1);
-            pipeline = new NettyPipeline(kind, size - 4); // size = payload bytes: the event and its prefix
+            pipeline = new NettyPipeline(kind, transport, size - 4); // size = payload bytes: the event and its prefix
         }
 
         @Override

@@ -529,6 +529,17 @@ public final class Summarize {
                 return new double[] {1.85, -1};
             case "netty|netseal-netty|netty-jdk-cipher":
                 return size == 64 ? new double[] {2.0, -1} : null;
+            case "netty|netseal-netty-epoll-batched|netseal-netty-nio":
+                return size == 64 ? new double[] {5.0, -1} : null;
+            case "netty|netseal-netty-epoll-batched|netty-jdk-cipher-epoll-batched":
+                return size == 64 ? new double[] {2.0, -1} : null;
+            case "seal|netseal-native-batch32|netseal-native":
+                return new double[] {0.85, 1};
+            case "seal|netseal-native-batch32|libsodium-floor":
+                return new double[] {1.05, 1};
+            case "peers|round-robin-100k|hot-peer":
+            case "peers|round-robin-100k-open|hot-peer-open":
+                return new double[] {1.4, 1};
             case "refuse|netseal-native-replayed|netseal-native-wrong-session":
             case "refuse|netseal-native-too-old|netseal-native-wrong-session":
             case "refuse|netseal-java-replayed|netseal-java-wrong-session":
