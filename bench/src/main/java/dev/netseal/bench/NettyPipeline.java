@@ -182,6 +182,14 @@ final class NettyPipeline {
         return n;
     }
 
+    /** Waits until every packet sent has arrived (at most 5 s): a measured span ends with no packet in flight. */
+    void drain() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (received.get() < sent && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
     /** Writes one batch and flushes; runs on the client's event loop only. */
     private void writeBatch() {
         for (int i = 0, n = transport.batch; i < n; i++) {

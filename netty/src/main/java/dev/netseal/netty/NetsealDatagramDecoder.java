@@ -92,15 +92,10 @@ public final class NetsealDatagramDecoder extends MessageToMessageDecoder<Datagr
                 refusals.count(opened.refusal());
                 return;
             }
-            int n = opened.eventCount();
-            int[] events = new int[2 * n];
-            for (int i = 0; i < n; i++) {
-                events[2 * i] = start + opened.eventOffset(i) - base;
-                events[2 * i + 1] = opened.eventLength(i);
-            }
             ByteBuf held = owned != null ? owned : data.retain();
             owned = null; // the message owns it now
-            out.add(new OpenedDatagram(msg.sender(), msg.recipient(), opened, held, events));
+            // opened's offsets count from the view's index 0; the packet is at base there, at start in data
+            out.add(new OpenedDatagram(msg.sender(), msg.recipient(), opened, held, start - base));
         } finally {
             if (owned != null) {
                 owned.release();

@@ -29,8 +29,15 @@ import java.util.Objects;
  */
 public final class OpenedDatagram extends AbstractReferenceCounted {
     private final ByteBuf content;
-    /** Event i at {@code content} index {@code events[2i]}, {@code events[2i + 1]} bytes long. */
-    private final int[] events;
+    private final int eventCount;
+    /** The first event's index in {@code content} and its length (most packets carry one event). */
+    private final int firstOffset;
+    private final int firstLength;
+    /**
+     * The other events: event i (from 1) at {@code content} index {@code more[2(i - 1)]},
+     * {@code more[2(i - 1) + 1]} bytes long; null for a packet of at most one event.
+     */
+    private final int[] more;
     private final InetSocketAddress sender;
     private final InetSocketAddress recipient;
     private final long sessionId;
@@ -45,11 +52,26 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
     private final int fragmentId;
     private final int fragmentOffset;
 
-    /** Takes ownership of one reference to {@code content}; {@code events} as the field says. */
+    /**
+     * Takes ownership of one reference to {@code content}, whose index {@code contentIndex} is
+     * where {@code p}'s packet starts.
+     */
     OpenedDatagram(InetSocketAddress sender, InetSocketAddress recipient, OpenedPacket p, ByteBuf content,
-                   int[] events) {
+                   int contentIndex) {
         this.content = content;
-        this.events = events;
+        int n = p.eventCount();
+        this.eventCount = n;
+        this.firstOffset = n == 0 ? 0 : contentIndex + p.eventOffset(0);
+        this.firstLength = n == 0 ? 0 : p.eventLength(0);
+        int[] rest = null;
+        if (n > 1) {
+            rest = new int[2 * (n - 1)];
+            for (int i = 1; i < n; i++) {
+                rest[2 * (i - 1)] = contentIndex + p.eventOffset(i);
+                rest[2 * (i - 1) + 1] = p.eventLength(i);
+            }
+        }
+        this.more = rest;
         this.sender = sender;
         this.recipient = recipient;
         this.sessionId = p.sessionId();
@@ -203,7 +225,7 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
      * @return the number of events
      */
     public int eventCount() {
-        return events.length / 2;
+        return eventCount;
     }
 
     /**
@@ -215,8 +237,7 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
      */
     public ByteBuf event(int i) {
         checkLive();
-        Objects.checkIndex(i, eventCount());
-        return content.slice(events[2 * i], events[2 * i + 1]);
+        return content.slice(eventOffset(i), eventLength(i));
     }
 
     /**
@@ -236,8 +257,8 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
      * @return its index in the content
      */
     public int eventOffset(int i) {
-        Objects.checkIndex(i, eventCount());
-        return events[2 * i];
+        Objects.checkIndex(i, eventCount);
+        return i == 0 ? firstOffset : more[2 * (i - 1)];
     }
 
     /**
@@ -247,8 +268,8 @@ public final class OpenedDatagram extends AbstractReferenceCounted {
      * @return its length
      */
     public int eventLength(int i) {
-        Objects.checkIndex(i, eventCount());
-        return events[2 * i + 1];
+        Objects.checkIndex(i, eventCount);
+        return i == 0 ? firstLength : more[2 * (i - 1) + 1];
     }
 
     private void checkLive() {

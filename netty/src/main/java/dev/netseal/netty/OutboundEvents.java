@@ -54,6 +54,24 @@ public final class OutboundEvents extends EventBuffers {
     }
 
     /**
+     * One event to seal for {@code recipient} (the common case, with no array made for it); as
+     * {@link #of(InetSocketAddress, SealingSession, long, long, int, ByteBuf...)} otherwise.
+     *
+     * @param recipient the peer's address
+     * @param session the session whose key, counter and ids seal the packet; one of this pool's
+     * @param streamId stream_id of the packet
+     * @param sequence sequence of the packet
+     * @param flags the flags byte ({@code NetV1.FLAG_*}; not HANDSHAKE)
+     * @param event the event, its readable bytes
+     * @return the message, owning the event buffer
+     */
+    public static OutboundEvents of(InetSocketAddress recipient, SealingSession session, long streamId,
+                                    long sequence, int flags, ByteBuf event) {
+        return new OutboundEvents(recipient, session, streamId, sequence, flags,
+                new ByteBuf[] {Objects.requireNonNull(event, "event")});
+    }
+
+    /**
      * The same from byte arrays (wrapped, not copied).
      *
      * @param recipient the peer's address
