@@ -10,6 +10,7 @@ import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -64,7 +65,17 @@ public final class PacketBatch {
     private final int[] runStarts = new int[MAX_PACKETS];
     private int runs;
 
+    /** The caller's buffer, whose position {@link #seal()} moves. */
+    private ByteBuffer callerDst;
+    /**
+     * The buffer the batch writes through: the caller's if it is little-endian (the wire's order),
+     * else a little-endian duplicate of it, kept while the caller passes the same buffer.
+     */
     private ByteBuffer dst;
+    private ByteBuffer lastCaller;
+    private ByteBuffer lastLittleEndian;
+    /** The thread that started the batch: the one that holds the builder until the batch ends. */
+    private Thread owner;
     private int start;
     private int count;
     /** Where the packet being written ends so far (its payload's end). */
@@ -78,7 +89,19 @@ public final class PacketBatch {
 
     /** Starts the batch in dst at its position; the builder has checked dst and claimed itself. */
     void start(ByteBuffer dst) {
-        this.dst = dst;
+        this.callerDst = dst;
+        if (dst.order() == ByteOrder.LITTLE_ENDIAN) {
+            this.dst = dst;
+        } else {
+            if (dst != lastCaller) {
+                lastCaller = dst;
+                lastLittleEndian = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            }
+            this.dst = lastLittleEndian;
+        }
+        if (owner != Thread.currentThread()) {
+            owner = Thread.currentThread(); // a barriered store, so only when the thread changes
+        }
         this.start = dst.position();
         this.count = 0;
         this.runs = 0;
@@ -304,7 +327,7 @@ public final class PacketBatch {
     public int seal() {
         requireOpen();
         closePacket();
-        ByteBuffer out = dst;
+        ByteBuffer out = callerDst;
         int packets = count;
         int from = start;
         try {
@@ -353,6 +376,7 @@ public final class PacketBatch {
         }
         runs = 0;
         dst = null;
+        callerDst = null;
     }
 
     private void closePacket() {
@@ -387,10 +411,19 @@ public final class PacketBatch {
         return at;
     }
 
+    /**
+     * Throws unless a batch is open and the calling thread started it. The thread that started it
+     * holds the builder's claim until the batch ends (only it moves the claim on, and releasing
+     * the builder ends the batch), so comparing threads is the claim check, with no thread id to
+     * look up per call.
+     */
     private void requireOpen() {
-        builder.requireBatchThread();
         if (dst == null) {
             throw new IllegalStateException("no batch open: call PacketBuilder.batch(dst) first");
+        }
+        if (Thread.currentThread() != owner) {
+            builder.requireBatchThread(); // throws: in use by another thread, or released
+            throw new IllegalStateException("the batch belongs to the thread that started it");
         }
     }
 

@@ -45,7 +45,11 @@ import java.util.Objects;
  * ByteBuffer q = b.begin(streamId, seq, 0).event(bytes).event(buffer).seal(); // allocation-free
  * }</pre>
  */
-public final class PacketBuilder implements AutoCloseable {
+public final class PacketBuilder extends LeftLinePadding implements AutoCloseable {
+    // The padding before the fields: a builder is made together with its buffers (the prefill
+    // makes them all in a row), so one builder's objects lie right after another's; without it,
+    // the sealed view a thread resets on every packet shared a line with the claim another
+    // thread CASes on every packet, whenever two threads held neighbouring builders.
 
     private static final VarHandle CLAIM;
 
