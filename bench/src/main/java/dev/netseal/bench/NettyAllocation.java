@@ -23,9 +23,9 @@ public final class NettyAllocation {
                 NettyPipeline p = new NettyPipeline(k, t, size - 4);
                 p.setUp();
                 try {
-                    run(p, 3000);
+                    p.runFor(3000);
                     long before = allocated();
-                    long packets = run(p, 3000);
+                    long packets = p.runFor(3000);
                     long bytes = allocated() - before;
                     System.out.printf("| %s | %s | %.1f |%n", t, k, (double) bytes / packets);
                 } finally {
@@ -33,23 +33,6 @@ public final class NettyAllocation {
                 }
             }
         }
-    }
-
-    private static long run(NettyPipeline p, long millis) throws InterruptedException {
-        PairedSide.Control c = new PairedSide.Control();
-        Thread timer = new Thread(() -> {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            c.stop = true;
-        });
-        timer.start();
-        long n = p.run(c);
-        timer.join();
-        p.drain();
-        return n;
     }
 
     private static long allocated() {

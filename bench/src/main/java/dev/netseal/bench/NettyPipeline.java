@@ -182,6 +182,24 @@ final class NettyPipeline {
         return n;
     }
 
+    /** Sends for {@code millis} (a timer thread stops it), waits for what is in flight; the packets sent. */
+    long runFor(long millis) throws InterruptedException {
+        PairedSide.Control c = new PairedSide.Control();
+        Thread timer = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            c.stop = true;
+        });
+        timer.start();
+        long n = run(c);
+        timer.join();
+        drain();
+        return n;
+    }
+
     /** Waits until every packet sent has arrived (at most 5 s): a measured span ends with no packet in flight. */
     void drain() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

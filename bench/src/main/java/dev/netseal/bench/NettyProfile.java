@@ -17,19 +17,7 @@ public final class NettyProfile {
         p.setUp();
         try {
             for (int s = 0; s < seconds; s++) {
-                PairedSide.Control c = new PairedSide.Control();
-                Thread timer = new Thread(() -> {
-                    try {
-                        Thread.sleep(1000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    c.stop = true;
-                });
-                timer.start();
-                long n = p.run(c);
-                timer.join();
-                System.out.printf("%s %s: %,d packets/s%n", kind, transport, n);
+                System.out.printf("%s %s: %,d packets/s%n", kind, transport, p.runFor(1000));
             }
         } finally {
             p.tearDown();
