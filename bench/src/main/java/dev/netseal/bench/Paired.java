@@ -528,6 +528,9 @@ public final class Paired {
             double[] ratios = new double[s.rounds];
             double[] nsA = new double[s.rounds];
             double[] nsB = new double[s.rounds];
+            // Where a 2-thread pair's workers ran: the host decides whether they ran side by side
+            // (see Placement), and a verdict read without it can flip from fork to fork.
+            Placement placement = a.threads > 1 || b.threads > 1 ? new Placement() : null;
             for (int r = 0; r < s.rounds; r++) {
                 double[] m = round(a, b, r, workers, holes, s.roundMs, s.slices);
                 nsA[r] = m[0];
@@ -535,6 +538,11 @@ public final class Paired {
                 ratios[r] = time ? m[0] / m[2] : m[1] / m[3];
                 System.out.printf(Locale.ROOT, "round %2d: %s %s, %s %s: %.3f%n", r + 1,
                         a.name, fmt(m[0]), b.name, fmt(m[2]), ratios[r]);
+            }
+            if (placement != null) {
+                placement.close();
+                System.out.println(placement.describe());
+                System.out.println("  " + Placement.lineTransfer(workers));
             }
             System.out.println(RESULT_PREFIX + "{\"round_ratios\": " + array(ratios) + ", \"round_impl_ns\": "
                     + array(nsA) + ", \"round_baseline_ns\": " + array(nsB) + "}");
