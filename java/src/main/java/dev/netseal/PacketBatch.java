@@ -10,7 +10,6 @@ import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -65,15 +64,7 @@ public final class PacketBatch {
     private final int[] runStarts = new int[MAX_PACKETS];
     private int runs;
 
-    /** The caller's buffer, whose position {@link #seal()} moves. */
-    private ByteBuffer callerDst;
-    /**
-     * The buffer the batch writes through: the caller's if it is little-endian (the wire's order),
-     * else a little-endian duplicate of it, kept while the caller passes the same buffer.
-     */
     private ByteBuffer dst;
-    private ByteBuffer lastCaller;
-    private ByteBuffer lastLittleEndian;
     /** The thread that started the batch: the one that holds the builder until the batch ends. */
     private Thread owner;
     private int start;
@@ -89,19 +80,8 @@ public final class PacketBatch {
 
     /** Starts the batch in dst at its position; the builder has checked dst and claimed itself. */
     void start(ByteBuffer dst) {
-        this.callerDst = dst;
-        if (dst.order() == ByteOrder.LITTLE_ENDIAN) {
-            this.dst = dst;
-        } else {
-            if (dst != lastCaller) {
-                lastCaller = dst;
-                lastLittleEndian = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-            }
-            this.dst = lastLittleEndian;
-        }
-        if (owner != Thread.currentThread()) {
-            owner = Thread.currentThread(); // a barriered store, so only when the thread changes
-        }
+        this.dst = dst; // written in little-endian whatever its order (Wire's order-aware stores)
+        this.owner = Thread.currentThread();
         this.start = dst.position();
         this.count = 0;
         this.runs = 0;
@@ -327,7 +307,7 @@ public final class PacketBatch {
     public int seal() {
         requireOpen();
         closePacket();
-        ByteBuffer out = callerDst;
+        ByteBuffer out = dst;
         int packets = count;
         int from = start;
         try {
@@ -376,7 +356,7 @@ public final class PacketBatch {
         }
         runs = 0;
         dst = null;
-        callerDst = null;
+        owner = null; // holds no thread (nor its context class loader) between batches
     }
 
     private void closePacket() {

@@ -281,6 +281,34 @@ class PacketBatchTest {
         assertTrue(packets > threads * rounds, "sealed " + packets);
     }
 
+    /**
+     * A batch's builder outlives the thread that sealed it (it goes back to a pool that lives on):
+     * it must not keep that thread, nor so its context class loader, reachable.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aBuilderNeverKeepsTheThreadOfItsLastBatch(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, ReceiverOnRealNetworksTest.key(77),
+                SESSION_A, 0L, 1)) {
+            PacketBuilder builder = pool.get();
+            ByteBuffer dst = backend.allocate(1000);
+            Thread sealer = new Thread(() -> {
+                PacketBatch batch = builder.batch(dst);
+                batch.begin(pool.core().defaultSession(), 1, 1, 0).event(new byte[10]);
+                batch.seal();
+            });
+            sealer.start();
+            sealer.join();
+            java.lang.ref.WeakReference<Thread> gone = new java.lang.ref.WeakReference<>(sealer);
+            sealer = null;
+            assertTrue(TestGc.clears(gone, 10_000), "the builder kept the thread of its last batch");
+            assertEquals(Wire.sealedLength(14), builder.batch(dst.clear()).begin(pool.core().defaultSession(), 1, 2, 0)
+                    .event(new byte[10]).seal(), "and it batches again on this thread");
+            builder.close();
+        }
+    }
+
     private static byte[] event(int size, int seed) {
         byte[] e = new byte[size];
         for (int i = 0; i < size; i++) {
