@@ -125,8 +125,8 @@ public final class BatchedThroughputDemo {
             java.util.Collections.sort(steady);
             long median = steady.isEmpty() ? 0 : steady.get(steady.size() / 2);
             System.out.printf("[receiver] result: %s, %,d packets opened, %,d packets/s steady (median second,"
-                    + " 64-byte events), %d refused %s%n", n > 0 && refusals.total() == 0 ? "OK" : "FAILED", n, median,
-                    refusals.total(), refusals);
+                    + " 64-byte events), %s%n", n > 0 && refusals.total() == 0 ? "OK" : "FAILED", n, median,
+                    refusals);
             return n > 0 && refusals.total() == 0;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
