@@ -8,7 +8,7 @@ package dev.netseal;
  * before a subclass's. With padding after them too (declared by a subclass of the class that
  * holds the hot field), a field one thread writes on every operation shares no cache line with
  * another object that other threads write ({@link NonceCounter}, ThreadLocalPool's thread
- * caches). The fields are never read; they exist for their size.
+ * caches, {@link PacketBuilder}, whose claim the thread holding it CASes on every packet). The fields are never read; they exist for their size.
  */
 @SuppressWarnings("unused")
 abstract class LeftLinePadding {

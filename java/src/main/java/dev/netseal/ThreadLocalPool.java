@@ -90,7 +90,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * has one sealing thread.
      */
     @SuppressWarnings("unused") // also written through FIRST_OWNER
-    private volatile Thread firstOwner;
+    volatile Thread firstOwner; // package-private: ThreadCacheDropTest reads it
     /** Written once, by the first owner, after it won firstOwner; read only by that thread. */
     private LocalCache firstCache;
 
@@ -353,11 +353,6 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     /** Test hook: true when the calling thread has a cache of this pool now (never makes one). */
     boolean hasCacheInThisThread() {
         return caches.find(Thread.currentThread()) != null;
-    }
-
-    /** Test hook: the thread that finds its cache in the pool's field, or null. */
-    Thread firstOwnerForTests() {
-        return firstOwner;
     }
 
     private PacketBuilder refill(LocalCache cache) {

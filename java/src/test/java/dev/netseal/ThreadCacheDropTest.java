@@ -264,16 +264,16 @@ class ThreadCacheDropTest {
     @Test
     void firstThreadToUseThePoolKeepsTheFieldPath() throws Exception {
         ThreadLocalPool pool = pool();
-        assertNull(pool.firstOwnerForTests(), "a pool no thread used has a first owner");
+        assertNull(pool.firstOwner, "a pool no thread used has a first owner");
         pool.release(pool.acquire());
-        assertSame(Thread.currentThread(), pool.firstOwnerForTests());
+        assertSame(Thread.currentThread(), pool.firstOwner);
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             onOtherThread(other, () -> {
                 pool.release(pool.acquire());
                 return null;
             });
-            assertSame(Thread.currentThread(), pool.firstOwnerForTests(), "a second thread took the first's place");
+            assertSame(Thread.currentThread(), pool.firstOwner, "a second thread took the first's place");
             assertEquals(2, pool.heldThreadCaches(), "the first thread's cache is not in the table too");
         } finally {
             other.shutdownNow();

@@ -249,14 +249,11 @@ public final class NetsealBatchEncoder extends ChannelOutboundHandlerAdapter {
     private void encodePeer(ChannelHandlerContext ctx, InetSocketAddress peer, List<OutboundEvents> messages,
                             List<ChannelFuture> writes) {
         boolean segmented = mode == Mode.SEGMENTED && !noGso.contains(peer);
-        long bytes = 0;
-        for (OutboundEvents m : messages) {
-            bytes += sealedBytes(m);
-        }
         try (PacketBuilder b = builders.get()) {
             Batch batch = null;
             try {
-                for (OutboundEvents msg : messages) {
+                for (int m = 0, count = messages.size(); m < count; m++) {
+                    OutboundEvents msg = messages.get(m);
                     int n = msg.eventCount();
                     int from = 0;
                     int fragment = 0;
@@ -265,9 +262,12 @@ public final class NetsealBatchEncoder extends ChannelOutboundHandlerAdapter {
                         int size = NetV1.HEADER_SIZE + MessagePackets.payload(msg, from, to) + NetV1.TAG_SIZE;
                         if (batch == null || !batch.fits(size)) {
                             if (batch != null) {
-                                bytes -= batch.sealAndWrite(ctx, peer, segmented, writes);
+                                batch.sealAndWrite(ctx, peer, segmented, writes);
                             }
-                            batch = new Batch(ctx, b, (int) Math.min(Math.max(bytes, size), BATCH_BYTES));
+                            // sized for the messages left if they are like this packet, within
+                            // one batch buffer: an estimate only, a full batch starts another
+                            long estimate = (long) size * (count - m);
+                            batch = new Batch(ctx, b, (int) Math.max(size, Math.min(estimate, BATCH_BYTES)));
                         }
                         batch.add(msg, from, to, to < n ? NetV1.FRAG_MORE : 0, fragment);
                         fragment++;
@@ -284,18 +284,6 @@ public final class NetsealBatchEncoder extends ChannelOutboundHandlerAdapter {
                 }
             }
         }
-    }
-
-    /** Bytes the message's packets take sealed. */
-    private static long sealedBytes(OutboundEvents msg) {
-        long total = 0;
-        int from = 0;
-        do {
-            int to = MessagePackets.packetEnd(msg, from);
-            total += NetV1.HEADER_SIZE + MessagePackets.payload(msg, from, to) + NetV1.TAG_SIZE;
-            from = to;
-        } while (from < msg.eventCount());
-        return total;
     }
 
     /** One batch buffer of a peer's packets: a pooled buffer and the builder's batch sealing into it. */
@@ -344,8 +332,8 @@ public final class NetsealBatchEncoder extends ChannelOutboundHandlerAdapter {
             }
         }
 
-        /** Seals the batch, writes its packets (runs as GSO sends when segmented); the bytes sealed. */
-        int sealAndWrite(ChannelHandlerContext ctx, InetSocketAddress peer, boolean segmented,
+        /** Seals the batch and writes its packets (runs as GSO sends when segmented). */
+        void sealAndWrite(ChannelHandlerContext ctx, InetSocketAddress peer, boolean segmented,
                          List<ChannelFuture> writes) {
             int length = packets.seal(); // on an exception, encodePeer's finally releases the buffer
             released = true; // from here this method releases it
@@ -369,7 +357,6 @@ public final class NetsealBatchEncoder extends ChannelOutboundHandlerAdapter {
             } finally {
                 out.release();
             }
-            return length;
         }
 
         void abandon() {

@@ -3,6 +3,8 @@ package dev.netseal.netty;
 import dev.netseal.SealingSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.AbstractReferenceCounted;
+import io.netty.util.IllegalReferenceCountException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -15,7 +17,9 @@ import java.util.Objects;
  * <p>Reference-counted: it owns one reference to each event buffer and releases them when it is
  * released (the encoder does that once it has sealed them).
  */
-public final class OutboundEvents extends EventBuffers {
+public final class OutboundEvents extends AbstractReferenceCounted {
+    /** One reference to each event buffer, owned: releasing this message to zero releases them. */
+    private final ByteBuf[] events;
     private final InetSocketAddress recipient;
     private final SealingSession session;
     private final long streamId;
@@ -24,7 +28,7 @@ public final class OutboundEvents extends EventBuffers {
 
     private OutboundEvents(InetSocketAddress recipient, SealingSession session, long streamId, long sequence,
                            int flags, ByteBuf[] events) {
-        super(events);
+        this.events = events;
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.session = Objects.requireNonNull(session, "session");
         this.streamId = streamId;
@@ -140,6 +144,43 @@ public final class OutboundEvents extends EventBuffers {
 
 
 
+
+    /**
+     * Number of events.
+     *
+     * @return the number of events
+     */
+    public int eventCount() {
+        return events.length;
+    }
+
+    /**
+     * Event {@code i}: not a copy, valid while this message is ({@code retain()} it to keep it).
+     *
+     * @param i the event's index, from 0
+     * @return the event's buffer
+     */
+    public ByteBuf event(int i) {
+        if (refCnt() == 0) {
+            throw new IllegalReferenceCountException(0);
+        }
+        return events[Objects.checkIndex(i, events.length)];
+    }
+
+    @Override
+    protected void deallocate() {
+        for (ByteBuf e : events) {
+            e.release();
+        }
+    }
+
+    @Override
+    public OutboundEvents touch(Object hint) {
+        for (ByteBuf e : events) {
+            e.touch(hint);
+        }
+        return this;
+    }
 
     @Override
     public OutboundEvents touch() {
