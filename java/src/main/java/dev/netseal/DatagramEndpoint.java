@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.internal.keys.LiveKeys;
+import dev.netseal.internal.wire.Wire;
 import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadKey;
@@ -403,7 +405,7 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     private void sendHandshake(byte[] message, InetSocketAddress to, Pending p) {
         try {
-            transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message)), to);
+            transport.send(ByteBuffer.wrap(Wire.handshakePacket(message)), to);
         } catch (IOException e) {
             if (pending.remove(to, p)) {
                 p.fail(e);
@@ -1231,7 +1233,7 @@ public final class DatagramEndpoint implements AutoCloseable {
     /** Sends a responder's message 2; false (logged at DEBUG) when the socket refuses it. */
     private boolean sendMessage2(byte[] message2, InetSocketAddress to) {
         try {
-            transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message2)), to);
+            transport.send(ByteBuffer.wrap(Wire.handshakePacket(message2)), to);
             return true;
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);

@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.wire.RefusalText;
 import static dev.netseal.NetV1.HEADER_SIZE;
 
 import dev.netseal.PacketException.Reason;

@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.keys.GuardedSecret;
 import dev.netseal.internal.aead.Backends;
 import dev.netseal.internal.aead.X25519;
 import java.io.IOException;

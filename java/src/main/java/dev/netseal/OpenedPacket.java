@@ -1,7 +1,9 @@
 package dev.netseal;
 
 import dev.netseal.PacketException.Reason;
+import dev.netseal.internal.receive.OpenResult;
 import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.RefusalText;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,27 +43,7 @@ import java.util.Objects;
  * the same buffer at once, the loser may be refused {@code REPLAYED} after its plaintext was
  * written into that buffer.
  */
-public final class OpenedPacket {
-    private static final int INITIAL_EVENTS = 16;
-
-    private int[] offsets = new int[INITIAL_EVENTS];
-    private int[] lengths = new int[INITIAL_EVENTS];
-    private int eventCount;
-
-    /** The buffer the packet is in (the caller's or {@link #copy}), or null when refused. */
-    private ByteBuffer source;
-    private int base;
-    private int length;
-    /** Read-only little-endian view of {@link #source}, made on first use. */
-    private ByteBuffer view;
-    private ByteBuffer viewOf;
-    /** Where a read-only packet is copied; made on first need. */
-    private ByteBuffer copy;
-
-    private Reason refusal;
-    private long detailA;
-    private long detailB;
-
+public final class OpenedPacket extends OpenResult {
     /** An empty result, to pass to {@code tryOpen}. */
     public OpenedPacket() {}
 
@@ -361,57 +343,6 @@ public final class OpenedPacket {
      */
     public int payloadLength() {
         return u16(HeaderLayout.PAYLOAD_LEN);
-    }
-
-    // ---- the receive path's side ----------------------------------------------------------------
-
-    /** Forgets the last outcome. */
-    void clear() {
-        source = null;
-        eventCount = 0;
-        refusal = null;
-    }
-
-    /**
-     * Records a refusal. Void, and the receive path writes {@code out.refuse(...); return false;}
-     * rather than returning this call's result: a constant {@code return false} gives the mutation
-     * run no "returns false" mutant that nothing could tell from the original, so what is left to
-     * mutate at each refusal is the call itself, which a test that checks the reason notices.
-     */
-    void refuse(Reason reason, long a, long b) {
-        source = null;
-        eventCount = 0;
-        refusal = reason;
-        detailA = a;
-        detailB = b;
-    }
-
-    /** The packet is at [base, base + length) of {@code buffer}; events follow with addEvent. */
-    void opened(ByteBuffer buffer, int base, int length) {
-        this.source = buffer;
-        this.base = base;
-        this.length = length;
-        this.eventCount = 0;
-        this.refusal = null;
-    }
-
-    void addEvent(int offset, int length) {
-        if (eventCount == offsets.length) {
-            int grown = Math.min(NetV1.MAX_EVENTS_PER_PACKET, offsets.length * 4);
-            offsets = java.util.Arrays.copyOf(offsets, grown);
-            lengths = java.util.Arrays.copyOf(lengths, grown);
-        }
-        offsets[eventCount] = offset;
-        lengths[eventCount] = length;
-        eventCount++;
-    }
-
-    /** Memory this object owns for a packet that cannot be opened in its own buffer. */
-    ByteBuffer copyBuffer() {
-        if (copy == null) {
-            copy = ByteBuffer.allocate(NetV1.MAX_PACKET_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        return copy;
     }
 
     private void requireOpened() {

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.internal.send.SealingState;
 import static dev.netseal.NetV1.EVENT_PREFIX_SIZE;
 import static dev.netseal.NetV1.HEADER_SIZE;
 import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;

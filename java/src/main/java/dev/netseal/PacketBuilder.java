@@ -7,7 +7,14 @@ import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
 import static dev.netseal.NetV1.MAX_PACKET_SIZE;
 import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 
+import dev.netseal.internal.LinePadding;
 import dev.netseal.internal.aead.AeadCipher;
+import dev.netseal.internal.send.BuilderFactory;
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.internal.send.LocalCache;
+import dev.netseal.internal.send.PoolCore;
+import dev.netseal.internal.send.SealingState;
+import dev.netseal.internal.send.ThreadIds;
 import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
@@ -45,7 +52,7 @@ import java.util.Objects;
  * ByteBuffer q = b.begin(streamId, seq, 0).event(bytes).event(buffer).seal(); // allocation-free
  * }</pre>
  */
-public final class PacketBuilder extends LeftLinePadding implements AutoCloseable {
+public final class PacketBuilder extends LinePadding implements AutoCloseable {
     // The padding before the fields: a builder is made together with its buffers (the prefill
     // makes them all in a row), so one builder's objects lie right after another's; without it,
     // the sealed view a thread resets on every packet shared a line with the claim another
@@ -61,7 +68,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
         }
     }
 
-    final PoolCore core;
+    final PoolCore<PacketBuilder> core;
     private final AeadCipher cipher;
     private final ByteBuffer buf;
     private final ByteBuffer sealedView;
@@ -99,7 +106,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
     /** True while checked out of its pool. */
     private boolean checkedOut;
     /** The thread cache it was last taken from (ThreadLocalPool's fast release path). */
-    ThreadLocalPool.LocalCache home;
+    LocalCache<PacketBuilder> home;
 
     /**
      * The session the packet being written seals for: set by begin, cleared when the packet is
@@ -115,12 +122,25 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
     private int eventCount;
     private int channelHash;
 
-    PacketBuilder(PoolCore core) {
+    PacketBuilder(PoolCore<PacketBuilder> core) {
         this.core = core;
         this.cipher = core.backend.newCipher();
         this.buf = core.backend.allocate(MAX_PACKET_SIZE); // the AAD is built inside the header
         this.sealedView = buf.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
+
+    /** How a pool's core makes builders and asks whether one is sealing under an epoch. */
+    static final BuilderFactory<PacketBuilder> FACTORY = new BuilderFactory<>() {
+        @Override
+        public PacketBuilder newBuilder(PoolCore<PacketBuilder> core) {
+            return new PacketBuilder(core);
+        }
+
+        @Override
+        public boolean sealingUnder(PacketBuilder builder, KeyEpoch epoch) {
+            return builder.sealingUnder(epoch);
+        }
+    };
 
     // ---- the allocation-free form -------------------------------------------------------------
 
@@ -134,7 +154,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
      * @return this builder
      */
     public PacketBuilder begin(long streamId, long sequence, int flags) {
-        return begin(core.defaultSession(), streamId, sequence, flags, 0);
+        return start(core.defaultSession(), streamId, sequence, flags, 0);
     }
 
     /**
@@ -147,7 +167,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
      * @return this builder
      */
     public PacketBuilder begin(long streamId, long sequence, int flags, int subprotocolId) {
-        return begin(core.defaultSession(), streamId, sequence, flags, subprotocolId);
+        return start(core.defaultSession(), streamId, sequence, flags, subprotocolId);
     }
 
     /**
@@ -177,7 +197,11 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
     public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags,
                                int subprotocolId) {
         checkedOut();
-        SealingState state = checkSession(session);
+        return start(checkSession(session), streamId, sequence, flags, subprotocolId);
+    }
+
+    private PacketBuilder start(SealingState state, long streamId, long sequence, int flags, int subprotocolId) {
+        checkedOut();
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
         claim();
@@ -381,7 +405,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
 
     /** The claim says "this thread" again, after a batch's seal under an epoch. */
     void doneSealing() {
-        CLAIM.setRelease(this, currentThreadId());
+        CLAIM.setRelease(this, ThreadIds.current());
     }
 
     /** The batch is over: the builder is free. */
@@ -393,7 +417,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
     void requireBatchThread() {
         checkedOut();
         long c = (long) CLAIM.getOpaque(this);
-        if (c != currentThreadId()) {
+        if (c != ThreadIds.current()) {
             throw c == FREE ? new IllegalStateException("no batch open: call PacketBuilder.batch(dst) first")
                     : inUse();
         }
@@ -417,7 +441,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
      * @return a read-only view of the sealed packet, valid until this builder builds again or is released
      */
     public ByteBuffer build(long streamId, long sequence, List<? extends ByteBuffer> events, int flags) {
-        return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, 0);
+        return build(core.defaultSession(), streamId, sequence, events, flags, 0);
     }
 
     /**
@@ -432,7 +456,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
      */
     public ByteBuffer buildSubprotocol(long streamId, long sequence, List<? extends ByteBuffer> events,
                                        int flags, int subprotocolId) {
-        return buildSubprotocol(core.defaultSession(), streamId, sequence, events, flags, subprotocolId);
+        return build(core.defaultSession(), streamId, sequence, events, flags, subprotocolId);
     }
 
     /**
@@ -465,6 +489,17 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
                                        List<? extends ByteBuffer> events, int flags, int subprotocolId) {
         Limits.checkFits(events.size(), payloadSize(events));
         begin(session, streamId, sequence, flags, subprotocolId);
+        return sealWith(events);
+    }
+
+    private ByteBuffer build(SealingState state, long streamId, long sequence,
+                             List<? extends ByteBuffer> events, int flags, int subprotocolId) {
+        Limits.checkFits(events.size(), payloadSize(events));
+        start(state, streamId, sequence, flags, subprotocolId);
+        return sealWith(events);
+    }
+
+    private ByteBuffer sealWith(List<? extends ByteBuffer> events) {
         for (int i = 0, n = events.size(); i < n; i++) {
             event(events.get(i));
         }
@@ -477,7 +512,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
      * @return a read-only view of the sealed heartbeat, valid until this builder builds again or is released
      */
     public ByteBuffer buildHeartbeat() {
-        return buildHeartbeat(core.defaultSession());
+        return heartbeat(core.defaultSession());
     }
 
     /**
@@ -488,7 +523,11 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
      */
     public ByteBuffer buildHeartbeat(SealingSession session) {
         checkedOut();
-        SealingState state = checkSession(session);
+        return heartbeat(checkSession(session));
+    }
+
+    private ByteBuffer heartbeat(SealingState state) {
+        checkedOut();
         claim();
         refuseInBatch();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
@@ -603,7 +642,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
         }
         long c = (long) CLAIM.getAcquire(this);
         if (c != FREE) {
-            if (c != currentThreadId()) {
+            if (c != ThreadIds.current()) {
                 // Another thread is writing or sealing a packet in it: giving it back now would let
                 // a third thread write into that packet. Refused; the builder stays out.
                 throw inUse();
@@ -638,7 +677,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
         Wire.writeLengths(buf, 0, payloadLen, events);
         // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
         // thread moves the claim on from here.
-        long me = currentThreadId();
+        long me = ThreadIds.current();
         KeyEpoch epoch = session.current();
         try {
             while (true) {
@@ -680,7 +719,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
      * store of null, also orders everything that holder wrote before this thread's writes.
      */
     private void claim() {
-        long me = currentThreadId();
+        long me = ThreadIds.current();
         if ((long) CLAIM.getOpaque(this) != me && !CLAIM.compareAndSet(this, FREE, me)) {
             throw inUse();
         }
@@ -691,61 +730,6 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
         SealingState t = target;
         if (t != null && !t.isPoolsOwn()) {
             target = null;
-        }
-    }
-
-    /**
-     * The calling thread's id: positive, and never another live or past thread's (what
-     * {@link #claim} holds), from nothing a thread's class can override. On Java 19+ that is
-     * {@code Thread.threadId()}, which is final. On 17 and 18 {@code getId()} is not final: a
-     * thread class that overrides it could return 0 (read as FREE, so two threads would share a
-     * builder) or minus an epoch's serial (which retire would wait on for ever). So its value is
-     * used only for threads whose class does not override it (looked up once per class); any
-     * other thread gets a token of netseal's own, from 2^62 up (JDK ids count from 1), kept in
-     * a thread-local.
-     */
-    private static long currentThreadId() {
-        Thread t = Thread.currentThread();
-        if (ThreadIds.FINAL_ID != null) {
-            try {
-                return (long) ThreadIds.FINAL_ID.invokeExact(t);
-            } catch (Throwable e) {
-                throw new AssertionError("Thread.threadId() failed", e);
-            }
-        }
-        Class<?> c = t.getClass();
-        if (c == Thread.class || !ThreadIds.OVERRIDES_GET_ID.get(c)) {
-            @SuppressWarnings("deprecation") // the JDK's own getId(), not overridden: final in effect
-            long id = t.getId();
-            return id;
-        }
-        return ThreadIds.TOKEN.get();
-    }
-
-    /** What {@link #currentThreadId} reads, looked up once. */
-    private static final class ThreadIds {
-        /** {@code Thread.threadId()} on Java 19+, else null. */
-        static final java.lang.invoke.MethodHandle FINAL_ID = finalId();
-        static final ClassValue<Boolean> OVERRIDES_GET_ID = new ClassValue<>() {
-            @Override
-            protected Boolean computeValue(Class<?> type) {
-                try {
-                    return type.getMethod("getId").getDeclaringClass() != Thread.class;
-                } catch (NoSuchMethodException e) {
-                    return true;
-                }
-            }
-        };
-        private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong(1L << 62);
-        static final ThreadLocal<Long> TOKEN = ThreadLocal.withInitial(NEXT::getAndIncrement);
-
-        private static java.lang.invoke.MethodHandle finalId() {
-            try {
-                return MethodHandles.publicLookup().findVirtual(Thread.class, "threadId",
-                        java.lang.invoke.MethodType.methodType(long.class));
-            } catch (NoSuchMethodException | IllegalAccessException e) {
-                return null; // Java 17 or 18
-            }
         }
     }
 
@@ -804,7 +788,7 @@ public final class PacketBuilder extends LeftLinePadding implements AutoCloseabl
         // An opaque read: only this thread can have stored its own id here (by its CAS), and
         // nobody else can move it from there, so equality means this thread holds the buffer.
         long c = (long) CLAIM.getOpaque(this);
-        if (c != currentThreadId()) {
+        if (c != ThreadIds.current()) {
             throw c == FREE ? new IllegalStateException("no packet begun: call begin(...) first") : inUse();
         }
         if (!writing) {

@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCore;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
 
@@ -12,11 +13,11 @@ import dev.netseal.internal.aead.Backends;
  */
 public final class PacketPool implements AutoCloseable, BuilderOwner {
 
-    private final PoolCore core;
+    private final PoolCore<PacketBuilder> core;
 
     private PacketPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
                        long originHash) {
-        this.core = new PoolCore(backend, size);
+        this.core = new PoolCore<>(backend, size, PacketBuilder.FACTORY);
         if (withKey) {
             core.openDefaultSession(key, sessionId, originHash);
         }
@@ -65,7 +66,7 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
      * @return the new session, open until closed (or until the pool is)
      */
     public SealingSession newSession(byte[] key, long sessionId, long originHash) {
-        return core.newSession(this, key, sessionId, originHash);
+        return new SealingSession(core.newSession(key, sessionId, originHash), this);
     }
 
     /**

@@ -1,5 +1,9 @@
 package dev.netseal;
 
+import dev.netseal.internal.keys.Keys;
+import dev.netseal.internal.receive.PacketOpener;
+import dev.netseal.internal.receive.ReceiveSession;
+import dev.netseal.internal.receive.ReceiveSettings;
 import dev.netseal.internal.VirtualThreads;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
@@ -50,12 +54,12 @@ public final class PacketReceiver implements AutoCloseable {
     /** Each platform thread's result for {@link #open(ByteBuffer)}, shared by every receiver. */
     private static final ThreadLocal<OpenedPacket> THREAD_RESULT = ThreadLocal.withInitial(OpenedPacket::new);
 
-    private final ReceiveSession session;
+    final ReceiveSession session;
 
     private PacketReceiver(AeadBackend backend, ReceiveSettings settings, byte[] key, long sessionId) {
         this.session = new ReceiveSession(backend, settings, key, sessionId, null);
         ReceiveSession s = session;
-        PoolCore.CLEANER.register(this, s::close); // a dropped receiver wipes its keys
+        Keys.CLEANER.register(this, s::close); // a dropped receiver wipes its keys
     }
 
     /**
@@ -215,27 +219,10 @@ public final class PacketReceiver implements AutoCloseable {
         return session.dropPrevious();
     }
 
-    /** Test hook: every check but the replay window (the window is neither read nor moved). */
-    OpenedPacket openWithoutReplayCheck(ByteBuffer packet) throws PacketException {
-        OpenedPacket out = new OpenedPacket();
-        int start = packet.position();
-        if (PacketOpener.checkShape(packet, start, packet.remaining(), out)
-                && PacketOpener.openWithKeys(session.backend, session.keys(), packet, start, packet.remaining(), out,
-                        false)) {
-            return out;
-        }
-        throw out.refusalException();
-    }
-
     /** Refuses further opens, waits for those in flight, then wipes every key. Idempotent. */
     @Override
     public void close() {
         session.close();
-    }
-
-    /** Test hook: the session state behind this receiver. */
-    ReceiveSession session() {
-        return session;
     }
 
     static OpenedPacket threadResult() {
@@ -256,38 +243,13 @@ public final class PacketReceiver implements AutoCloseable {
      *         .build(key, sessionId);
      * }</pre>
      */
-    public static final class Builder {
-        private final AeadBackend backend;
-        private ReceiveSettings settings = ReceiveSettings.DEFAULT;
-
+    public static final class Builder extends ReceiverBuilder<Builder> {
         private Builder(AeadBackend backend) {
-            this.backend = backend;
+            super(backend);
         }
 
-        /**
-         * Counters tracked up to the highest accepted: a power of two from 64 to 2^24 (default
-         * 8192). Packets reordered by more than this are refused {@code TOO_OLD}; each session
-         * holds {@code size / 8} bytes of window per key.
-         *
-         * @param size the replay window, in counters
-         * @return this builder
-         * @throws IllegalArgumentException if {@code size} is not a power of two from 64 to 2^24
-         */
-        public Builder windowSize(int size) {
-            settings = settings.withWindowSize(size);
-            return this;
-        }
-
-        /**
-         * How long the previous key stays usable after {@link PacketReceiver#rekey} (default 30 s);
-         * {@link Duration#ZERO} drops it at the rekey.
-         *
-         * @param grace how long; {@link java.time.Duration#ZERO} for none
-         * @return this builder
-         * @throws IllegalArgumentException if {@code grace} is negative
-         */
-        public Builder previousKeyGrace(Duration grace) {
-            settings = settings.withPreviousKeyGrace(grace);
+        @Override
+        Builder self() {
             return this;
         }
 

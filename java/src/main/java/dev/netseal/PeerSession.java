@@ -68,11 +68,11 @@ public final class PeerSession implements AutoCloseable {
      * tx and rx keys: never the keys, and meaningless outside this JVM. Tests compare them to
      * prove that no two directions share a key.
      */
-    final String txKeyId;
-    final String rxKeyId;
+    final long txKeyId;
+    final long rxKeyId;
 
     PeerSession(DatagramEndpoint endpoint, long sessionId, SealingSession tx, InetSocketAddress remote,
-                boolean initiator, byte[] peerPayload, String txKeyId, String rxKeyId, long now, Redial redial) {
+                boolean initiator, byte[] peerPayload, long txKeyId, long rxKeyId, long now, Redial redial) {
         this.redial = redial;
         this.rxId = sessionId;
         this.keysMade = now;

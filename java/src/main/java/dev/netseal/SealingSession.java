@@ -1,5 +1,8 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.internal.send.SealingState;
+
 /**
  * One peer's sending state: its key epoch (key, session id, nonce counter) and origin hash. A
  * session seals through the builders of the pool that made it ({@link PacketPool#newSession},

@@ -1,5 +1,9 @@
 package dev.netseal;
 
+import dev.netseal.internal.keys.Keys;
+import dev.netseal.internal.receive.PacketOpener;
+import dev.netseal.internal.receive.ReceiveSession;
+import dev.netseal.internal.receive.ReceiveSettings;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
 import dev.netseal.internal.wire.HeaderLayout;
@@ -46,7 +50,7 @@ public final class SessionTable implements AutoCloseable {
         // A table dropped without close() wipes its sessions' keys when it is collected. The
         // action and everything it reaches (the map, the sessions, their listener) never
         // reference the table itself, or it would never become unreachable.
-        PoolCore.CLEANER.register(this, () -> closeAll(map));
+        Keys.CLEANER.register(this, () -> closeAll(map));
     }
 
     private static void closeAll(NonBlockingHashMapLong<ReceiveSession> map) {
@@ -182,8 +186,7 @@ public final class SessionTable implements AutoCloseable {
      */
     long highestAccepted(long sessionId) {
         ReceiveSession s = sessions.get(sessionId);
-        ReceiveSession.Keys k = s == null ? null : s.keys();
-        return k == null ? -2 : k.current.window.highest();
+        return s == null ? -2 : s.highestAccepted();
     }
 
     /**
@@ -217,7 +220,7 @@ public final class SessionTable implements AutoCloseable {
      * @return true if it opened; false if it was refused
      */
     public boolean tryOpen(ByteBuffer packet, OpenedPacket into) {
-        into.clear();
+        PacketOpener.reset(into);
         int start = packet.position();
         int length = packet.remaining();
         if (PacketOpener.checkShape(packet, start, length, into)) {
@@ -278,33 +281,13 @@ public final class SessionTable implements AutoCloseable {
      *         .build();
      * }</pre>
      */
-    public static final class Builder {
-        private final AeadBackend backend;
-        private ReceiveSettings settings = ReceiveSettings.DEFAULT;
-
+    public static final class Builder extends ReceiverBuilder<Builder> {
         private Builder(AeadBackend backend) {
-            this.backend = backend;
+            super(backend);
         }
 
-        /**
-         * Each session's replay window; see {@link PacketReceiver.Builder#windowSize}.
-         *
-         * @param size the replay window of each session, in counters
-         * @return this builder
-         */
-        public Builder windowSize(int size) {
-            settings = settings.withWindowSize(size);
-            return this;
-        }
-
-        /**
-         * Each session's previous-key grace; see {@link PacketReceiver.Builder#previousKeyGrace}.
-         *
-         * @param grace how long; {@link java.time.Duration#ZERO} for none
-         * @return this builder
-         */
-        public Builder previousKeyGrace(Duration grace) {
-            settings = settings.withPreviousKeyGrace(grace);
+        @Override
+        Builder self() {
             return this;
         }
 

@@ -5,7 +5,9 @@ import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import org.jctools.queues.MessagePassingQueue;
+import dev.netseal.internal.send.LocalCache;
+import dev.netseal.internal.send.PoolCore;
+import dev.netseal.internal.send.ThreadCaches;
 
 /**
  * A pool of {@link PacketBuilder}s with a cache per thread in front of a shared bounded
@@ -79,10 +81,10 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         }
     }
 
-    private final PoolCore core;
+    private final PoolCore<PacketBuilder> core;
     private final int localCapacity;
     /** Every platform thread's cache, held by this pool alone: see the class comment. */
-    private final ThreadCaches caches = new ThreadCaches();
+    final ThreadCaches<PacketBuilder> caches = new ThreadCaches<>();
     private final int keep;
     /**
      * The first platform thread to use the pool (set once, by a CAS) and its cache, which the
@@ -92,14 +94,14 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     @SuppressWarnings("unused") // also written through FIRST_OWNER
     volatile Thread firstOwner; // package-private: ThreadCacheDropTest reads it
     /** Written once, by the first owner, after it won firstOwner; read only by that thread. */
-    private LocalCache firstCache;
+    private LocalCache<PacketBuilder> firstCache;
 
     private ThreadLocalPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
                             long originHash, int localCapacity) {
         if (localCapacity < 1) {
             throw new IllegalArgumentException("localCapacity must be at least 1, got " + localCapacity);
         }
-        this.core = new PoolCore(backend, size);
+        this.core = new PoolCore<>(backend, size, PacketBuilder.FACTORY);
         if (withKey) {
             core.openDefaultSession(key, sessionId, originHash);
         }
@@ -207,7 +209,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * @return the new session, open until closed (or until the pool is)
      */
     public SealingSession newSession(byte[] key, long sessionId, long originHash) {
-        return core.newSession(this, key, sessionId, originHash);
+        return new SealingSession(core.newSession(key, sessionId, originHash), this);
     }
 
     /** As {@link #withLocalCapacity}, on an explicit backend (tests run every backend). */
@@ -223,7 +225,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      */
     public PacketBuilder acquire() {
         core.checkOpen();
-        LocalCache cache = cacheOfThisThread();
+        LocalCache<PacketBuilder> cache = cacheOfThisThread();
         if (cache == null) {
             return acquireShared();
         }
@@ -259,7 +261,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
             clearHomeAfterClose(builder); // a closed pool keeps nothing, not even stale slots
             return;
         }
-        LocalCache cache = builder.home;
+        LocalCache<PacketBuilder> cache = builder.home;
         if (cache == null || cache.owner != Thread.currentThread()) {
             cache = cacheOfThisThread(); // released by another thread than took it
             if (cache == null) {
@@ -280,12 +282,12 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * takes from and gives back to the shared queue instead, so the builders in use are bounded
      * by the tasks mounted at once.
      */
-    private LocalCache cacheOfThisThread() {
+    private LocalCache<PacketBuilder> cacheOfThisThread() {
         Thread me = Thread.currentThread();
         if (firstOwner == me) {
             return firstCache; // only this thread wrote it, before it could read firstOwner as itself
         }
-        LocalCache cache = caches.find(me);
+        LocalCache<PacketBuilder> cache = caches.find(me);
         if (cache != null) {
             return cache;
         }
@@ -304,7 +306,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * shared queue. A thread that has ended wrote its cache for the last time before isAlive()
      * said false, so reading the cache from here is safe.
      */
-    private boolean endedThreadsCacheReturned(LocalCache cache) {
+    private boolean endedThreadsCacheReturned(LocalCache<PacketBuilder> cache) {
         if (cache.owner.isAlive()) {
             return false;
         }
@@ -313,11 +315,6 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         // builder the thread handed to another one still points here (its home) until released.
         cache.clear();
         return true;
-    }
-
-    /** Test hook: the thread caches this pool holds now. */
-    int heldThreadCaches() {
-        return caches.held();
     }
 
     /** A virtual thread's acquire: the shared queue, else a new builder. */
@@ -344,18 +341,13 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * but a release racing it may have put a builder back since). Never makes a cache.
      */
     private void clearHomeAfterClose(PacketBuilder released) {
-        LocalCache home = released.home;
+        LocalCache<PacketBuilder> home = released.home;
         if (home != null && home.owner == Thread.currentThread()) {
             home.clear();
         }
     }
 
-    /** Test hook: true when the calling thread has a cache of this pool now (never makes one). */
-    boolean hasCacheInThisThread() {
-        return caches.find(Thread.currentThread()) != null;
-    }
-
-    private PacketBuilder refill(LocalCache cache) {
+    private PacketBuilder refill(LocalCache<PacketBuilder> cache) {
         core.shared.drain(cache, localCapacity);
         PacketBuilder b = cache.pop();
         if (b == null) {
@@ -367,7 +359,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     }
 
     /** Moves up to {@code n} builders from {@code cache} to the shared queue. */
-    private void spill(LocalCache cache, int n) {
+    private void spill(LocalCache<PacketBuilder> cache, int n) {
         for (int i = 0; i < n; i++) {
             PacketBuilder b = cache.pop();
             if (b == null) {
@@ -438,114 +430,5 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
     public void close() {
         core.close(); // first: from here on, acquire refuses and release drops what it is given
         caches.clearAll();
-    }
-
-    PoolCore core() {
-        return core;
-    }
-
-    /**
-     * One thread's cache. Only its owner thread touches it (see the class comment), so its fields
-     * are plain. It is also the consumer the shared queue drains a refill into.
-     */
-    static final class LocalCache extends LocalCacheRightPadding
-            implements MessagePassingQueue.Consumer<PacketBuilder> {
-        final Thread owner = Thread.currentThread();
-        /**
-         * Slots below {@code count} hold the cache's builders; the ones above may still hold a
-         * builder taken since (never read again, and the pool holds the cache anyway): clearing
-         * them would be one more reference store per acquire.
-         */
-        private final PacketBuilder[] items;
-
-        LocalCache(int keep) {
-            this.items = new PacketBuilder[keep];
-        }
-
-        PacketBuilder pop() {
-            // count is read once: clearFromClose may zero it meanwhile, and a second read could
-            // then index -1. A lost update leaves null slots, which pop returns as "empty".
-            int c = count;
-            if (c == 0) {
-                return null;
-            }
-            PacketBuilder b = items[--c];
-            count = c;
-            return b;
-        }
-
-        boolean push(PacketBuilder b) {
-            int c = count; // read once, as in pop
-            if (c == items.length) {
-                return false;
-            }
-            if (b.home != this) {
-                b.home = this; // only after a hand-off between threads or a refill
-            }
-            if (items[c] != b) {
-                items[c] = b; // usually there already: the warm loop takes and gives back the same builder
-            }
-            count = c + 1;
-            return true;
-        }
-
-        void clear() {
-            java.util.Arrays.fill(items, null);
-            count = 0;
-        }
-
-        /**
-         * Empties the cache from the thread closing the pool, while the owner thread may be
-         * running: plain writes racing the owner's plain ones. That is safe because the pool is
-         * closed first: the owner's next acquire is refused, and its next release of a builder
-         * from this cache empties it again (clearHomeAfterClose). A release already past its
-         * closed check may still put one builder back in a slot this clears, so a thread keeps
-         * at most the builders it was releasing at that moment, and only while the pool itself
-         * is reachable (the thread holds nothing of it).
-         */
-        void clearFromClose() {
-            // Opaque: stores that race the owner's on purpose, each whole and never reordered
-            // with another store to the same slot. The owner's own accesses stay plain (its
-            // per-packet path): it may see these stores late or not at all, which is harmless
-            // for the reasons above; nothing it does depends on seeing them.
-            for (int i = 0; i < items.length; i++) {
-                ITEMS.setOpaque(items, i, (PacketBuilder) null);
-            }
-            COUNT.setOpaque((LocalCacheCount) this, 0);
-        }
-
-        private static final java.lang.invoke.VarHandle ITEMS =
-                java.lang.invoke.MethodHandles.arrayElementVarHandle(PacketBuilder[].class);
-        private static final java.lang.invoke.VarHandle COUNT;
-
-        static {
-            try {
-                COUNT = java.lang.invoke.MethodHandles.lookup()
-                        .findVarHandle(LocalCacheCount.class, "count", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        @Override
-        public void accept(PacketBuilder b) {
-            push(b);
-        }
-    }
-
-    /**
-     * The one field of a thread cache that its thread writes on every acquire and release, two
-     * cache lines (128 bytes) away from anything else: two threads' caches are small objects made at about
-     * the same time, and the collector may copy them side by side, where each write would evict
-     * the other thread's line.
-     */
-    abstract static class LocalCacheCount extends LeftLinePadding {
-        /** Builders in the cache (see LocalCache). */
-        int count;
-    }
-
-    @SuppressWarnings("unused") // for their size
-    abstract static class LocalCacheRightPadding extends LocalCacheCount {
-        long r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15;
     }
 }

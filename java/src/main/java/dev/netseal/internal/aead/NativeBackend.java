@@ -33,7 +33,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
         return sodiumVersion;
     }
 
-    /** Live native key handles, for tests that prove handles are freed. */
+    /** Native key handles live now (what a full key memory reports). */
     public static int liveKeyHandles() {
         return NativeSodium.keyCount();
     }

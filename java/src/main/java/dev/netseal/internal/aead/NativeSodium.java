@@ -72,7 +72,7 @@ final class NativeSodium {
     /** The address of a direct buffer (GetDirectBufferAddress), 0 for any other. */
     static native long bufferAddress(java.nio.ByteBuffer buffer);
 
-    /** How many key handles are live: a test hook that shows handles are freed. */
+    /** How many key handles are live now. */
     static native int keyCount();
 
     /** Key slabs holding key memory now (2048 keys each). */

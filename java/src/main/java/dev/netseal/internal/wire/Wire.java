@@ -82,6 +82,14 @@ public final class Wire {
         b.put(base + HEADER_SIZE, payload);
     }
 
+    /** A new handshake packet: the header, then {@code payload} in clear (checked to fit). */
+    public static byte[] handshakePacket(byte[] payload) {
+        Limits.checkHandshakePayload(payload.length);
+        ByteBuffer buf = ByteBuffer.allocate(HEADER_SIZE + payload.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        writeHandshake(buf, 0, payload);
+        return buf.array();
+    }
+
     /** Writes session_id (little-endian, whatever the buffer's order) into the header at {@code base}. */
     public static void writeSessionId(ByteBuffer b, int base, long sessionId) {
         putI64(b, base + HeaderLayout.SESSION_ID, sessionId);

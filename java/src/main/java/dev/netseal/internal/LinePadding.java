@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal;
 
 /**
  * 128 bytes of fields for a class to extend, so that the fields it declares start two cache
@@ -11,6 +11,6 @@ package dev.netseal;
  * caches, {@link PacketBuilder}, whose claim the thread holding it CASes on every packet). The fields are never read; they exist for their size.
  */
 @SuppressWarnings("unused")
-abstract class LeftLinePadding {
+public abstract class LinePadding {
     long l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12, l13, l14, l15;
 }

@@ -1,6 +1,7 @@
-package dev.netseal;
+package dev.netseal.internal.send;
 
 import dev.netseal.internal.aead.AeadKey;
+import dev.netseal.internal.keys.LiveKeys;
 import dev.netseal.internal.wire.Wire;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,9 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * 2^63 so that a plain {@code getAndIncrement} can keep counting past it (refused calls, and the
  * jump {@link #poison()} makes) without ever wrapping into values that were used.
  */
-final class KeyEpoch {
+public final class KeyEpoch {
     /** 2^62: the first counter that is refused. */
-    static final long COUNTER_LIMIT = 1L << 62;
+    public static final long COUNTER_LIMIT = 1L << 62;
 
     /** The last serial given out: epochs are numbered from 1 in the order they are made. */
     private static final AtomicLong SERIALS = new AtomicLong();
@@ -23,21 +24,21 @@ final class KeyEpoch {
      * This epoch's number, unique in the JVM and positive: a builder sealing under this epoch
      * holds minus it as its claim (see PacketBuilder), which retire waits on.
      */
-    final long serial = SERIALS.incrementAndGet();
+    public final long serial = SERIALS.incrementAndGet();
 
-    final AeadKey key;
+    public final AeadKey key;
     /** This epoch's claim on (key, nonce prefix) in {@link LiveKeys}. */
-    final String claim;
+    public final long claim;
     /** The token of that claim: only it ends the claim (see {@link LiveKeys}). */
     private final Object claimToken;
-    final long sessionId;
-    final int noncePrefix;
+    public final long sessionId;
+    public final int noncePrefix;
     /** The nonce counter, from 0, on a cache line of its own (see {@link NonceCounter}). */
-    final NonceCounter counter = new NonceCounter();
+    public final NonceCounter counter = new NonceCounter();
     /** Set before {@link #poison()}; read by a builder that drew a refused counter. */
-    volatile boolean retired;
+    public volatile boolean retired;
 
-    private KeyEpoch(AeadKey key, String claim, Object claimToken, long sessionId) {
+    private KeyEpoch(AeadKey key, long claim, Object claimToken, long sessionId) {
         this.key = key;
         this.claim = claim;
         this.claimToken = claimToken;
@@ -46,8 +47,8 @@ final class KeyEpoch {
     }
 
     /** Claims {@code fingerprint} (see {@link LiveKeys}), then imports the key into {@code backend}. */
-    static KeyEpoch create(dev.netseal.internal.aead.AeadBackend backend, byte[] key, long sessionId,
-                           String fingerprint) {
+    public static KeyEpoch create(dev.netseal.internal.aead.AeadBackend backend, byte[] key, long sessionId,
+                           long fingerprint) {
         Object token = LiveKeys.claim(fingerprint);
         try {
             return new KeyEpoch(backend.importKey(key), fingerprint, token, sessionId);
@@ -63,7 +64,7 @@ final class KeyEpoch {
      * the same (key, prefix) would start again from 0. One that drew none (a failed set-up, a
      * session closed unused) leaves its pair free.
      */
-    void destroy() {
+    public void destroy() {
         long before = drawnBeforeRetire;
         boolean drew = (before >= 0 ? before : counter.get()) > 0;
         key.destroy();
@@ -74,7 +75,7 @@ final class KeyEpoch {
      * Moves the counter to the limit, so every later draw is refused. An atomic write to the
      * counter: any draw ordered before it happened-before it (see {@link PoolCore#retire}).
      */
-    void poison() {
+    public void poison() {
         drawnBeforeRetire = counter.raiseTo(COUNTER_LIMIT);
     }
 

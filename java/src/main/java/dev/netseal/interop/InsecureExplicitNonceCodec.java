@@ -1,5 +1,12 @@
-package dev.netseal;
+package dev.netseal.interop;
 
+import dev.netseal.NetV1;
+import dev.netseal.OpenedPacket;
+import dev.netseal.PacketException;
+import dev.netseal.internal.keys.Keys;
+import dev.netseal.internal.receive.PacketOpener;
+import dev.netseal.internal.receive.ReceiveKey;
+import dev.netseal.internal.receive.ReceiveSession;
 import static dev.netseal.NetV1.AAD_SIZE;
 import static dev.netseal.NetV1.HEADER_SIZE;
 import static dev.netseal.NetV1.MAX_PACKET_SIZE;
@@ -103,10 +110,7 @@ public final class InsecureExplicitNonceCodec {
      * @throws IllegalArgumentException if the payload does not fit one packet
      */
     public static byte[] handshake(byte[] payload) {
-        Limits.checkHandshakePayload(payload.length);
-        ByteBuffer buf = ByteBuffer.allocate(HEADER_SIZE + payload.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        Wire.writeHandshake(buf, 0, payload);
-        return buf.array();
+        return Wire.handshakePacket(payload);
     }
 
     /**
@@ -123,9 +127,9 @@ public final class InsecureExplicitNonceCodec {
         ByteBuffer copy = ByteBuffer.wrap(packet.clone());
         OpenedPacket out = new OpenedPacket();
         if (PacketOpener.checkShape(copy, 0, packet.length, out)) {
-            ReceiveKey k = new ReceiveKey(backend.importKey(PoolCore.checkKey(key)), sessionId, null);
+            ReceiveKey k = new ReceiveKey(backend.importKey(Keys.check(key)), sessionId, null);
             try {
-                if (PacketOpener.openWithKeys(backend, new ReceiveSession.Keys(k, null), copy, 0, packet.length, out,
+                if (PacketOpener.openWithKeys(backend, new ReceiveSession.KeySet(k, null), copy, 0, packet.length, out,
                         false)) {
                     return out;
                 }
@@ -144,7 +148,7 @@ public final class InsecureExplicitNonceCodec {
         int prefix = Wire.noncePrefix(sessionId);
         Wire.writeNonce(buf, 0, prefix, counter);
         Wire.writeAad(buf, 0, buf, MAX_PACKET_SIZE);
-        AeadKey k = backend.importKey(PoolCore.checkKey(key));
+        AeadKey k = backend.importKey(Keys.check(key));
         try {
             AeadCipher cipher = backend.newCipher();
             cipher.seal(k, prefix, counter, buf, MAX_PACKET_SIZE, AAD_SIZE, buf, HEADER_SIZE, payloadLen);

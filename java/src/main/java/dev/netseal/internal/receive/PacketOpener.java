@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.receive;
 
 import static dev.netseal.NetV1.AAD_SIZE;
 import static dev.netseal.NetV1.EVENT_PREFIX_SIZE;
@@ -8,7 +8,9 @@ import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 
 import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.aead.AeadBackend;
+import dev.netseal.NetV1;
 import dev.netseal.internal.wire.HeaderLayout;
+import dev.netseal.internal.wire.RefusalText;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 
@@ -29,11 +31,16 @@ import java.nio.ByteBuffer;
  * and REPLAYED for the loser of a race between two opens of the same bytes in the same buffer at
  * once (the window's re-check refuses it after its plaintext was written into that buffer).
  */
-final class PacketOpener {
+public final class PacketOpener {
     private PacketOpener() {}
 
+    /** Forgets {@code out}'s last outcome, before an open that checks its shape itself. */
+    public static void reset(OpenResult out) {
+        out.clear();
+    }
+
     /** Opens {@code packet} (its remaining bytes) with one session's keys. */
-    static boolean open(ReceiveSession session, ByteBuffer packet, OpenedPacket out) {
+    public static boolean open(ReceiveSession session, ByteBuffer packet, OpenResult out) {
         out.clear();
         int start = packet.position();
         int length = packet.remaining();
@@ -44,7 +51,7 @@ final class PacketOpener {
     }
 
     /** The shape checks of WIRE.md step 1, from the header alone. */
-    static boolean checkShape(ByteBuffer packet, int start, int length, OpenedPacket out) {
+    public static boolean checkShape(ByteBuffer packet, int start, int length, OpenResult out) {
         if (length < HEADER_SIZE) {
             out.refuse(Reason.TRUNCATED, length, HEADER_SIZE);
             return false;
@@ -86,8 +93,8 @@ final class PacketOpener {
      * (the current key, or the previous one in its grace period; both, current first, when they
      * share the id).
      */
-    static boolean openWithKeys(AeadBackend backend, ReceiveSession.Keys keys, ByteBuffer packet,
-                                int start, int length, OpenedPacket out, boolean useWindow) {
+    public static boolean openWithKeys(AeadBackend backend, ReceiveSession.KeySet keys, ByteBuffer packet,
+                                int start, int length, OpenResult out, boolean useWindow) {
         long id = Wire.i64(packet, start + HeaderLayout.SESSION_ID);
         if (keys == null) {
             out.refuse(Reason.WRONG_SESSION, id, 0);
@@ -116,17 +123,17 @@ final class PacketOpener {
         if (attempt(backend, first, packet, start, length, counter, out, useWindow)) {
             return true;
         }
-        if (second == null || out.refusal() == Reason.BAD_FRAMES) {
+        if (second == null || out.refusalReason() == Reason.BAD_FRAMES) {
             // BAD_FRAMES: the current key's tag verified, so the packet is the current key's and
             // the previous key's would only say AUTH_FAILED.
             return false;
         }
         // Same session id on both keys: a packet the current key refused may be the previous key's.
-        Reason firstRefusal = out.refusal();
+        Reason firstRefusal = out.refusalReason();
         if (attempt(backend, second, packet, start, length, counter, out, useWindow)) {
             return true;
         }
-        if (out.refusal() == Reason.AUTH_FAILED
+        if (out.refusalReason() == Reason.AUTH_FAILED
                 && (firstRefusal == Reason.REPLAYED || firstRefusal == Reason.TOO_OLD)) {
             // The current key's window knew the counter and the previous key's tag did not verify:
             // most likely a replay under the current key, so say that.
@@ -138,7 +145,7 @@ final class PacketOpener {
 
     /** Steps 3 to 6 with one key ({@code useWindow} false: step 3 checks only 2^64-1, step 5 is skipped). */
     private static boolean attempt(AeadBackend backend, ReceiveKey key, ByteBuffer packet, int start, int length,
-                                   long counter, OpenedPacket out, boolean useWindow) {
+                                   long counter, OpenResult out, boolean useWindow) {
         ReplayWindow window = useWindow ? key.window : null;
         if (window != null) {
             Reason early = window.check(counter);
@@ -184,7 +191,7 @@ final class PacketOpener {
      * count a "returns false" mutant that nothing can tell from the original).
      */
     private static ByteBuffer decrypt(OpenWorkspace ws, ReceiveKey key, ByteBuffer packet, int start, int length,
-                                      long counter, OpenedPacket out) {
+                                      long counter, OpenResult out) {
         int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
         boolean inPlace = ws.cipher.worksIn(packet);
         ByteBuffer work = inPlace ? packet : ws.buffer;
@@ -220,12 +227,12 @@ final class PacketOpener {
         return copy;
     }
 
-    private static void refuseCounter(Reason reason, long counter, ReplayWindow window, OpenedPacket out) {
+    private static void refuseCounter(Reason reason, long counter, ReplayWindow window, OpenResult out) {
         out.refuse(reason, counter, reason == Reason.TOO_OLD ? window.highest() : 0);
     }
 
     /** Step 6: the frames exactly fill payload_len and their number is event_count. */
-    private static boolean frames(OpenedPacket out, ByteBuffer buf, int base, int length, int payloadLen,
+    private static boolean frames(OpenResult out, ByteBuffer buf, int base, int length, int payloadLen,
                                   int eventCount) {
         out.opened(buf, base, length);
         int pos = base + HEADER_SIZE;

@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.receive;
 
 import static dev.netseal.NetV1.AAD_SIZE;
 import static dev.netseal.NetV1.MAX_PACKET_SIZE;
@@ -20,28 +20,28 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * virtual threads that ever opened. Nothing the caller keeps points into a workspace: results
  * point into the caller's buffer or the {@link OpenedPacket}'s own copy.
  */
-final class OpenWorkspace {
+public final class OpenWorkspace {
     /** Workspaces kept for virtual threads, per process; more are made (and dropped) on demand. */
     private static final int SHARED_LIMIT = 64;
 
-    static final ThreadLocal<OpenWorkspace[]> PLATFORM =
+    public static final ThreadLocal<OpenWorkspace[]> PLATFORM =
             ThreadLocal.withInitial(() -> new OpenWorkspace[2]);
-    /** Package-private for tests (to start from an empty queue). */
-    static final MpmcAtomicArrayQueue<OpenWorkspace> SHARED = new MpmcAtomicArrayQueue<>(SHARED_LIMIT);
+    /** The workspaces virtual threads share, at most {@link #SHARED_LIMIT} kept. */
+    public static final MpmcAtomicArrayQueue<OpenWorkspace> SHARED = new MpmcAtomicArrayQueue<>(SHARED_LIMIT);
 
     /** Offset of the associated data in {@link #buffer}. */
-    static final int AAD_OFFSET = MAX_PACKET_SIZE;
+    public static final int AAD_OFFSET = MAX_PACKET_SIZE;
 
-    final AeadBackend backend;
-    final AeadCipher cipher;
+    public final AeadBackend backend;
+    public final AeadCipher cipher;
     /** Little-endian; direct for native, heap for java. */
-    final java.nio.ByteBuffer buffer;
+    public final java.nio.ByteBuffer buffer;
     private final boolean shared;
     /**
      * A platform thread's workspace is out on loan (between acquire and release). Plain: only the
      * thread whose thread-local holds it ever reads or writes it (a shared workspace never uses it).
      */
-    boolean lent;
+    public boolean lent;
 
     private OpenWorkspace(AeadBackend backend, boolean shared) {
         this.backend = backend;
@@ -51,7 +51,7 @@ final class OpenWorkspace {
     }
 
     /** A workspace for {@code backend}; give it back with {@link #release()}. */
-    static OpenWorkspace acquire(AeadBackend backend) {
+    public static OpenWorkspace acquire(AeadBackend backend) {
         return acquire(backend, VirtualThreads.current());
     }
 
@@ -62,7 +62,7 @@ final class OpenWorkspace {
      * @throws IllegalStateException if this platform thread's workspace is already lent (an open
      *         inside an open): two opens would share one buffer
      */
-    static OpenWorkspace acquire(AeadBackend backend, boolean virtual) {
+    public static OpenWorkspace acquire(AeadBackend backend, boolean virtual) {
         if (virtual) {
             OpenWorkspace ws = SHARED.poll();
             // A workspace of another backend instance goes back to the collector, not the queue:
@@ -87,7 +87,7 @@ final class OpenWorkspace {
      * Ends a borrow: a virtual thread's workspace goes back to the shared queue if it has room; a
      * platform thread's may be lent again.
      */
-    void release() {
+    public void release() {
         if (shared) {
             SHARED.offer(this); // full: dropped, another is made later
         } else {

@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.keys;
 
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.X25519;
@@ -11,13 +11,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * close takes the write lock, so the key is wiped only once no handshake still works with it.
  * Handshakes are cold (tens of microseconds each), so a lock per use costs nothing that shows.
  */
-final class GuardedSecret {
-    final X25519 dh;
+public final class GuardedSecret {
+    public final X25519 dh;
     private final AeadKey key;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    GuardedSecret(X25519 dh, AeadKey key) {
+    public GuardedSecret(X25519 dh, AeadKey key) {
         this.dh = dh;
         this.key = key;
     }
@@ -27,7 +27,7 @@ final class GuardedSecret {
      *
      * @param what what the secret is, for the exception's message
      */
-    AeadKey acquire(String what) {
+    public AeadKey acquire(String what) {
         lock.readLock().lock();
         if (closed) {
             lock.readLock().unlock();
@@ -37,12 +37,12 @@ final class GuardedSecret {
     }
 
     /** Ends a use begun by {@link #acquire}. */
-    void release() {
+    public void release() {
         lock.readLock().unlock();
     }
 
     /** Wipes the key once no use is in progress. Idempotent. */
-    void close() {
+    public void close() {
         lock.writeLock().lock();
         try {
             if (!closed) {
@@ -54,7 +54,7 @@ final class GuardedSecret {
         }
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         lock.readLock().lock();
         try {
             return closed;

@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.receive;
 
 import java.time.Duration;
 
@@ -6,16 +6,16 @@ import java.time.Duration;
  * How a receiver or session table keeps its keys: the replay window's size and how long a
  * previous key stays usable after a rekey. Immutable; checked when made.
  */
-final class ReceiveSettings {
+public final class ReceiveSettings {
     /** Default grace of a previous key: long enough for packets in flight and queued at a rekey. */
-    static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
-    static final ReceiveSettings DEFAULT = new ReceiveSettings(ReplayWindow.DEFAULT_SIZE, DEFAULT_GRACE);
+    public static final ReceiveSettings DEFAULT = new ReceiveSettings(ReplayWindow.DEFAULT_SIZE, DEFAULT_GRACE);
 
-    final int windowSize;
-    final Duration previousKeyGrace;
+    public final int windowSize;
+    public final Duration previousKeyGrace;
 
-    ReceiveSettings(int windowSize, Duration previousKeyGrace) {
+    public ReceiveSettings(int windowSize, Duration previousKeyGrace) {
         this.windowSize = ReplayWindow.checkSize(windowSize);
         if (java.util.Objects.requireNonNull(previousKeyGrace, "previousKeyGrace").isNegative()) {
             throw new IllegalArgumentException("previousKeyGrace must not be negative, got " + previousKeyGrace);
@@ -23,11 +23,11 @@ final class ReceiveSettings {
         this.previousKeyGrace = previousKeyGrace;
     }
 
-    ReceiveSettings withWindowSize(int size) {
+    public ReceiveSettings withWindowSize(int size) {
         return new ReceiveSettings(size, previousKeyGrace);
     }
 
-    ReceiveSettings withPreviousKeyGrace(Duration grace) {
+    public ReceiveSettings withPreviousKeyGrace(Duration grace) {
         return new ReceiveSettings(windowSize, grace);
     }
 }

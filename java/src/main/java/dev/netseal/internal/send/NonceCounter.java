@@ -1,5 +1,6 @@
-package dev.netseal;
+package dev.netseal.internal.send;
 
+import dev.netseal.internal.LinePadding;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -16,7 +17,7 @@ import java.lang.invoke.VarHandle;
  * (JCTools' padded counter does the same through {@code sun.misc.Unsafe}, which this library
  * does not use.)
  */
-final class NonceCounter extends NonceCounterRightPadding {
+public final class NonceCounter extends NonceCounterRightPadding {
 
     private static final VarHandle VALUE;
 
@@ -33,22 +34,22 @@ final class NonceCounter extends NonceCounterRightPadding {
      *
      * @return the counter drawn
      */
-    long getAndIncrement() {
+    public long getAndIncrement() {
         return (long) VALUE.getAndAdd((NonceCounterValue) this, 1L);
     }
 
     /** The next counter that a draw would return. */
     /** Reserves {@code n} consecutive counters at once (a batch's draw): the first of them. */
-    long getAndAdd(int n) {
+    public long getAndAdd(int n) {
         return (long) VALUE.getAndAdd((NonceCounterValue) this, (long) n);
     }
 
-    long get() {
+    public long get() {
         return (long) VALUE.getVolatile((NonceCounterValue) this);
     }
 
     /** Makes the next draw return {@code next} (tests only). */
-    void set(long next) {
+    public void set(long next) {
         VALUE.setVolatile((NonceCounterValue) this, next);
     }
 
@@ -59,7 +60,7 @@ final class NonceCounter extends NonceCounterRightPadding {
      *
      * @return the counter before the write: how many draws came before it (when below the floor)
      */
-    long raiseTo(long floor) {
+    public long raiseTo(long floor) {
         long seen;
         do {
             seen = get();
@@ -68,10 +69,10 @@ final class NonceCounter extends NonceCounterRightPadding {
     }
 }
 
-// The padding: 16 longs (128 bytes) before the value (LeftLinePadding) and 16 after, in
+// The padding: 16 longs (128 bytes) before the value (LinePadding) and 16 after, in
 // superclasses so that their order is fixed. Their fields are never read; they exist for their size.
 
-abstract class NonceCounterValue extends LeftLinePadding {
+abstract class NonceCounterValue extends LinePadding {
     volatile long value;
 }
 

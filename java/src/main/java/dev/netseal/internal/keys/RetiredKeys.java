@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.keys;
 
 /**
  * Salted fingerprints of the keys this JVM stopped using, on one side (sealing or opening), so
@@ -25,23 +25,23 @@ package dev.netseal;
  *
  * <p>Thread-safe: every method holds this object's lock. Nothing here is on a per-packet path.
  */
-final class RetiredKeys {
+public final class RetiredKeys {
     /** Fingerprints per generation. */
-    static final int GENERATION = 1 << 16;
+    public static final int GENERATION = 1 << 16;
 
-    static final RetiredKeys SEALED = new RetiredKeys();
-    static final RetiredKeys OPENED = new RetiredKeys();
+    public static final RetiredKeys SEALED = new RetiredKeys();
+    public static final RetiredKeys OPENED = new RetiredKeys();
 
     // Package-private for the test harness, which starts each test with nothing retired.
-    LongSet newer = new LongSet();
-    LongSet older = new LongSet();
+    public LongSet newer = new LongSet();
+    public LongSet older = new LongSet();
 
-    synchronized boolean contains(long fingerprint) {
+    public synchronized boolean contains(long fingerprint) {
         long f = nonZero(fingerprint);
         return newer.contains(f) || older.contains(f);
     }
 
-    synchronized void add(long fingerprint) {
+    public synchronized void add(long fingerprint) {
         long f = nonZero(fingerprint);
         if (newer.contains(f)) {
             return;
@@ -54,7 +54,7 @@ final class RetiredKeys {
     }
 
     /** Fingerprints remembered now (both generations). */
-    synchronized int size() {
+    public synchronized int size() {
         return newer.size + older.size;
     }
 
@@ -64,7 +64,7 @@ final class RetiredKeys {
     }
 
     /** Open addressing with linear probing; no removal (a generation is dropped whole). */
-    static final class LongSet {
+    public static final class LongSet {
         long[] slots = new long[64];
         int size;
 

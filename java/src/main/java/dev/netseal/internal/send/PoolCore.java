@@ -1,13 +1,13 @@
-package dev.netseal;
+package dev.netseal.internal.send;
 
 import dev.netseal.internal.aead.AeadBackend;
-import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import dev.netseal.internal.keys.Keys;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
@@ -43,49 +43,48 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * the epoch, not the session, so a builder sealing for another session at (b) is not waited on,
  * and one that moves on to this epoch later draws after (a) and is refused.
  */
-final class PoolCore {
-    /** One daemon thread for every netseal object that cleans up after being dropped. */
-    static final Cleaner CLEANER = Cleaner.create();
-
-    final AeadBackend backend;
-    final int capacity;
-    final MpmcAtomicArrayQueue<PacketBuilder> shared;
+public final class PoolCore<B> {
+    public final AeadBackend backend;
+    public final int capacity;
+    public final MpmcAtomicArrayQueue<B> shared;
+    private final BuilderFactory<B> factory;
     /** The session of a pool made with a key (the seed's API), else null (a server's pool). */
-    private volatile SealingSession defaultSession;
+    private volatile SealingState defaultSession;
 
     private volatile boolean closed;
     /** Guarded by this. */
-    private final List<WeakReference<PacketBuilder>> builders = new ArrayList<>();
+    final List<WeakReference<B>> builders = new ArrayList<>();
     private int pruneAt = 64;
     /** Guarded by this: builders made in all (the prefill included). */
-    private long made;
+    long made;
     /** The open sessions, so that closing the pool closes them (and wipes their keys). */
     private final Set<SealingState> sessions = ConcurrentHashMap.newKeySet();
 
-    PoolCore(AeadBackend backend, int capacity) {
+    public PoolCore(AeadBackend backend, int capacity, BuilderFactory<B> factory) {
         if (capacity < 1) {
             throw new IllegalArgumentException("pool size must be at least 1, got " + capacity);
         }
         this.backend = backend;
         this.capacity = capacity;
+        this.factory = factory;
         this.shared = new MpmcAtomicArrayQueue<>(Math.max(2, capacity));
     }
 
     /** Opens the pool's default session (a pool made with a key); before {@link #prefill}. */
-    void openDefaultSession(byte[] key, long sessionId, long originHash) {
-        defaultSession = new SealingSession(new SealingState(this, true, key, sessionId, originHash), null);
+    public void openDefaultSession(byte[] key, long sessionId, long originHash) {
+        defaultSession = new SealingState(this, true, key, sessionId, originHash);
     }
 
     /** A new session sealing through this pool's builders; {@code pool} is kept alive by it. */
-    SealingSession newSession(Object pool, byte[] key, long sessionId, long originHash) {
+    public SealingState newSession(byte[] key, long sessionId, long originHash) {
         // No checkOpen() here: register() refuses a closed pool under the lock close() takes, so
         // that one check covers the race with close() as well (the session's key is wiped then).
-        return new SealingSession(new SealingState(this, false, key, sessionId, originHash), pool);
+        return new SealingState(this, false, key, sessionId, originHash);
     }
 
     /** The default session, or an exception for a pool made without one. */
-    SealingSession defaultSession() {
-        SealingSession s = defaultSession;
+    public SealingState defaultSession() {
+        SealingState s = defaultSession;
         if (s == null) {
             throw new IllegalStateException("this pool was made without a key (builders(size)): it has no"
                     + " default session; seal through a SealingSession from newSession(key, sessionId)");
@@ -94,7 +93,7 @@ final class PoolCore {
     }
 
     /** Adds an open session; false when the pool is closed (the caller then wipes its key). */
-    synchronized boolean register(SealingState s) {
+    public synchronized boolean register(SealingState s) {
         if (closed) {
             return false;
         }
@@ -102,30 +101,21 @@ final class PoolCore {
         return true;
     }
 
-    void unregister(SealingState s) {
+    public void unregister(SealingState s) {
         sessions.remove(s);
     }
 
     /** Open sessions now (a moment's view). */
-    int openSessions() {
+    public int openSessions() {
         return sessions.size();
     }
 
-    static byte[] checkKey(byte[] key) {
-        if (key == null) {
-            throw new NullPointerException("key");
-        }
-        if (key.length != 32) {
-            throw new IllegalArgumentException("key must be 32 bytes, got " + key.length);
-        }
-        return key;
-    }
 
     /**
      * Fills the shared queue with {@code capacity} fresh builders. If that fails (direct memory
      * runs out), the core closes itself, so its keys are wiped and their claims released at once.
      */
-    void prefill() {
+    public void prefill() {
         try {
             for (int i = 0; i < capacity; i++) {
                 shared.offer(newBuilder());
@@ -145,7 +135,7 @@ final class PoolCore {
      * overshoot it by at most one each when {@code capacity} is not a power of two (the queue's
      * own bound stops them otherwise): the bound is for memory, not for safety.
      */
-    boolean offerShared(PacketBuilder b) {
+    public boolean offerShared(B b) {
         return shared.size() < capacity && shared.offer(b);
     }
 
@@ -153,7 +143,7 @@ final class PoolCore {
      * Takes a builder from the shared queue, or null only when it is empty ({@code poll}, not
      * {@code relaxedPoll}, which may miss an element being published).
      */
-    PacketBuilder pollShared() {
+    public B pollShared() {
         return shared.poll();
     }
 
@@ -161,43 +151,43 @@ final class PoolCore {
      * Closes this core once {@code facade} is unreachable. The action holds only the core, which
      * builders reference, never the facade, so thread caches cannot keep the facade alive.
      */
-    void closeWhenUnreachable(Object facade) {
-        CLEANER.register(facade, this::close);
+    public void closeWhenUnreachable(Object facade) {
+        Keys.CLEANER.register(facade, this::close);
     }
 
     /** The default session's current epoch (tests, and the seed's single-session API). */
-    KeyEpoch current() {
+    public KeyEpoch current() {
         return defaultSession().current();
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
-    void checkOpen() {
+    public void checkOpen() {
         if (closed) {
             throw closedException();
         }
     }
 
-    static IllegalStateException closedException() {
+    public static IllegalStateException closedException() {
         return new IllegalStateException("pool is closed");
     }
 
-    synchronized PacketBuilder newBuilder() {
+    public synchronized B newBuilder() {
         checkOpen();
         if (builders.size() >= pruneAt) {
             builders.removeIf(ref -> ref.get() == null);
             pruneAt = Math.max(64, builders.size() * 2);
         }
-        PacketBuilder b = new PacketBuilder(this);
+        B b = factory.newBuilder(this);
         builders.add(new WeakReference<>(b));
         made++;
         return b;
     }
 
     /** Rekeys the default session. */
-    void setKey(byte[] key, long sessionId) {
+    public void setKey(byte[] key, long sessionId) {
         checkOpen();
         defaultSession().rekey(key, sessionId);
     }
@@ -208,7 +198,7 @@ final class PoolCore {
      * finds nothing left to do, and does not return early, so that whichever call returns, every
      * key is wiped by then (a session's close waits for one running in another thread).
      */
-    void close() {
+    public void close() {
         synchronized (this) {
             closed = true; // register() refuses from here on, so the set below only shrinks
         }
@@ -224,40 +214,19 @@ final class PoolCore {
      * safe. Every builder that can seal under a session's epoch is one of this pool's: a builder
      * refuses a session of another pool.
      */
-    synchronized void retire(KeyEpoch epoch) {
+    public synchronized void retire(KeyEpoch epoch) {
         epoch.retired = true;
         epoch.poison();
-        for (Iterator<WeakReference<PacketBuilder>> it = builders.iterator(); it.hasNext(); ) {
-            PacketBuilder b = it.next().get();
+        for (Iterator<WeakReference<B>> it = builders.iterator(); it.hasNext(); ) {
+            B b = it.next().get();
             if (b == null) {
                 it.remove();
                 continue;
             }
-            while (b.sealingUnder(epoch)) {
+            while (factory.sealingUnder(b, epoch)) {
                 Thread.onSpinWait();
             }
         }
         epoch.destroy();
-    }
-
-    /** Test hook: makes the current epoch's next counter {@code next}. */
-    void startCounterAt(long next) {
-        current().counter.set(next);
-    }
-
-    /** Builders this pool has made in all, its prefill included (tests and benchmarks). */
-    synchronized long buildersMade() {
-        return made;
-    }
-
-    /** Test hook: the builders tracked now, collected ones included until a prune drops them. */
-    synchronized int trackedBuilders() {
-        return builders.size();
-    }
-
-    /** Test hook: the number of builders this pool has made that are still reachable. */
-    synchronized int liveBuilders() {
-        builders.removeIf(ref -> ref.get() == null);
-        return builders.size();
     }
 }

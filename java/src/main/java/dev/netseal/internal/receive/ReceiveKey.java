@@ -1,5 +1,6 @@
-package dev.netseal;
+package dev.netseal.internal.receive;
 
+import dev.netseal.internal.keys.RetiredKeys;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.wire.Wire;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,22 +18,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * open two atomic operations on a line that only this key's openers share, and needs no
  * per-thread registration (so nothing grows with the number of threads, virtual ones included).
  */
-final class ReceiveKey {
+public final class ReceiveKey {
     private static final long RETIRED = Long.MIN_VALUE;
 
-    final AeadKey key;
-    final long sessionId;
-    final int noncePrefix;
-    final ReplayWindow window;
+    public final AeadKey key;
+    public final long sessionId;
+    public final int noncePrefix;
+    public final ReplayWindow window;
     private final AtomicLong users = new AtomicLong();
     /** Its (key, session id) fingerprint, retired with it when it has a window; else unused. */
     private final long fingerprint;
 
-    ReceiveKey(AeadKey key, long sessionId, ReplayWindow window) {
+    public ReceiveKey(AeadKey key, long sessionId, ReplayWindow window) {
         this(key, sessionId, window, 0);
     }
 
-    ReceiveKey(AeadKey key, long sessionId, ReplayWindow window, long fingerprint) {
+    public ReceiveKey(AeadKey key, long sessionId, ReplayWindow window, long fingerprint) {
         this.fingerprint = fingerprint;
         this.key = key;
         this.sessionId = sessionId;
@@ -41,7 +42,7 @@ final class ReceiveKey {
     }
 
     /** Starts a use of the key: false if it is retired (then it must not be used). */
-    boolean enter() {
+    public boolean enter() {
         if (users.getAndIncrement() < 0) {
             users.getAndDecrement();
             return false;
@@ -50,12 +51,12 @@ final class ReceiveKey {
     }
 
     /** Ends a use started by a successful {@link #enter()}. */
-    void exit() {
+    public void exit() {
         users.getAndDecrement();
     }
 
     /** True once {@link #retire()} began: no new use will start. */
-    boolean isRetired() {
+    public boolean isRetired() {
         return users.get() < 0;
     }
 
@@ -63,7 +64,7 @@ final class ReceiveKey {
      * Refuses new uses, waits for those in flight (a key is used for one AEAD call, microseconds at
      * most), then wipes the key. Idempotent; safe from any thread.
      */
-    void retire() {
+    public void retire() {
         users.getAndAccumulate(RETIRED, (v, bit) -> v | bit);
         while (users.get() != RETIRED) {
             Thread.onSpinWait();

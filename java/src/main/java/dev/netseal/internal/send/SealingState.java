@@ -1,19 +1,23 @@
-package dev.netseal;
+package dev.netseal.internal.send;
+
+import dev.netseal.internal.keys.Keys;
+import dev.netseal.internal.keys.LiveKeys;
+import dev.netseal.internal.keys.RetiredKeys;
 
 /**
  * A session's sending state, what its pool tracks and its builders seal with: the current key
  * epoch (key, session id, nonce counter), the origin hash, and whether it is closed. The
- * application holds a {@link SealingSession}, which holds this and the pool; the pool's core
+ * application holds a {@code SealingSession}, which holds this and the pool; the pool's core
  * holds only this, so a pool and sessions that the application dropped together form no cycle
  * through the core's Cleaner, and are collected (their keys wiped) like a pool with none.
  *
  * <p>Thread-safe: rekey and close under this object's lock; builders read {@link #current()}.
  */
-final class SealingState {
+public final class SealingState {
 
 
-    final PoolCore core;
-    final long originHash;
+    public final PoolCore<?> core;
+    public final long originHash;
     /** True for a pool's own default session, which lives as long as its pool. */
     private final boolean poolsOwn;
 
@@ -24,15 +28,15 @@ final class SealingState {
      * True for a pool's own default session (the one made without a facade to hold): it lives
      * as long as its pool, so a builder may keep it between packets (see PacketBuilder.target).
      */
-    boolean isPoolsOwn() {
+    public boolean isPoolsOwn() {
         return poolsOwn;
     }
 
-    SealingState(PoolCore core, boolean poolsOwn, byte[] key, long sessionId, long originHash) {
+    public SealingState(PoolCore<?> core, boolean poolsOwn, byte[] key, long sessionId, long originHash) {
         this.core = core;
         this.poolsOwn = poolsOwn;
         this.originHash = originHash;
-        String fingerprint = LiveKeys.fingerprint(PoolCore.checkKey(key), sessionId);
+        long fingerprint = LiveKeys.fingerprint(Keys.check(key), sessionId);
         this.current = KeyEpoch.create(core.backend, key, sessionId, fingerprint);
         if (!core.register(this)) {
             current.destroy(); // no builder can have drawn from it: it was never published
@@ -45,7 +49,7 @@ final class SealingState {
      *
      * @return the session id
      */
-    long sessionId() {
+    public long sessionId() {
         return current.sessionId;
     }
 
@@ -54,7 +58,7 @@ final class SealingState {
      *
      * @return the origin hash
      */
-    long originHash() {
+    public long originHash() {
         return originHash;
     }
 
@@ -63,7 +67,7 @@ final class SealingState {
      *
      * @return true once closed
      */
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
@@ -76,11 +80,11 @@ final class SealingState {
      * @param key the 32-byte key; the caller keeps and wipes its own copy
      * @param sessionId the session id (its two halves XORed make the nonce prefix)
      */
-    synchronized void rekey(byte[] key, long sessionId) {
+    public synchronized void rekey(byte[] key, long sessionId) {
         checkOpen();
         // A (key, prefix) this or any session sealed under before is retired for good, and
         // KeyEpoch.create refuses it (LiveKeys, RetiredKeys).
-        String fingerprint = LiveKeys.fingerprint(PoolCore.checkKey(key), sessionId);
+        long fingerprint = LiveKeys.fingerprint(Keys.check(key), sessionId);
         KeyEpoch next = KeyEpoch.create(core.backend, key, sessionId, fingerprint);
         KeyEpoch old = current;
         current = next;
@@ -88,7 +92,7 @@ final class SealingState {
     }
 
     /** Refuses further seals and wipes the key once the seals in flight are done. Idempotent. */
-    void close() {
+    public void close() {
         synchronized (this) {
             if (closed) {
                 return;
@@ -99,7 +103,7 @@ final class SealingState {
         core.unregister(this);
     }
 
-    KeyEpoch current() {
+    public KeyEpoch current() {
         return current;
     }
 
@@ -109,7 +113,7 @@ final class SealingState {
         }
     }
 
-    static IllegalStateException closedSession() {
+    public static IllegalStateException closedSession() {
         return new IllegalStateException("session is closed");
     }
 
@@ -117,7 +121,7 @@ final class SealingState {
      * Called by a builder whose draw from {@code epoch} was refused: the epoch to try next, or an
      * exception saying why sealing cannot go on.
      */
-    KeyEpoch afterRefusedDraw(KeyEpoch epoch) {
+    public KeyEpoch afterRefusedDraw(KeyEpoch epoch) {
         if (!epoch.retired) {
             throw new IllegalStateException("nonce counter exhausted: " + KeyEpoch.COUNTER_LIMIT
                     + " packets were sealed under this key; call setKey/rekey with a new key");

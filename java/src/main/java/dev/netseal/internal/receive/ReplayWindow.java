@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.receive;
 
 import dev.netseal.PacketException.Reason;
 import java.lang.invoke.MethodHandles;
@@ -24,7 +24,7 @@ import java.lang.invoke.VarHandle;
  * forgotten and none outside is ever remembered.
  *
  * <h2>Concurrency</h2>
- * {@link #commit} and {@link #forgetAll} hold this object's monitor. {@link #check} and
+ * {@link #commit} holds this object's monitor. {@link #check} and
  * {@link #highest} take none: a flood of replays costs a few loads per packet, never a lock (and
  * on x86 no fence instruction: its acquire loads and these fences are plain loads).
  * What makes that safe is the order of the writer's stores, and one re-read by the reader:
@@ -40,14 +40,14 @@ import java.lang.invoke.VarHandle;
  *     {@code highest} again (an acquire fence keeps the bit's load before it). Unchanged, the
  *     bit is the counter's own; changed, it reads again under the monitor. So {@code REPLAYED}
  *     is said only of a counter accepted before, and {@code TOO_OLD} (a whole window below a
- *     top that never falls, {@link #forgetAll} aside) only of one that can never be accepted.
+ *     top that never falls) only of one that can never be accepted.
  *     A read that raced a commit and found nothing is not trusted either way: {@link #commit}
  *     repeats the test under the monitor.</li>
  * </ul>
  * A sequence lock would give the same answers at a higher price: a full fence in every commit,
  * and two more loads in every check.
  */
-final class ReplayWindow {
+public final class ReplayWindow {
     private static final VarHandle HIGHEST;
     /**
      * The bitmap's words. Readers in {@link #check} load them with no lock while a writer may
@@ -67,9 +67,9 @@ final class ReplayWindow {
     }
 
     /** WireGuard's window: 8192 counters, 1 KiB of bitmap. */
-    static final int DEFAULT_SIZE = 8192;
-    static final int MIN_SIZE = 64;
-    static final int MAX_SIZE = 1 << 24;
+    public static final int DEFAULT_SIZE = 8192;
+    public static final int MIN_SIZE = 64;
+    public static final int MAX_SIZE = 1 << 24;
 
     private static final long NONE = -1L;
 
@@ -82,18 +82,18 @@ final class ReplayWindow {
     private long highest = NONE;
 
     /** True once any counter was accepted (a window that accepted none has no history to lose). */
-    boolean acceptedAny() {
+    public boolean acceptedAny() {
         return (long) HIGHEST.getAcquire(this) != NONE;
     }
 
-    ReplayWindow(int size) {
+    public ReplayWindow(int size) {
         checkSize(size);
         this.bits = new long[size >>> 6];
         this.mask = size - 1;
     }
 
     /** Throws unless {@code size} is a power of two in [{@link #MIN_SIZE}, {@link #MAX_SIZE}]. */
-    static int checkSize(int size) {
+    public static int checkSize(int size) {
         if (size < MIN_SIZE || size > MAX_SIZE || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("replay window size must be a power of two between "
                     + MIN_SIZE + " and " + MAX_SIZE + ", got " + size);
@@ -102,12 +102,12 @@ final class ReplayWindow {
     }
 
     /** Bytes of bitmap this window holds: exactly one bit per counter it tracks. */
-    int bitmapBytes() {
+    public int bitmapBytes() {
         return bits.length * Long.BYTES;
     }
 
     /** Counters the window tracks, up to and including the highest accepted. */
-    int size() {
+    public int size() {
         return mask + 1;
     }
 
@@ -116,7 +116,7 @@ final class ReplayWindow {
      * never will be (BAD_COUNTER, TOO_OLD, REPLAYED). Changes nothing, takes no lock unless a
      * commit moved the window between its two loads of the top.
      */
-    Reason check(long counter) {
+    public Reason check(long counter) {
         long top = (long) HIGHEST.getAcquire(this);
         Reason early = refusal(counter, top);
         if (early != Reason.REPLAYED) {
@@ -135,7 +135,7 @@ final class ReplayWindow {
      * Accepts {@code counter} if {@link #check} still allows it, and returns null; else returns the
      * reason and changes nothing. Call only for a packet whose tag verified.
      */
-    synchronized Reason commit(long counter) {
+    public synchronized Reason commit(long counter) {
         long top = highest;
         Reason refused = refusal(counter, top);
         if (refused != null) {
@@ -154,14 +154,8 @@ final class ReplayWindow {
     }
 
     /** The highest counter accepted (unsigned), or -1 if none was. */
-    long highest() {
+    public long highest() {
         return (long) HIGHEST.getAcquire(this);
-    }
-
-    /** Forgets every accepted counter (a benchmark hook; it re-admits replays). */
-    synchronized void forgetAll() {
-        clearAll();
-        HIGHEST.setRelease(this, NONE);
     }
 
     private void clearAll() {

@@ -1,12 +1,6 @@
-package dev.netseal;
+package dev.netseal.internal.keys;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.HexFormat;
-import java.util.Set;
+import dev.netseal.internal.wire.Wire;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -30,32 +24,27 @@ import java.util.concurrent.ConcurrentMap;
  * epoch destroyed twice, a Cleaner running after a test harness let the fingerprint go) can never
  * end a newer claim on the same fingerprint, which would let a third pool repeat its nonces.
  */
-final class LiveKeys {
-    private static final byte[] SALT = new byte[32];
+public final class LiveKeys {
     /** Fingerprint to the token of the claim that holds it. */
-    static final ConcurrentMap<String, Object> LIVE = new ConcurrentHashMap<>();
-
-    static {
-        new SecureRandom().nextBytes(SALT);
-    }
+    static final ConcurrentMap<Long, Object> LIVE = new ConcurrentHashMap<>();
 
     private LiveKeys() {}
 
     /** The fingerprint of (key, nonce prefix): what a claim is made on. */
-    static String fingerprint(byte[] key, long sessionId) {
-        return fingerprint(key, dev.netseal.internal.wire.Wire.noncePrefix(sessionId));
+    public static long fingerprint(byte[] key, long sessionId) {
+        return fingerprint(key, Wire.noncePrefix(sessionId));
     }
 
     /**
      * Claims a fingerprint for a new epoch and returns the claim's token (for {@link #release});
      * throws if a live epoch already holds it.
      */
-    static Object claim(String fingerprint) {
+    public static Object claim(long fingerprint) {
         Object token = new Object();
         // One lock with release(): a pair is either live or retired, never neither in between
         // (a claim slipping between a release and its retirement would repeat the nonces).
         synchronized (LiveKeys.class) {
-            if (RetiredKeys.SEALED.contains(retiredPrint(fingerprint))) {
+            if (RetiredKeys.SEALED.contains(fingerprint)) {
                 throw new IllegalStateException("this key and nonce prefix already sealed in this JVM (a pool or"
                         + " session that is closed, rekeyed away or collected): a new session would restart its"
                         + " counter at 0 and repeat its nonces. Use a fresh key (a handshake makes one per session)");
@@ -75,33 +64,16 @@ final class LiveKeys {
      * counter), retires its pair for good (see {@link RetiredKeys#SEALED}); a no-op once it has
      * ended.
      */
-    static void release(String fingerprint, Object token, boolean sealed) {
+    public static void release(long fingerprint, Object token, boolean sealed) {
         synchronized (LiveKeys.class) {
             if (LIVE.remove(fingerprint, token) && sealed) {
-                RetiredKeys.SEALED.add(retiredPrint(fingerprint));
+                RetiredKeys.SEALED.add(fingerprint);
             }
         }
     }
 
-    /** The 64 bits of a fingerprint that {@link RetiredKeys} keeps. */
-    static long retiredPrint(String fingerprint) {
-        return Long.parseUnsignedLong(fingerprint.substring(0, 16), 16);
-    }
-
-    /** Test hook: the fingerprints claimed now (a moment's view). */
-    static Set<String> claimedNow() {
-        return Set.copyOf(LIVE.keySet());
-    }
-
-    static String fingerprint(byte[] key, int noncePrefix) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(SALT);
-            sha.update(key);
-            sha.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, noncePrefix).array());
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+    /** The fingerprint of (key, nonce prefix): what a claim is made on. */
+    public static long fingerprint(byte[] key, int noncePrefix) {
+        return KeyFingerprint.of(key, noncePrefix);
     }
 }

@@ -1,6 +1,6 @@
-package dev.netseal;
+package dev.netseal.internal.send;
 
-import dev.netseal.ThreadLocalPool.LocalCache;
+import dev.netseal.internal.LinePadding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -29,38 +29,39 @@ import java.util.function.Predicate;
  * path writes them, so they must not share a cache line with what threads do write on every
  * packet (a builder's fields, a cache's count): the collector may copy such objects next to them.
  * The field is padded by the class hierarchy ({@link ThreadCachesTable} extends
- * {@link LeftLinePadding}; this class declares the padding after it), the slots by
+ * {@link LinePadding}; this class declares the padding after it), the slots by
  * {@value #SLOT_PAD} unused slots at each end of the array.
  */
-final class ThreadCaches extends ThreadCachesTable {
+public final class ThreadCaches<B> extends ThreadCachesTable {
 
     /** Caches held before a new one first looks for the caches of ended threads. */
-    static final int PRUNE_MIN = 16;
+    public static final int PRUNE_MIN = 16;
     private static final int MIN_TABLE = 2 * PRUNE_MIN;
     /** Unused slots before and after the used ones: 128 bytes with compressed references, 256 without. */
-    static final int SLOT_PAD = 32;
+    public static final int SLOT_PAD = 32;
 
     @SuppressWarnings("unused") // for their size: see the class comment
     private long r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15;
     /** Every cache in {@link #table}; guarded by this. */
-    private final List<LocalCache> all = new ArrayList<>();
+    final List<LocalCache<B>> all = new ArrayList<>();
     /** Guarded by this: {@code all}'s size at which the next new cache first drops ended threads' caches. */
     private int pruneAt = PRUNE_MIN;
     /** Guarded by this: set by {@link #clearAll}; no cache is held after it. */
     private boolean cleared;
 
     /** {@code me}'s cache, or null if it has none: no lock, no store. */
-    LocalCache find(Thread me) {
-        LocalCache[] t = table;
+    @SuppressWarnings("unchecked") // every cache in the table is one of this pool's, of B
+    public LocalCache<B> find(Thread me) {
+        LocalCache<?>[] t = table;
         int mask = t.length - 2 * SLOT_PAD - 1;
         int i = slotOf(me, mask);
         for (int probes = 0; probes <= mask; probes++) {
-            LocalCache c = t[SLOT_PAD + i];
+            LocalCache<?> c = t[SLOT_PAD + i];
             if (c == null) {
                 return null;
             }
             if (c.owner == me) {
-                return c;
+                return (LocalCache<B>) c;
             }
             i = (i + 1) & mask;
         }
@@ -74,12 +75,12 @@ final class ThreadCaches extends ThreadCachesTable {
      * to twice what is left. After {@link #clearAll}, returns a new cache that is not held: the
      * pool is closed and refuses the work anyway.
      */
-    synchronized LocalCache findOrAdd(Thread me, int keep, Predicate<LocalCache> dropIfEnded) {
-        LocalCache found = find(me);
+    public synchronized LocalCache<B> findOrAdd(Thread me, int keep, Predicate<LocalCache<B>> dropIfEnded) {
+        LocalCache<B> found = find(me);
         if (found != null) {
             return found;
         }
-        LocalCache cache = new LocalCache(keep);
+        LocalCache<B> cache = new LocalCache<>(keep);
         if (cleared) {
             return cache;
         }
@@ -93,18 +94,13 @@ final class ThreadCaches extends ThreadCachesTable {
     }
 
     /** Empties every cache and drops them all (the pool is closing, already closed to new work). */
-    synchronized void clearAll() {
+    public synchronized void clearAll() {
         cleared = true;
-        for (LocalCache c : all) {
+        for (LocalCache<B> c : all) {
             c.clearFromClose();
         }
         all.clear();
         publish();
-    }
-
-    /** Test hook: the caches held now. */
-    synchronized int held() {
-        return all.size();
     }
 
     /** A new table of every held cache, at most half full, then one volatile store. */
@@ -113,11 +109,11 @@ final class ThreadCaches extends ThreadCachesTable {
     }
 
     /** A table of {@code caches}: a power of two of slots, at least twice as many, padded. */
-    static LocalCache[] tableOf(List<LocalCache> caches) {
+    static LocalCache<?>[] tableOf(List<? extends LocalCache<?>> caches) {
         int length = Math.max(MIN_TABLE, Integer.highestOneBit(Math.max(1, 2 * caches.size() - 1)) << 1);
-        LocalCache[] t = new LocalCache[SLOT_PAD + length + SLOT_PAD];
+        LocalCache<?>[] t = new LocalCache<?>[SLOT_PAD + length + SLOT_PAD];
         int mask = length - 1;
-        for (LocalCache c : caches) {
+        for (LocalCache<?> c : caches) {
             int i = slotOf(c.owner, mask);
             while (t[SLOT_PAD + i] != null) {
                 i = (i + 1) & mask;
@@ -134,7 +130,7 @@ final class ThreadCaches extends ThreadCachesTable {
 }
 
 /** The field {@link ThreadCaches#find} reads on every acquire, two cache lines from anything before it. */
-abstract class ThreadCachesTable extends LeftLinePadding {
+abstract class ThreadCachesTable extends LinePadding {
     /** Never changed once published: see ThreadCaches. */
-    volatile LocalCache[] table = ThreadCaches.tableOf(List.of());
+    volatile LocalCache<?>[] table = ThreadCaches.tableOf(List.of());
 }

@@ -1,5 +1,6 @@
-package dev.netseal;
+package dev.netseal.internal.wire;
 
+import dev.netseal.NetV1;
 import static dev.netseal.NetV1.HEADER_SIZE;
 import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
 import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
@@ -11,15 +12,15 @@ import dev.netseal.PacketException.Reason;
  * (what each number means is written beside each case). Built only when someone asks: refusing
  * records numbers, never text.
  */
-final class RefusalText {
+public final class RefusalText {
     /** BAD_LENGTH's second number when the first is a payload_len above the maximum. */
-    static final long PAYLOAD_TOO_LARGE = -1;
+    public static final long PAYLOAD_TOO_LARGE = -1;
     /** BAD_FRAMES's first number when bytes are left after the last event. */
-    static final long AFTER_LAST_EVENT = -1;
+    public static final long AFTER_LAST_EVENT = -1;
     /** BAD_HANDSHAKE's first number: which field is not as a handshake's must be. */
-    static final long HANDSHAKE_FLAGS = 0;
-    static final long HANDSHAKE_SESSION = 1;
-    static final long HANDSHAKE_NONCE = 2;
+    public static final long HANDSHAKE_FLAGS = 0;
+    public static final long HANDSHAKE_SESSION = 1;
+    public static final long HANDSHAKE_NONCE = 2;
 
     private RefusalText() {}
 
@@ -27,7 +28,7 @@ final class RefusalText {
      * The sentence for {@code reason} and its numbers. A switch expression with no default: a new
      * {@link Reason} does not compile until its sentence is written here.
      */
-    static String of(Reason reason, long a, long b) {
+    public static String of(Reason reason, long a, long b) {
         return switch (reason) {
             // a = bytes, b = bytes needed
             case TRUNCATED -> a + " bytes, " + (b == HEADER_SIZE ? "a header alone is " : "the header announces ") + b;
@@ -46,7 +47,7 @@ final class RefusalText {
             // a = payload_len and b = PAYLOAD_TOO_LARGE, or a = bytes, b = bytes announced
             case BAD_LENGTH -> b == PAYLOAD_TOO_LARGE
                     ? "payload_len " + a + " is more than a packet can carry (" + MAX_PAYLOAD_SIZE
-                            + " sealed, " + HandshakeReader.MAX_PAYLOAD + " in a handshake)"
+                            + " sealed, " + NetV1.MAX_HANDSHAKE_PAYLOAD + " in a handshake)"
                     : a + " bytes, the header announces " + b;
             case TOO_MANY_EVENTS -> "event_count " + a + " > " + MAX_EVENTS_PER_PACKET;
             case WRONG_SESSION -> "no key for session " + Long.toUnsignedString(a);
