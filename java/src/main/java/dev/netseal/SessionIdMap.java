@@ -72,7 +72,7 @@ final class SessionIdMap<V> {
             return (int) mix(key ^ seed) & mask;
         }
 
-        /** The slot holding {@code key}, or the empty slot where it would go. */
+        /** The slot holding {@code key}, or the empty slot where it would go; for writers, under the lock. */
         int slotOf(long key) {
             int i = home(key);
             while (values[i] != null && keys[i] != key) {
@@ -94,7 +94,7 @@ final class SessionIdMap<V> {
      * @param key the key
      * @return the value, or null if none
      */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
     V get(long key) {
         Table t = table;
         long[] keys = t.keys;
@@ -119,7 +119,7 @@ final class SessionIdMap<V> {
      * @param value the value, not null
      * @return the value already mapped (left in place), or null if {@code value} was put
      */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
     V putIfAbsent(long key, V value) {
         Objects.requireNonNull(value, "value");
         synchronized (lock) {
@@ -185,7 +185,7 @@ final class SessionIdMap<V> {
      *
      * @param action what to do with each value
      */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
     void forEachValue(Consumer<? super V> action) {
         Table t = table;
         Object[] values = t.values;
