@@ -10,7 +10,6 @@ import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import org.jctools.maps.NonBlockingHashMapLong;
 
 /**
  * The receive side of a server with many peers on one socket: any number of sessions, each with
@@ -36,7 +35,7 @@ public final class SessionTable implements AutoCloseable {
     private final AeadBackend backend;
     private final ReceiveSettings settings;
     /** Session id to session; a session is also found by its previous id during its grace period. */
-    private final NonBlockingHashMapLong<ReceiveSession> sessions;
+    private final SessionIdMap<ReceiveSession> sessions;
     /** Unmaps an id of a session; holds the map only, never the table (see the constructor). */
     private final ReceiveSession.IdListener unmap;
     private volatile boolean closed;
@@ -44,7 +43,7 @@ public final class SessionTable implements AutoCloseable {
     private SessionTable(AeadBackend backend, ReceiveSettings settings) {
         this.backend = backend;
         this.settings = settings;
-        NonBlockingHashMapLong<ReceiveSession> map = new NonBlockingHashMapLong<>();
+        SessionIdMap<ReceiveSession> map = new SessionIdMap<>();
         this.sessions = map;
         this.unmap = (s, id) -> map.remove(id, s);
         // A table dropped without close() wipes its sessions' keys when it is collected. The
@@ -53,10 +52,8 @@ public final class SessionTable implements AutoCloseable {
         Keys.CLEANER.register(this, () -> closeAll(map));
     }
 
-    private static void closeAll(NonBlockingHashMapLong<ReceiveSession> map) {
-        for (ReceiveSession s : map.values()) {
-            s.close();
-        }
+    private static void closeAll(SessionIdMap<ReceiveSession> map) {
+        map.forEachValue(ReceiveSession::close);
     }
 
     /**
@@ -196,7 +193,7 @@ public final class SessionTable implements AutoCloseable {
      * @return true when a session answers to it
      */
     public boolean contains(long sessionId) {
-        return sessions.containsKey(sessionId);
+        return sessions.get(sessionId) != null;
     }
 
     /**

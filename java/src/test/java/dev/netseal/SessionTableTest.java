@@ -204,9 +204,7 @@ class SessionTableTest {
         try {
             java.lang.reflect.Field f = SessionTable.class.getDeclaredField("sessions");
             f.setAccessible(true);
-            return ((org.jctools.maps.NonBlockingHashMapLong<?>) f.get(table)).get(id) instanceof ReceiveSession
-                    ? ((ReceiveSession) ((org.jctools.maps.NonBlockingHashMapLong<?>) f.get(table)).get(id)).keys()
-                    : null;
+            return ((SessionIdMap<?>) f.get(table)).get(id) instanceof ReceiveSession s ? s.keys() : null;
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }
