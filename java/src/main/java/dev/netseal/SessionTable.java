@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.receive.SessionIdMap;
 import dev.netseal.internal.keys.Keys;
 import dev.netseal.internal.receive.PacketOpener;
 import dev.netseal.internal.receive.ReceiveSession;

@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.receive;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.netseal;
+package dev.netseal.internal.receive;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  *
  * @param <V> the value type
  */
-final class SessionIdMap<V> {
+public final class SessionIdMap<V> {
 
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
     /** The value of a removed entry; its slot keeps its key until the table is rebuilt. */
@@ -95,7 +95,7 @@ final class SessionIdMap<V> {
      * @return the value, or null if none
      */
     @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
-    V get(long key) {
+    public V get(long key) {
         Table t = table;
         long[] keys = t.keys;
         Object[] values = t.values;
@@ -120,7 +120,7 @@ final class SessionIdMap<V> {
      * @return the value already mapped (left in place), or null if {@code value} was put
      */
     @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
-    V putIfAbsent(long key, V value) {
+    public V putIfAbsent(long key, V value) {
         Objects.requireNonNull(value, "value");
         synchronized (lock) {
             Table t = table;
@@ -146,13 +146,35 @@ final class SessionIdMap<V> {
     }
 
     /**
+     * Maps {@code key} to {@code value}, replacing what it mapped to.
+     *
+     * @param key the key
+     * @param value the value, not null
+     * @return the value replaced, or null if there was none
+     */
+    @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
+    public V put(long key, V value) {
+        Objects.requireNonNull(value, "value");
+        synchronized (lock) {
+            Table t = table;
+            int i = t.slotOf(key);
+            Object old = t.values[i];
+            if (old != null && old != TOMBSTONE) {
+                SLOTS.setVolatile(t.values, i, value);
+                return (V) old;
+            }
+            return putIfAbsent(key, value); // absent: the same lock, held again
+        }
+    }
+
+    /**
      * Unmaps {@code key} if it maps to {@code value} (the same object).
      *
      * @param key the key
      * @param value the value expected
      * @return true if it was unmapped
      */
-    boolean remove(long key, V value) {
+    public boolean remove(long key, V value) {
         synchronized (lock) {
             Table t = table;
             int i = t.slotOf(key);
@@ -174,7 +196,7 @@ final class SessionIdMap<V> {
      *
      * @return the number of keys mapped
      */
-    int size() {
+    public int size() {
         return size;
     }
 
@@ -186,7 +208,7 @@ final class SessionIdMap<V> {
      * @param action what to do with each value
      */
     @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
-    void forEachValue(Consumer<? super V> action) {
+    public void forEachValue(Consumer<? super V> action) {
         Table t = table;
         Object[] values = t.values;
         for (int i = 0; i < values.length; i++) {
