@@ -13,7 +13,7 @@ import dev.netseal.internal.aead.Backends;
  */
 public final class PacketPool implements AutoCloseable, BuilderOwner {
 
-    private final PoolCore<PacketBuilder> core;
+    final PoolCore<PacketBuilder> core;
 
     private PacketPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
                        long originHash) {

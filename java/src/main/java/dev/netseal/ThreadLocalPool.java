@@ -81,7 +81,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
         }
     }
 
-    private final PoolCore<PacketBuilder> core;
+    final PoolCore<PacketBuilder> core;
     private final int localCapacity;
     /** Every platform thread's cache, held by this pool alone: see the class comment. */
     final ThreadCaches<PacketBuilder> caches = new ThreadCaches<>();

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -275,8 +277,8 @@ class AeadBackendTest {
         AeadBackend java = TestBackends.get("java");
         long seed = TestSeeds.seed();
         Random rnd = new Random(seed);
-        InsecureExplicitNonceCodec nCodec = InsecureExplicitNonceCodec.onBackend(nat);
-        InsecureExplicitNonceCodec jCodec = InsecureExplicitNonceCodec.onBackend(java);
+        InsecureExplicitNonceCodec nCodec = Codecs.on(nat);
+        InsecureExplicitNonceCodec jCodec = Codecs.on(java);
         for (int round = 0; round < 50; round++) {
             byte[] key = new byte[32];
             rnd.nextBytes(key);

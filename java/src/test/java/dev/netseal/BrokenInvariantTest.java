@@ -1,5 +1,13 @@
 package dev.netseal;
 
+import dev.netseal.internal.keys.LiveKeysProbe;
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.interop.Codecs;
+import dev.netseal.internal.keys.LiveKeys;
+import dev.netseal.internal.receive.ReceiveKey;
+import dev.netseal.internal.receive.ReplayWindow;
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.ThreadLocalPoolTest.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,7 +54,7 @@ class BrokenInvariantTest {
                     "a second close let a pool back in on a retired key and nonce prefix");
             assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, other, SESSION, 0L),
                     "a third pool was let in on the key and nonce prefix a live pool seals with");
-            assertFalse(newer.core().current().key.isDestroyed(), "a stale close wiped another pool's key");
+            assertFalse(newer.core.current().key.isDestroyed(), "a stale close wiped another pool's key");
         }
         ThreadLocalPool tl = ThreadLocalPool.onBackend(backend, 1, key(1406), SESSION, 0L, 1);
         try (PacketBuilder b = tl.get()) {
@@ -57,7 +65,7 @@ class BrokenInvariantTest {
             tl.close();
             assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, key(1406), SESSION, 0L, 1));
             assertThrows(IllegalStateException.class, () -> ThreadLocalPool.onBackend(backend, 1, key(1407), SESSION, 0L, 1));
-            assertFalse(newer.core().current().key.isDestroyed());
+            assertFalse(newer.core.current().key.isDestroyed());
         }
     }
 
@@ -75,7 +83,7 @@ class BrokenInvariantTest {
             }
             first.close();
             assertTrue(firstEpoch.key.isDestroyed(), "close() wiped nothing");
-            assertEquals(0, pool.core().openSessions(), "a closed session stayed registered with its pool");
+            assertEquals(0, pool.core.openSessions(), "a closed session stayed registered with its pool");
             try (SealingSession newer = pool.newSession(other, SESSION)) {
                 first.close();
                 assertThrows(IllegalStateException.class, () -> pool.newSession(k, SESSION),
@@ -83,7 +91,7 @@ class BrokenInvariantTest {
                 assertThrows(IllegalStateException.class, () -> pool.newSession(other, SESSION),
                         "a second close() of a session ended the claim of another session");
                 assertFalse(newer.current().key.isDestroyed());
-                assertEquals(1, pool.core().openSessions());
+                assertEquals(1, pool.core.openSessions());
             }
         }
     }
@@ -95,14 +103,14 @@ class BrokenInvariantTest {
         byte[] k1 = key(1403);
         byte[] k2 = key(1404);
         try (PacketPool pool = PacketPool.onBackend(backend, 1, k1, SESSION, 0L)) {
-            KeyEpoch old = pool.core().current();
+            KeyEpoch old = pool.core.current();
             try (PacketBuilder b = pool.get()) {
                 b.buildHeartbeat();
             }
             pool.setKey(k2, SESSION + 1);
             assertTrue(old.retired, "the old epoch was never marked retired");
             assertTrue(old.key.isDestroyed(), "rekey left the old key unwiped");
-            assertFalse(LiveKeys.claimedNow().contains(old.claim), "rekey left the old claim held");
+            assertFalse(LiveKeysProbe.claimedNow().contains(old.claim), "rekey left the old claim held");
             // The old (key, prefix) is retired for good: no pool, this one or another, seals with it.
             assertThrows(IllegalStateException.class, () -> PacketPool.onBackend(backend, 1, k1, SESSION, 0L));
             assertThrows(IllegalStateException.class, () -> pool.setKey(k1, SESSION),
@@ -146,7 +154,7 @@ class BrokenInvariantTest {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key(1406);
         PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION);
-        ReceiveKey current = r.session().keys().current;
+        ReceiveKey current = r.session.keys().current;
         assertTrue(current.enter());
         Thread closer = new Thread(r::close, "closer");
         closer.start();
@@ -171,9 +179,9 @@ class BrokenInvariantTest {
             List<PacketBuilder> held = new ArrayList<>();
             for (int i = 0; i < 300; i++) { // past the first pruning (64) and the next ones
                 held.add(pool.get());
-                assertEquals(held.size(), pool.core().buildersMade(), "a held builder was not made afresh");
+                assertEquals(held.size(), PoolCores.buildersMade(pool.core), "a held builder was not made afresh");
             }
-            assertEquals(held.size(), pool.core().liveBuilders(),
+            assertEquals(held.size(), PoolCores.liveBuilders(pool.core),
                     "pruning dropped live builders: rekey and close would no longer wait for them");
             for (PacketBuilder b : held) {
                 b.close();
@@ -252,7 +260,7 @@ class BrokenInvariantTest {
             }
             // A subprotocol packet through the fluent form, then nothing more until the next begin.
             ByteBuffer sealed = b.begin(3, 4, 0, 0x0BAD).event(new byte[] {7, 7}).seal();
-            OpenedPacket opened = InsecureExplicitNonceCodec.onBackend(backend)
+            OpenedPacket opened = Codecs.on(backend)
                     .open(k, SESSION, ThreadLocalPoolTest.copy(sealed));
             assertEquals(0x0BAD, opened.subprotocolId());
             assertEquals(3, opened.streamId());
@@ -308,7 +316,7 @@ class BrokenInvariantTest {
             later.failImport = true;
             assertThrows(IllegalStateException.class, () -> pool.setKey(k2, SESSION + 1));
             assertEquals(SESSION, pool.sessionId(), "a failed rekey moved the session anyway");
-            assertFalse(pool.core().current().key.isDestroyed(), "a failed rekey wiped the key still in use");
+            assertFalse(pool.core.current().key.isDestroyed(), "a failed rekey wiped the key still in use");
             try (PacketPool other = PacketPool.onBackend(backend, 1, k2, SESSION + 1, 0L)) {
                 assertEquals(SESSION + 1, other.sessionId(), "a failed rekey left the new (key, prefix) claimed");
             }
@@ -439,7 +447,7 @@ class BrokenInvariantTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void codecNeverSealsAnOversizedPayload(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         byte[] k = key(1416);
         byte[] tooBig = new byte[NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE + 1];
         IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
@@ -469,7 +477,7 @@ class BrokenInvariantTest {
             ByteBuffer packet = b.begin(5, 6, 0).event(first).event(ByteBuffer.wrap(new byte[] {6}))
                     .event(new byte[] {5, 4}).event(new byte[] {0, 3, 2, 0}, 1, 2).seal();
             assertEquals(0, first.position(), "event(ByteBuffer) moved the caller's position");
-            OpenedPacket opened = InsecureExplicitNonceCodec.onBackend(backend)
+            OpenedPacket opened = Codecs.on(backend)
                     .open(k, SESSION, ThreadLocalPoolTest.copy(packet));
             assertEquals(4, opened.eventCount());
             org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {9, 8, 7}, opened.events().get(0));

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.ThreadLocalPoolTest.copy;
 import static dev.netseal.ThreadLocalPoolTest.key;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -110,12 +112,12 @@ class BuilderClaimTest {
             }).get(30, TimeUnit.SECONDS);
             assertEquals(List.of("begin", "event", "seal", "heartbeat", "handshake", "release"), refused);
             byte[] packet = copy(b.seal());
-            OpenedPacket opened = InsecureExplicitNonceCodec.onBackend(backend).open(k, SESSION, packet);
+            OpenedPacket opened = Codecs.on(backend).open(k, SESSION, packet);
             assertEquals(1, opened.eventCount());
             assertArrayEquals(event(0), opened.events().get(0), "the refused thread changed the packet");
             // Once sealed, the builder is free: another thread may use it in turn (a hand-off).
             byte[] next = other.submit(() -> copy(b.begin(3, 3, 0).event(event(1)).seal())).get(30, TimeUnit.SECONDS);
-            assertArrayEquals(event(1), InsecureExplicitNonceCodec.onBackend(backend).open(k, SESSION, next)
+            assertArrayEquals(event(1), Codecs.on(backend).open(k, SESSION, next)
                     .events().get(0));
             pool.release(b);
         } finally {
@@ -189,7 +191,7 @@ class BuilderClaimTest {
         int enoughRefusals = 50;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         java.util.concurrent.atomic.AtomicBoolean timeUp = new java.util.concurrent.atomic.AtomicBoolean();
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         ExecutorService two = Executors.newFixedThreadPool(2);
         try (PacketPool pool = PacketPool.onBackend(backend, 2, k, SESSION, 0L)) {
             PacketBuilder b = pool.get();

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -48,7 +50,7 @@ class ChaosStressTest {
         }
         // every sealed nonce is unique per key, and every packet opens with its epoch's key
         Set<String> seen = new HashSet<>();
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         int checked = 0;
         for (byte[] p : packets) {
             ByteBuffer b = ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN);

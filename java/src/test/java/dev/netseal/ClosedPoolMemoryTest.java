@@ -71,6 +71,6 @@ class ClosedPoolMemoryTest {
             }
         }
         // the pool stays reachable until here
-        assertTrue(pool.core().isClosed());
+        assertTrue(pool.core.isClosed());
     }
 }

@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -280,9 +281,9 @@ class DatagramEndpointTest {
             PeerSession aFromB = a.session(bToA.sessionId());
             assertNotEquals(aToB.sessionId(), bToA.sessionId());
 
-            Set<String> txKeys = new HashSet<>(List.of(aToB.txKeyId, bFromA.txKeyId, bToA.txKeyId, aFromB.txKeyId));
+            Set<Long> txKeys = new HashSet<>(List.of(aToB.txKeyId, bFromA.txKeyId, bToA.txKeyId, aFromB.txKeyId));
             assertEquals(4, txKeys.size(), "four directions, four keys");
-            Set<String> allKeys = new HashSet<>(txKeys);
+            Set<Long> allKeys = new HashSet<>(txKeys);
             allKeys.addAll(List.of(aToB.rxKeyId, bFromA.rxKeyId, bToA.rxKeyId, aFromB.rxKeyId));
             assertEquals(4, allKeys.size(), "each rx key is exactly its peer's tx key");
             assertEquals(aToB.txKeyId, bFromA.rxKeyId);

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.NetV1.HEADER_SIZE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -54,7 +56,7 @@ class HostileReceiverInputTest {
     }
 
     private static byte[] seal(AeadBackend backend, long counter, byte[]... events) {
-        return InsecureExplicitNonceCodec.onBackend(backend).sealData(KEY, SESSION, counter, 5, 6, 0, 7, 8, 0,
+        return Codecs.on(backend).sealData(KEY, SESSION, counter, 5, 6, 0, 7, 8, 0,
                 List.of(events));
     }
 

@@ -1,5 +1,8 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.internal.receive.ReceiveKey;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.PacketReceiverTest.SESSION;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,7 +33,7 @@ class KeyLifetimeInvariantTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void codecNeverLeavesAKeyUnwiped(String backendName) throws Exception {
         FailingBackend recording = new FailingBackend(TestBackends.get(backendName), Integer.MAX_VALUE, false);
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(recording);
+        InsecureExplicitNonceCodec codec = Codecs.on(recording);
         byte[] k = key(1);
         byte[] p = codec.sealData(k, SESSION, 7, 1, 1, 0, 0L, 0, 0, List.of(new byte[] {1}));
         assertEquals(1, recording.keys.size());
@@ -50,7 +53,7 @@ class KeyLifetimeInvariantTest {
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void codecNeverSealsAFieldOutOfRange(String backendName) {
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(TestBackends.get(backendName));
+        InsecureExplicitNonceCodec codec = Codecs.on(TestBackends.get(backendName));
         byte[] k = key(2);
         List<byte[]> one = List.of(new byte[] {1});
         assertThrows(IllegalArgumentException.class,
@@ -81,9 +84,9 @@ class KeyLifetimeInvariantTest {
         PacketReceiverTest.Sealer s2 = new PacketReceiverTest.Sealer(backend, k2, SESSION + 1);
         try (PacketReceiver r = PacketReceiver.builderOnBackend(backend).previousKeyGrace(Duration.ofMinutes(5))
                 .build(k1, SESSION)) {
-            ReceiveKey first = r.session().keys().current;
+            ReceiveKey first = r.session.keys().current;
             r.rekey(k2, SESSION + 1);
-            ReceiveKey second = r.session().keys().current;
+            ReceiveKey second = r.session.keys().current;
             assertFalse(first.key.isDestroyed(), "the previous key was wiped inside its grace period");
             PacketReceiverTest.opens(r, s1.numbered(1));
             r.rekey(k3, SESSION + 2);

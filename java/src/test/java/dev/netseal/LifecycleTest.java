@@ -1,5 +1,8 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.internal.send.PoolCore;
 import static dev.netseal.ThreadLocalPoolTest.copy;
 import static dev.netseal.ThreadLocalPoolTest.counterOf;
 import static dev.netseal.ThreadLocalPoolTest.key;
@@ -96,7 +99,7 @@ class LifecycleTest {
         if (i % 2 == 0) {
             pool.acquire().close(); // and through the guard
         }
-        return new Object[] {new WeakReference<>(pool), i % 50 == 0 ? pool.core() : null};
+        return new Object[] {new WeakReference<>(pool), i % 50 == 0 ? pool.core : null};
     }
 
     // ---- counter exhaustion -------------------------------------------------------------------
@@ -107,7 +110,7 @@ class LifecycleTest {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key(60);
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 2, k, 60L, 0L, 1)) {
-            exhaust(backend, k, 60L, pool.core(), pool::acquire);
+            exhaust(backend, k, 60L, pool.core, pool::acquire);
             // setKey is the way out: a new key counts from 0 again.
             pool.setKey(key(61), 61L);
             PacketBuilder b = pool.acquire();
@@ -122,14 +125,14 @@ class LifecycleTest {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] k = key(62);
         try (PacketPool pool = PacketPool.onBackend(backend, 2, k, 62L, 0L)) {
-            exhaust(backend, k, 62L, pool.core(), pool::get);
+            exhaust(backend, k, 62L, pool.core, pool::get);
         }
     }
 
-    private static void exhaust(AeadBackend backend, byte[] k, long session, PoolCore core,
+    private static void exhaust(AeadBackend backend, byte[] k, long session, PoolCore<PacketBuilder> core,
                                 java.util.function.Supplier<PacketBuilder> acquire) throws Exception {
         long limit = KeyEpoch.COUNTER_LIMIT;
-        core.startCounterAt(limit - 5);
+        PoolCores.startCounterAt(core, limit - 5);
         PacketBuilder b = acquire.get();
         List<Long> counters = new ArrayList<>();
         List<byte[]> packets = new ArrayList<>();
@@ -160,7 +163,7 @@ class LifecycleTest {
         // What was sealed opens (without the replay window, which would find it too far ahead).
         try (PacketReceiver r = PacketReceiver.onBackend(backend, k, session)) {
             for (int i = 0; i < packets.size(); i++) {
-                OpenedPacket o = r.openWithoutReplayCheck(ByteBuffer.wrap(packets.get(i)));
+                OpenedPacket o = Receivers.openWithoutReplayCheck(r, ByteBuffer.wrap(packets.get(i)));
                 assertEquals(limit - 5 + i, o.counter());
             }
         }
@@ -178,7 +181,7 @@ class LifecycleTest {
         for (int round = 0; round < CLOSE_ROUNDS; round++) { // the race is timing-dependent
             byte[] k = key(63 + round);
             ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, k, 63L, 0L, 2);
-            closeWhileSealing(backend, k, 63L, pool, pool::acquire, pool.core());
+            closeWhileSealing(backend, k, 63L, pool, pool::acquire, pool.core);
             assertThrows(IllegalStateException.class, pool::acquire);
         }
     }
@@ -190,7 +193,7 @@ class LifecycleTest {
         for (int round = 0; round < CLOSE_ROUNDS; round++) {
             byte[] k = key(164 + round);
             PacketPool pool = PacketPool.onBackend(backend, 4, k, 64L, 0L);
-            closeWhileSealing(backend, k, 64L, pool, pool::get, pool.core());
+            closeWhileSealing(backend, k, 64L, pool, pool::get, pool.core);
             assertThrows(IllegalStateException.class, pool::get);
         }
     }
@@ -202,7 +205,7 @@ class LifecycleTest {
      * sealing thread may see is "pool is closed".
      */
     private static void closeWhileSealing(AeadBackend backend, byte[] k, long session, AutoCloseable pool,
-                                          java.util.function.Supplier<PacketBuilder> acquire, PoolCore core)
+                                          java.util.function.Supplier<PacketBuilder> acquire, PoolCore<PacketBuilder> core)
             throws Exception {
         int threads = 4;
         AtomicBoolean closeReturned = new AtomicBoolean();
@@ -256,7 +259,7 @@ class LifecycleTest {
                 for (Future<List<byte[]>> f : futures) {
                     for (byte[] p : f.get(30, TimeUnit.SECONDS)) {
                         try {
-                            r.openWithoutReplayCheck(ByteBuffer.wrap(p));
+                            Receivers.openWithoutReplayCheck(r, ByteBuffer.wrap(p));
                         } catch (PacketException e) {
                             fail("a packet sealed around close() does not open (wiped key?): " + e.getMessage());
                         }
@@ -284,8 +287,8 @@ class LifecycleTest {
         PacketBuilder begunA = tl.acquire().begin(1, 1, 0).event(new byte[] {1, 2, 3});
         tl.close();
         pp.close();
-        assertTrue(tl.core().current().key.isDestroyed(), "ThreadLocalPool.close wipes the key");
-        assertTrue(pp.core().current().key.isDestroyed(), "PacketPool.close wipes the key");
+        assertTrue(tl.core.current().key.isDestroyed(), "ThreadLocalPool.close wipes the key");
+        assertTrue(pp.core.current().key.isDestroyed(), "PacketPool.close wipes the key");
         for (PacketBuilder x : List.of(a, b)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> seal(x, "after"));
             assertEquals("pool is closed", e.getMessage());

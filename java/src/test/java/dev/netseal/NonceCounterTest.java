@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.internal.send.NonceCounter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

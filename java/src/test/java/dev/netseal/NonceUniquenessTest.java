@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCore;
 import static dev.netseal.ThreadLocalPoolTest.counterOf;
 import static dev.netseal.ThreadLocalPoolTest.copy;
 import static dev.netseal.ThreadLocalPoolTest.key;
@@ -46,14 +47,14 @@ class NonceUniquenessTest {
         final Consumer<PacketBuilder> release;
         final Runnable closer;
         final java.util.function.ObjLongConsumer<byte[]> setKey;
-        final PoolCore core;
+        final PoolCore<PacketBuilder> core;
 
         Pool(ThreadLocalPool p) {
             acquire = p::acquire;
             release = p::release;
             closer = p::close;
             setKey = p::setKey;
-            core = p.core();
+            core = p.core;
         }
 
         Pool(PacketPool p) {
@@ -61,7 +62,7 @@ class NonceUniquenessTest {
             release = p::release;
             closer = p::close;
             setKey = p::setKey;
-            core = p.core();
+            core = p.core;
         }
 
         void setKey(byte[] key, long session) {
@@ -315,7 +316,7 @@ class NonceUniquenessTest {
                                 s -> PacketReceiver.onBackend(backend, k, s));
                         OpenedPacket o;
                         try {
-                            o = r.openWithoutReplayCheck(ByteBuffer.wrap(p.clone()));
+                            o = Receivers.openWithoutReplayCheck(r, ByteBuffer.wrap(p.clone()));
                         } catch (PacketException e) {
                             throw new AssertionError("a packet of session " + session + " counter "
                                     + counterOf(ByteBuffer.wrap(p)) + " does not open with its key: "
@@ -450,7 +451,7 @@ class NonceUniquenessTest {
             byte[] last = copy(b.begin(0, 0, 0).event(EVENT).seal());
             pool.release.accept(b);
             try (PacketReceiver r = PacketReceiver.onBackend(backend, key, session)) {
-                assertEquals(1, r.openWithoutReplayCheck(ByteBuffer.wrap(last)).eventCount());
+                assertEquals(1, Receivers.openWithoutReplayCheck(r, ByteBuffer.wrap(last)).eventCount());
             }
         } finally {
             exec.shutdownNow();

@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.receive.OpenWorkspace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,5 +1,9 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.interop.Codecs;
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,10 +41,10 @@ class PacketBatchTest {
         AeadBackend backend = TestBackends.get(backendName);
         byte[] keyA = ReceiverOnRealNetworksTest.key(70);
         byte[] keyB = ReceiverOnRealNetworksTest.key(71);
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, keyA, SESSION_A, 0L, 8);
              SealingSession b = pool.newSession(keyB, SESSION_B)) {
-            SealingSession a = pool.core().defaultSession();
+            SealingSession a = Receivers.defaultSession(pool);
             ByteBuffer dst = backend.allocate(64 * 1024);
             dst.position(11); // not at the start
             // sessions A A B A: three runs, so A draws 2 then 1 (after B's 1)
@@ -99,35 +103,35 @@ class PacketBatchTest {
              PacketBuilder builder = pool.get()) {
             ByteBuffer dst = backend.allocate(1000);
             PacketBatch batch = builder.batch(dst);
-            batch.begin(pool.core().defaultSession(), 1, 1, 0).event(new byte[100]);
+            batch.begin(Receivers.defaultSession(pool), 1, 1, 0).event(new byte[100]);
             IllegalArgumentException room = assertThrows(IllegalArgumentException.class,
                     () -> batch.event(new byte[2000]));
             assertTrue(room.getMessage().contains("destination has"), room.getMessage());
             IllegalStateException twice = assertThrows(IllegalStateException.class,
                     () -> builder.batch(backend.allocate(20_000)));
             assertTrue(twice.getMessage().contains("batch is open"), twice.getMessage());
-            assertEquals(0L, pool.core().current().counter.get(), "nothing drawn by refusals");
+            assertEquals(0L, pool.core.current().counter.get(), "nothing drawn by refusals");
             int length = batch.seal();
             assertEquals(Wire.sealedLength(104), length);
-            assertEquals(1L, pool.core().current().counter.get(), "one packet, one counter");
+            assertEquals(1L, pool.core.current().counter.get(), "one packet, one counter");
 
             ByteBuffer large = backend.allocate(30_000);
             PacketBatch second = builder.batch(large);
-            second.begin(pool.core().defaultSession(), 1, 2, 0);
+            second.begin(Receivers.defaultSession(pool), 1, 2, 0);
             IllegalArgumentException payload = assertThrows(IllegalArgumentException.class,
                     () -> second.event(new byte[NetV1.MAX_PAYLOAD_SIZE]));
             assertTrue(payload.getMessage().contains("payload too large"), payload.getMessage());
             for (int i = 1; i < PacketBatch.MAX_PACKETS; i++) {
-                second.begin(pool.core().defaultSession(), 1, 2 + i, 0);
+                second.begin(Receivers.defaultSession(pool), 1, 2 + i, 0);
             }
             IllegalStateException full = assertThrows(IllegalStateException.class,
-                    () -> second.begin(pool.core().defaultSession(), 1, 0, 0));
+                    () -> second.begin(Receivers.defaultSession(pool), 1, 0, 0));
             assertTrue(full.getMessage().contains("batch is full"), full.getMessage());
-            assertEquals(1L, pool.core().current().counter.get(), "still nothing drawn");
+            assertEquals(1L, pool.core.current().counter.get(), "still nothing drawn");
             assertThrows(IllegalStateException.class, () -> builder.begin(1, 1, 0), "no single packet in a batch");
             assertEquals(PacketBatch.MAX_PACKETS * Wire.sealedLength(0), second.seal());
-            assertEquals(1L + PacketBatch.MAX_PACKETS, pool.core().current().counter.get(), "one draw of 256");
-            assertThrows(IllegalStateException.class, () -> second.begin(pool.core().defaultSession(), 1, 1, 0),
+            assertEquals(1L + PacketBatch.MAX_PACKETS, pool.core.current().counter.get(), "one draw of 256");
+            assertThrows(IllegalStateException.class, () -> second.begin(Receivers.defaultSession(pool), 1, 1, 0),
                     "a sealed batch takes no more packets");
         }
     }
@@ -139,11 +143,11 @@ class PacketBatchTest {
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, ReceiverOnRealNetworksTest.key(73),
                 SESSION_A, 0L, 8);
              PacketBuilder builder = pool.get()) {
-            pool.core().startCounterAt(KeyEpoch.COUNTER_LIMIT - 5);
+            PoolCores.startCounterAt(pool.core, KeyEpoch.COUNTER_LIMIT - 5);
             ByteBuffer dst = backend.allocate(10_000);
             PacketBatch six = builder.batch(dst);
             for (int i = 0; i < 6; i++) {
-                six.begin(pool.core().defaultSession(), 1, i, 0);
+                six.begin(Receivers.defaultSession(pool), 1, i, 0);
             }
             IllegalStateException e = assertThrows(IllegalStateException.class, six::seal);
             assertTrue(e.getMessage().contains("exhausted"), e.getMessage());
@@ -151,7 +155,7 @@ class PacketBatchTest {
             // the builder is free again, and the counter stays refused: no value below the limit
             // is handed out twice, and none at or above it ever
             PacketBatch one = builder.batch(dst);
-            one.begin(pool.core().defaultSession(), 1, 1, 0);
+            one.begin(Receivers.defaultSession(pool), 1, 1, 0);
             assertThrows(IllegalStateException.class, one::seal);
         }
     }
@@ -166,7 +170,7 @@ class PacketBatchTest {
             PacketBatch batch = builder.batch(backend.allocate(60_000));
             int[] sizes = {64, 64, 64, 10, 64, 64, 200, 200, 200, 200, 200};
             for (int i = 0; i < sizes.length; i++) {
-                batch.begin(pool.core().defaultSession(), 1, i, 0).event(new byte[sizes[i]]);
+                batch.begin(Receivers.defaultSession(pool), 1, i, 0).event(new byte[sizes[i]]);
             }
             batch.seal();
             // 64 64 64 10 | 64 64 | 200 200 200 | 200 200 (three at most)
@@ -187,7 +191,7 @@ class PacketBatchTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void batchesSinglesAndRekeysNeverRepeatANonce(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         Map<Long, byte[]> keys = new ConcurrentHashMap<>();
         keys.put(SESSION_A, ReceiverOnRealNetworksTest.key(75));
         keys.put(SESSION_B, ReceiverOnRealNetworksTest.key(76));
@@ -196,7 +200,7 @@ class PacketBatchTest {
         List<List<byte[]>> sealed = new ArrayList<>();
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 8, keys.get(SESSION_A), SESSION_A, 0L, 8);
              SealingSession b = pool.newSession(keys.get(SESSION_B), SESSION_B)) {
-            SealingSession a = pool.core().defaultSession();
+            SealingSession a = Receivers.defaultSession(pool);
             CountDownLatch go = new CountDownLatch(1);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             List<Thread> workers = new ArrayList<>();
@@ -295,7 +299,7 @@ class PacketBatchTest {
             ByteBuffer dst = backend.allocate(1000);
             Thread sealer = new Thread(() -> {
                 PacketBatch batch = builder.batch(dst);
-                batch.begin(pool.core().defaultSession(), 1, 1, 0).event(new byte[10]);
+                batch.begin(Receivers.defaultSession(pool), 1, 1, 0).event(new byte[10]);
                 batch.seal();
             });
             sealer.start();
@@ -303,7 +307,7 @@ class PacketBatchTest {
             java.lang.ref.WeakReference<Thread> gone = new java.lang.ref.WeakReference<>(sealer);
             sealer = null;
             assertTrue(TestGc.clears(gone, 10_000), "the builder kept the thread of its last batch");
-            assertEquals(Wire.sealedLength(14), builder.batch(dst.clear()).begin(pool.core().defaultSession(), 1, 2, 0)
+            assertEquals(Wire.sealedLength(14), builder.batch(dst.clear()).begin(Receivers.defaultSession(pool), 1, 2, 0)
                     .event(new byte[10]).seal(), "and it batches again on this thread");
             builder.close();
         }

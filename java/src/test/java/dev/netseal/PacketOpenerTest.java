@@ -1,5 +1,10 @@
 package dev.netseal;
 
+import dev.netseal.internal.receive.PacketOpener;
+import dev.netseal.internal.receive.ReceiveKey;
+import dev.netseal.internal.receive.ReceiveSession;
+import dev.netseal.internal.receive.ReplayWindow;
+import dev.netseal.internal.wire.RefusalText;
 import static dev.netseal.PacketReceiverTest.SESSION;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,7 +44,7 @@ class PacketOpenerTest {
         byte[] k = key(1);
         Sealer sealer = new Sealer(real, k, SESSION);
         ReceiveKey rk = new ReceiveKey(backend.importKey(k.clone()), SESSION, new ReplayWindow(64));
-        ReceiveSession.Keys keys = new ReceiveSession.Keys(rk, null);
+        ReceiveSession.KeySet keys = new ReceiveSession.KeySet(rk, null);
         try {
             OpenedPacket out = new OpenedPacket();
             byte[] nine = sealer.numbered(9);
@@ -170,7 +175,7 @@ class PacketOpenerTest {
         try {
             byte[] packet = new Sealer(backend, key(8), SESSION).numbered(4);
             OpenedPacket out = new OpenedPacket();
-            assertFalse(PacketOpener.openWithKeys(backend, new ReceiveSession.Keys(current, previous),
+            assertFalse(PacketOpener.openWithKeys(backend, new ReceiveSession.KeySet(current, previous),
                     ByteBuffer.wrap(packet), 0, packet.length, out, true));
             assertEquals(Reason.AUTH_FAILED, out.refusal());
             assertEquals(RefusalText.of(Reason.AUTH_FAILED, 4, 0), out.refusalDetail());

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.internal.send.KeyEpoch;
 import static dev.netseal.ThreadLocalPoolTest.copy;
 import static dev.netseal.ThreadLocalPoolTest.counterOf;
 import static dev.netseal.ThreadLocalPoolTest.key;
@@ -105,7 +107,7 @@ class PacketPoolTest {
                 held.add(pool.get()); // 3 from the queue, 3 made on demand
             }
             assertEquals(0, pool.available());
-            assertEquals(6, pool.core().liveBuilders());
+            assertEquals(6, PoolCores.liveBuilders(pool.core));
             Set<PacketBuilder> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
             distinct.addAll(held);
             assertEquals(6, distinct.size());
@@ -156,13 +158,13 @@ class PacketPoolTest {
                 assertEquals(capacity, pool.available(),
                         "builders were dropped by releases into a queue that was not full");
                 // The queue keeps exactly what it holds: taking capacity builders makes none.
-                int before = pool.core().liveBuilders();
+                int before = PoolCores.liveBuilders(pool.core);
                 List<PacketBuilder> held = new ArrayList<>();
                 for (int i = 0; i < capacity; i++) {
                     held.add(pool.get());
                 }
                 assertEquals(0, pool.available());
-                assertTrue(pool.core().liveBuilders() <= before, "taking what the queue held made new builders");
+                assertTrue(PoolCores.liveBuilders(pool.core) <= before, "taking what the queue held made new builders");
                 held.forEach(pool::release);
             }
         }
@@ -264,10 +266,10 @@ class PacketPoolTest {
                             boolean isA = row[0] == a;
                             (isA ? fromA : fromB).add((PacketBuilder) row[1]);
                             byte[] packet = (byte[]) row[2];
-                            OpenedPacket o = (isA ? ra : rb).openWithoutReplayCheck(ByteBuffer.wrap(packet.clone()));
+                            OpenedPacket o = Receivers.openWithoutReplayCheck(isA ? ra : rb, ByteBuffer.wrap(packet.clone()));
                             assertEquals(row[3], new String(o.events().get(0), StandardCharsets.UTF_8));
                             PacketException e = assertThrows(PacketException.class,
-                                    () -> (isA ? rb : ra).openWithoutReplayCheck(ByteBuffer.wrap(packet.clone())));
+                                    () -> Receivers.openWithoutReplayCheck(isA ? rb : ra, ByteBuffer.wrap(packet.clone())));
                             assertEquals(Reason.AUTH_FAILED, e.reason());
                         }
                     }
@@ -298,7 +300,7 @@ class PacketPoolTest {
         seal(held, "before");
         pool.close();
         pool.close();
-        assertTrue(pool.core().current().key.isDestroyed(), "close wipes the key");
+        assertTrue(pool.core.current().key.isDestroyed(), "close wipes the key");
         IllegalStateException e = assertThrows(IllegalStateException.class, pool::get);
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> pool.setKey(key(41), 2L));
@@ -329,7 +331,7 @@ class PacketPoolTest {
             seal(held, "old");
             queued.forEach(pool::release);
             assertEquals(2, pool.available());
-            KeyEpoch old = pool.core().current();
+            KeyEpoch old = pool.core.current();
 
             pool.setKey(k2, 2L);
             assertTrue(old.key.isDestroyed());

@@ -1,5 +1,9 @@
 package dev.netseal;
 
+import dev.netseal.internal.keys.LiveKeysProbe;
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.internal.keys.LiveKeys;
+import dev.netseal.internal.send.PoolCore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,9 +41,9 @@ class PoolCoreInvariantTest {
     void closedCoreNeverMakesABuilder() {
         PacketPool pool = PacketPool.buildersOnBackend(java(), 1);
         pool.close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.core().newBuilder());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.core.newBuilder());
         assertEquals("pool is closed", e.getMessage());
-        assertEquals(1, pool.core().buildersMade(), "only the prefill was ever made");
+        assertEquals(1, PoolCores.buildersMade(pool.core), "only the prefill was ever made");
     }
 
     @ParameterizedTest
@@ -50,10 +54,10 @@ class PoolCoreInvariantTest {
         long sessionId = 0x5E55_0001L;
         PacketPool packetPool = PacketPool.buildersOnBackend(backend, 1);
         packetPool.close();
-        assertRefused(packetPool.core(), () -> packetPool.newSession(key, sessionId), key, sessionId);
+        assertRefused(packetPool.core, () -> packetPool.newSession(key, sessionId), key, sessionId);
         ThreadLocalPool threadPool = ThreadLocalPool.buildersOnBackend(backend, 1, 1);
         threadPool.close();
-        assertRefused(threadPool.core(), () -> threadPool.newSession(key, sessionId, 9L), key, sessionId);
+        assertRefused(threadPool.core, () -> threadPool.newSession(key, sessionId, 9L), key, sessionId);
         // the refused sessions gave their claim back: an open pool takes the same key and session
         try (PacketPool open = PacketPool.buildersOnBackend(backend, 1);
              SealingSession s = open.newSession(key, sessionId)) {
@@ -61,12 +65,12 @@ class PoolCoreInvariantTest {
         }
     }
 
-    private static void assertRefused(PoolCore core, org.junit.jupiter.api.function.Executable open,
+    private static void assertRefused(PoolCore<PacketBuilder> core, org.junit.jupiter.api.function.Executable open,
                                       byte[] key, long sessionId) {
         IllegalStateException e = assertThrows(IllegalStateException.class, open);
         assertEquals("pool is closed", e.getMessage());
         assertEquals(0, core.openSessions(), "a closed pool registered a session");
-        assertFalse(LiveKeys.claimedNow().contains(LiveKeys.fingerprint(key, sessionId)),
+        assertFalse(LiveKeysProbe.claimedNow().contains(LiveKeys.fingerprint(key, sessionId)),
                 "a refused session still claims its (key, nonce prefix)");
     }
 
@@ -81,7 +85,7 @@ class PoolCoreInvariantTest {
         keyed.close();
         e = assertThrows(IllegalStateException.class, () -> keyed.setKey(key, 1L));
         assertEquals("pool is closed", e.getMessage());
-        assertFalse(LiveKeys.claimedNow().contains(LiveKeys.fingerprint(key, 1L)));
+        assertFalse(LiveKeysProbe.claimedNow().contains(LiveKeys.fingerprint(key, 1L)));
     }
 
     @Test
@@ -99,7 +103,7 @@ class PoolCoreInvariantTest {
         b.close();
         pool.close();
         // a release that read "open" just before close() offers after close() emptied the queue
-        assertTrue(pool.core().offerShared(b));
+        assertTrue(pool.core.offerShared(b));
         assertEquals(1, pool.available());
         assertThrows(IllegalStateException.class, pool::get);
     }
@@ -110,7 +114,7 @@ class PoolCoreInvariantTest {
         PacketBuilder b = pool.acquire();
         pool.release(b);
         pool.close();
-        assertTrue(pool.core().offerShared(b)); // as a release racing close() would
+        assertTrue(pool.core.offerShared(b)); // as a release racing close() would
         assertEquals(1, pool.sharedAvailable());
         assertThrows(IllegalStateException.class, pool::acquire);
     }
@@ -118,7 +122,7 @@ class PoolCoreInvariantTest {
     // ---- the builder list -------------------------------------------------------------------
 
     /** Makes {@code n} builders nothing holds; returns weak references to them. */
-    private static List<WeakReference<PacketBuilder>> dropped(PoolCore core, int n) {
+    private static List<WeakReference<PacketBuilder>> dropped(PoolCore<PacketBuilder> core, int n) {
         List<WeakReference<PacketBuilder>> refs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             refs.add(new WeakReference<>(core.newBuilder()));
@@ -134,46 +138,46 @@ class PoolCoreInvariantTest {
     @Test
     void builderListPruneNeverDropsLiveBuildersNorRescansBeforeItDoubles() throws Exception {
         PacketPool pool = PacketPool.buildersOnBackend(java(), 1); // its prefill: 1 live builder
-        PoolCore core = pool.core();
+        PoolCore<PacketBuilder> core = pool.core;
         List<PacketBuilder> live = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             live.add(core.newBuilder());
         }
         collect(dropped(core, 23));
-        assertEquals(64, core.trackedBuilders(), "nothing pruned below 64 entries");
+        assertEquals(64, PoolCores.trackedBuilders(core), "nothing pruned below 64 entries");
         live.add(core.newBuilder()); // 64 entries: pruned to the 41 live, then this one
-        assertEquals(42, core.trackedBuilders(), "the prune at 64 entries must drop exactly the collected");
-        assertEquals(42, core.liveBuilders());
+        assertEquals(42, PoolCores.trackedBuilders(core), "the prune at 64 entries must drop exactly the collected");
+        assertEquals(42, PoolCores.liveBuilders(core));
 
         // the next prune waits for twice the survivors (82 entries), not 64 again: amortised
         collect(dropped(core, 22));
-        assertEquals(64, core.trackedBuilders());
+        assertEquals(64, PoolCores.trackedBuilders(core));
         live.add(core.newBuilder());
-        assertEquals(65, core.trackedBuilders(), "the list was rescanned before it doubled");
-        assertEquals(43, core.liveBuilders(), "liveBuilders counts collected builders");
-        assertEquals(1 + 40 + 23 + 1 + 22 + 1, core.buildersMade());
+        assertEquals(65, PoolCores.trackedBuilders(core), "the list was rescanned before it doubled");
+        assertEquals(43, PoolCores.liveBuilders(core), "liveBuilders counts collected builders");
+        assertEquals(1 + 40 + 23 + 1 + 22 + 1, PoolCores.buildersMade(core));
         pool.close();
     }
 
     @Test
     void liveBuildersNeverCountsCollectedOnes() throws Exception {
         PacketPool pool = PacketPool.buildersOnBackend(java(), 1);
-        PoolCore core = pool.core();
+        PoolCore<PacketBuilder> core = pool.core;
         collect(dropped(core, 5));
-        assertEquals(6, core.trackedBuilders());
-        assertEquals(1, core.liveBuilders());
-        assertEquals(1, core.trackedBuilders(), "liveBuilders prunes as it counts");
+        assertEquals(6, PoolCores.trackedBuilders(core));
+        assertEquals(1, PoolCores.liveBuilders(core));
+        assertEquals(1, PoolCores.trackedBuilders(core), "liveBuilders prunes as it counts");
         pool.close();
     }
 
     @Test
     void rekeyNeverKeepsCollectedBuildersTracked() throws Exception {
         PacketPool pool = PacketPool.onBackend(java(), 1, TestSeeds.randomKey(), 4L, 0L);
-        PoolCore core = pool.core();
+        PoolCore<PacketBuilder> core = pool.core;
         collect(dropped(core, 5));
-        assertEquals(6, core.trackedBuilders());
+        assertEquals(6, PoolCores.trackedBuilders(core));
         pool.setKey(TestSeeds.randomKey(), 5L); // retiring the old epoch walks the list and prunes it
-        assertEquals(1, core.trackedBuilders());
+        assertEquals(1, PoolCores.trackedBuilders(core));
         pool.close();
     }
 
@@ -187,7 +191,7 @@ class PoolCoreInvariantTest {
         for (int i = 0; i < 7; i++) {
             held.add(pool.acquire());
         }
-        long made = pool.core().buildersMade();
+        long made = PoolCores.buildersMade(pool.core);
         assertEquals(7, made);
         for (PacketBuilder b : held) {
             pool.release(b);
@@ -199,7 +203,7 @@ class PoolCoreInvariantTest {
         for (int i = 0; i < 6; i++) {
             again.add(pool.acquire());
         }
-        assertEquals(made, pool.core().buildersMade(), "the spill dropped builders the cache could keep");
+        assertEquals(made, PoolCores.buildersMade(pool.core), "the spill dropped builders the cache could keep");
         pool.close();
     }
 }

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -38,7 +40,7 @@ class ReceiverFuzz {
         Random rnd = new Random(seed);
         byte[] key = new byte[32];
         rnd.nextBytes(key);
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         Map<Reason, Long> reasons = new EnumMap<>(Reason.class);
         long mutants = 0;
         long hopOnly = 0;

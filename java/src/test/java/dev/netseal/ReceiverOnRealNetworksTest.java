@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.internal.receive.ReplayWindow;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and receivers that join late or restart. None of it may stall a session or refuse a packet the
  * sender sealed honestly; none of it may let a packet in twice.
  */
-class ReceiverOnRealNetworksTest {
+public class ReceiverOnRealNetworksTest {
 
     static final long SESSION = 0x5E55_1011_0000_0001L;
 
@@ -86,7 +88,7 @@ class ReceiverOnRealNetworksTest {
         OpenedPacket out = new OpenedPacket();
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 8, k, SESSION, 0L,
                 ThreadLocalPool.DEFAULT_LOCAL_CAPACITY)) {
-            pool.core().startCounterAt(123_456_789L); // a session that has run for a long time
+            PoolCores.startCounterAt(pool.core, 123_456_789L); // a session that has run for a long time
             PacketReceiver first = PacketReceiver.onBackend(backend, k, SESSION);
             for (int i = 0; i < 100; i++) {
                 assertTrue(first.tryOpen(seal(pool, i), out), "late join, packet " + i + ": " + out.refusalDetail());
@@ -398,7 +400,7 @@ class ReceiverOnRealNetworksTest {
      * The JVM's count of bytes this thread allocated ({@code com.sun.management.ThreadMXBean},
      * reached reflectively: the library's module does not read jdk.management).
      */
-    static java.util.function.LongSupplier allocatedBytesOfThisThread() {
+    public static java.util.function.LongSupplier allocatedBytesOfThisThread() {
         try {
             Object mx = ManagementFactory.getThreadMXBean();
             java.lang.reflect.Method m = Class.forName("com.sun.management.ThreadMXBean")

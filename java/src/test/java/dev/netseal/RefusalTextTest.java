@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.internal.receive.OpenResults;
+import dev.netseal.internal.wire.RefusalText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -94,7 +96,7 @@ class RefusalTextTest {
     @Test
     void openedPacketNeverReportsAnotherSentence() {
         OpenedPacket out = new OpenedPacket();
-        out.refuse(Reason.TOO_OLD, 7, 900);
+        OpenResults.refuse(out, Reason.TOO_OLD, 7, 900);
         assertEquals("counter 7 is a whole window or more behind the highest accepted, 900", out.refusalDetail());
         assertEquals("TOO_OLD: counter 7 is a whole window or more behind the highest accepted, 900",
                 out.refusalException().getMessage());

@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.receive.ReplayWindow;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

@@ -1,5 +1,8 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.internal.keys.RetiredKeys;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -81,7 +84,7 @@ class RetiredKeysTest {
             pool.newSession(key(11), SESSION).close();
             SealingSession again = pool.newSession(key(11), SESSION);
             try (PacketBuilder b = pool.get()) {
-                assertEquals(0L, InsecureExplicitNonceCodec.onBackend(backend)
+                assertEquals(0L, Codecs.on(backend)
                         .open(key(11), SESSION, toArray(b.begin(again, 1, 1, 0).seal())).counter());
             } catch (PacketException e) {
                 throw new AssertionError(e);
@@ -106,7 +109,7 @@ class RetiredKeysTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void aRemovedSessionsKeyNeverOpensWithAnEmptyWindow(String backendName) throws PacketException {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] packet = InsecureExplicitNonceCodec.onBackend(backend).sealData(key(6), SESSION, 0, 1, 1, 0, 0, 0, 0,
+        byte[] packet = Codecs.on(backend).sealData(key(6), SESSION, 0, 1, 1, 0, 0, 0, 0,
                 List.of(new byte[] {9}));
         try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
             table.add(key(6), SESSION);
@@ -119,14 +122,14 @@ class RetiredKeysTest {
 
             // rekey away (after a packet opened), drop the previous key, then try to come back to it
             table.add(key(7), SESSION + 1);
-            assertTrue(table.tryOpen(ByteBuffer.wrap(InsecureExplicitNonceCodec.onBackend(backend).sealData(key(7),
+            assertTrue(table.tryOpen(ByteBuffer.wrap(Codecs.on(backend).sealData(key(7),
                     SESSION + 1, 0, 1, 1, 0, 0, 0, 0, List.of(new byte[] {1}))), new OpenedPacket()));
             table.rekey(SESSION + 1, key(8), SESSION + 2);
             assertTrue(table.dropPreviousKey(SESSION + 2));
             assertThrows(IllegalStateException.class, () -> table.rekey(SESSION + 2, key(7), SESSION + 1));
         }
         PacketReceiver r = PacketReceiver.onBackend(backend, key(9), SESSION);
-        assertTrue(r.tryOpen(ByteBuffer.wrap(InsecureExplicitNonceCodec.onBackend(backend).sealData(key(9),
+        assertTrue(r.tryOpen(ByteBuffer.wrap(Codecs.on(backend).sealData(key(9),
                 SESSION, 0, 1, 1, 0, 0, 0, 0, List.of(new byte[] {1}))), new OpenedPacket()));
         r.close();
         assertThrows(IllegalStateException.class, () -> PacketReceiver.onBackend(backend, key(9), SESSION));

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,7 +29,7 @@ class SealIntoTest {
         for (int i = 0; i < event.length; i++) {
             event[i] = (byte) (i * 3);
         }
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, key, SESSION, 0L, 8);
              PacketReceiver r = PacketReceiver.onBackend(backend, key, SESSION)) {
             ByteBuffer[] targets = {

@@ -1,5 +1,10 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.LocalCache;
+import dev.netseal.internal.keys.LiveKeysProbe;
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.internal.keys.LiveKeys;
+import dev.netseal.internal.send.KeyEpoch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -117,10 +122,10 @@ class SessionAndFactoryInvariantTest {
     void droppedPacketPoolNeverKeepsItsKeyClaimed() throws Exception {
         byte[] key = TestSeeds.randomKey();
         long sessionId = 0x0D0D_0001L;
-        String claim = LiveKeys.fingerprint(key, sessionId);
+        long claim = LiveKeys.fingerprint(key, sessionId);
         makeAndDrop(key, sessionId);
-        assertTrue(LiveKeys.claimedNow().contains(claim));
-        assertTrue(TestGc.until(() -> !LiveKeys.claimedNow().contains(claim), 20_000),
+        assertTrue(LiveKeysProbe.claimedNow().contains(claim));
+        assertTrue(TestGc.until(() -> !LiveKeysProbe.claimedNow().contains(claim), 20_000),
                 "a dropped PacketPool never closed: its key is neither wiped nor its claim ended");
     }
 
@@ -135,12 +140,12 @@ class SessionAndFactoryInvariantTest {
     void threadCachesAreHeldByThePoolAndNeverMadeTwice() throws Exception {
         ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 1, 1);
         PacketBuilder b = pool.acquire(); // the prefilled one, refilled into this thread's cache
-        ThreadLocalPool.LocalCache mine = b.home;
+        LocalCache<PacketBuilder> mine = b.home;
         assertNotNull(mine, "an acquired builder does not know its thread's cache");
         assertSame(Thread.currentThread(), mine.owner);
-        assertEquals(1, pool.heldThreadCaches(), "the pool does not hold the first thread's cache");
+        assertEquals(1, PoolCores.heldCaches(pool.caches), "the pool does not hold the first thread's cache");
         PacketBuilder made = pool.acquire(); // shared queue empty: made on demand
-        assertEquals(2, pool.core().buildersMade());
+        assertEquals(2, PoolCores.buildersMade(pool.core));
         assertSame(mine, made.home, "a builder made on demand is not homed in the acquiring thread's cache");
         pool.release(made);
         pool.release(b);
@@ -148,13 +153,13 @@ class SessionAndFactoryInvariantTest {
         for (int i = 0; i < 3; i++) {
             pool.release(pool.acquire());
         }
-        assertEquals(1, pool.heldThreadCaches(), "one thread got two caches");
+        assertEquals(1, PoolCores.heldCaches(pool.caches), "one thread got two caches");
 
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             other.submit(() -> {
                 PacketBuilder theirs = pool.acquire();
-                assertEquals(2, pool.heldThreadCaches(), "a second thread's cache is not held by the pool");
+                assertEquals(2, PoolCores.heldCaches(pool.caches), "a second thread's cache is not held by the pool");
                 assertNotSame(mine, theirs.home);
                 pool.release(theirs);
                 assertSame(pool, theirs.owner, "a builder lost its pool reference entering a thread's cache"
@@ -164,8 +169,8 @@ class SessionAndFactoryInvariantTest {
         } finally {
             other.shutdownNow();
         }
-        assertEquals(2, pool.heldThreadCaches());
+        assertEquals(2, PoolCores.heldCaches(pool.caches));
         pool.close();
-        assertEquals(0, pool.heldThreadCaches(), "a closed pool still holds thread caches");
+        assertEquals(0, PoolCores.heldCaches(pool.caches), "a closed pool still holds thread caches");
     }
 }

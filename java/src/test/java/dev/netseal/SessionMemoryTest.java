@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

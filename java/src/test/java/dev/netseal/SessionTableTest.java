@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.internal.receive.ReceiveSession;
+import dev.netseal.internal.receive.SessionIdMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -161,7 +163,7 @@ class SessionTableTest {
         try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
             table.add(keyOf(1), 1);
             table.rekey(1, keyOf(2), 2);
-            ReceiveSession.Keys keys = sessionKeys(table, 2);
+            ReceiveSession.KeySet keys = sessionKeys(table, 2);
             assertTrue(table.remove(1), "found by its previous id too");
             assertTrue(keys.current.key.isDestroyed());
             assertTrue(keys.previous.key.isDestroyed());
@@ -186,11 +188,11 @@ class SessionTableTest {
         SessionTable table = SessionTable.builderOnBackend(backend).build();
         table.add(keyOf(1), 1);
         table.add(keyOf(2), 2);
-        ReceiveSession.Keys one = sessionKeys(table, 1);
+        ReceiveSession.KeySet one = sessionKeys(table, 1);
         java.lang.ref.WeakReference<SessionTable> tableRef = new java.lang.ref.WeakReference<>(table);
         PacketReceiver receiver = PacketReceiver.onBackend(backend, keyOf(3), 3);
         receiver.rekey(keyOf(4), 4);
-        ReceiveSession.Keys two = receiver.session().keys();
+        ReceiveSession.KeySet two = receiver.session.keys();
         java.lang.ref.WeakReference<PacketReceiver> receiverRef = new java.lang.ref.WeakReference<>(receiver);
         table = null;
         receiver = null;
@@ -200,7 +202,7 @@ class SessionTableTest {
                 && two.previous.key.isDestroyed(), 10_000), "dropped without close(), keys never wiped");
     }
 
-    private static ReceiveSession.Keys sessionKeys(SessionTable table, long id) {
+    private static ReceiveSession.KeySet sessionKeys(SessionTable table, long id) {
         try {
             java.lang.reflect.Field f = SessionTable.class.getDeclaredField("sessions");
             f.setAccessible(true);

@@ -1,5 +1,9 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.internal.send.PoolCore;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.ThreadLocalPoolTest.copy;
 import static dev.netseal.ThreadLocalPoolTest.counterOf;
 import static dev.netseal.ThreadLocalPoolTest.sessionOf;
@@ -58,16 +62,16 @@ class SharedBuildersTest {
             throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
         ThreadLocalPool tl = ThreadLocalPool.buildersOnBackend(backend, 16, 4);
-        sessionsSharingBuilders(backend, tl.core(), tl::get, tl::newSession, tl);
+        sessionsSharingBuilders(backend, tl.core, tl::get, tl::newSession, tl);
         PacketPool pp = PacketPool.buildersOnBackend(backend, 16);
-        sessionsSharingBuilders(backend, pp.core(), pp::get, pp::newSession, pp);
+        sessionsSharingBuilders(backend, pp.core, pp::get, pp::newSession, pp);
     }
 
     interface SessionMaker {
         SealingSession newSession(byte[] key, long sessionId);
     }
 
-    private static void sessionsSharingBuilders(AeadBackend backend, PoolCore core,
+    private static void sessionsSharingBuilders(AeadBackend backend, PoolCore<PacketBuilder> core,
                                                 java.util.function.Supplier<PacketBuilder> get,
                                                 SessionMaker maker, AutoCloseable pool) throws Exception {
         int sessionCount = 1_000;
@@ -126,7 +130,7 @@ class SharedBuildersTest {
             rekeyer.get(30, TimeUnit.SECONDS);
             assertTrue(rekeys.get() > 0, "no rekey raced the sealers");
 
-            InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+            InsecureExplicitNonceCodec codec = Codecs.on(backend);
             Set<String> nonces = new HashSet<>();
             for (byte[] p : packets) {
                 ByteBuffer view = ByteBuffer.wrap(p);
@@ -238,8 +242,8 @@ class SharedBuildersTest {
             for (WeakReference<SealingSession> r : refs) {
                 assertTrue(TestGc.clears(r, 10_000), "a closed session is still reachable");
             }
-            assertEquals(0, pool.core().openSessions());
-            assertFalse(pool.core().isClosed());
+            assertEquals(0, pool.core.openSessions());
+            assertFalse(pool.core.isClosed());
         }
     }
 

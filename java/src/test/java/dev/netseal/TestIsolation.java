@@ -1,5 +1,9 @@
 package dev.netseal;
 
+import dev.netseal.internal.keys.LiveKeysProbe;
+import dev.netseal.internal.keys.LiveKeys;
+import dev.netseal.internal.keys.RetiredKeys;
+import dev.netseal.internal.receive.OpenWorkspace;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +43,7 @@ public final class TestIsolation
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        context.getStore(NS).put("class", LiveKeys.claimedNow());
+        context.getStore(NS).put("class", LiveKeysProbe.claimedNow());
     }
 
     @Override
@@ -47,7 +51,7 @@ public final class TestIsolation
         TestSeeds.drain();
         // Tests reuse fixed keys from one test to the next: each starts with nothing retired.
         forgetRetiredKeys();
-        context.getStore(NS).put("test", LiveKeys.claimedNow());
+        context.getStore(NS).put("test", LiveKeysProbe.claimedNow());
     }
 
     /**
@@ -69,11 +73,8 @@ public final class TestIsolation
      * pools does not make later tests with the same fixed keys fail. The pool that held it keeps
      * sealing; its own release later is a no-op (its token no longer matches).
      */
-    private static void endClaim(String fingerprint) {
-        Object token = LiveKeys.LIVE.get(fingerprint);
-        if (token != null) {
-            LiveKeys.LIVE.remove(fingerprint, token);
-        }
+    private static void endClaim(long fingerprint) {
+        LiveKeysProbe.endClaim(fingerprint);
     }
 
     /**
@@ -109,8 +110,8 @@ public final class TestIsolation
                         + ". Replay with -Dnetseal.test.seed=" + (seeds.isEmpty() ? keySeed : seeds.get(0)));
             }
             @SuppressWarnings("unchecked")
-            Set<String> before = context.getStore(NS).get("test", Set.class);
-            for (String fp : madeSince(before)) {
+            Set<Long> before = context.getStore(NS).get("test", Set.class);
+            for (long fp : madeSince(before)) {
                 endClaim(fp);
             }
         }
@@ -124,15 +125,15 @@ public final class TestIsolation
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
         @SuppressWarnings("unchecked")
-        Set<String> before = context.getStore(NS).get("class", Set.class);
-        Set<String> left = madeSince(before);
+        Set<Long> before = context.getStore(NS).get("class", Set.class);
+        Set<Long> left = madeSince(before);
         // Dropped pools end their claims through the Cleaner once collected: give it a moment.
         for (int i = 0; i < 100 && !left.isEmpty(); i++) { // up to 5 s, only when something is left
             System.gc();
             Thread.sleep(50);
             left = madeSince(before);
         }
-        for (String fp : left) {
+        for (long fp : left) {
             endClaim(fp);
         }
         if (!left.isEmpty()) {
@@ -142,8 +143,8 @@ public final class TestIsolation
         }
     }
 
-    private static Set<String> madeSince(Set<String> before) {
-        Set<String> now = new HashSet<>(LiveKeys.claimedNow());
+    private static Set<Long> madeSince(Set<Long> before) {
+        Set<Long> now = new HashSet<>(LiveKeysProbe.claimedNow());
         if (before != null) {
             now.removeAll(before);
         }

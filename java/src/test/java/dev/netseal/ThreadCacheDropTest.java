@@ -1,5 +1,8 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.LocalCache;
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.internal.send.ThreadCaches;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -57,23 +60,23 @@ class ThreadCacheDropTest {
         for (int i = 0; i < threads; i++) {
             runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
             // The caches are looked over when a new one finds PRUNE_MIN held: never more.
-            assertTrue(pool.heldThreadCaches() <= ThreadCaches.PRUNE_MIN,
-                    pool.heldThreadCaches() + " caches held after " + (i + 1) + " threads, all ended");
+            assertTrue(PoolCores.heldCaches(pool.caches) <= ThreadCaches.PRUNE_MIN,
+                    PoolCores.heldCaches(pool.caches) + " caches held after " + (i + 1) + " threads, all ended");
         }
         // Each thread took one builder from the shared queue and left it in its cache: unless the
         // ended threads' builders go back to the queue, it runs dry after `size` threads and every
         // later thread makes a builder.
-        assertTrue(pool.core().buildersMade() <= size + ThreadCaches.PRUNE_MIN,
-                pool.core().buildersMade() + " builders made for " + threads + " threads using one at a time"
+        assertTrue(PoolCores.buildersMade(pool.core) <= size + ThreadCaches.PRUNE_MIN,
+                PoolCores.buildersMade(pool.core) + " builders made for " + threads + " threads using one at a time"
                         + " (" + size + " prefilled): the ended threads' builders were not reused");
         // Held now: the shared queue, the first thread's cache (2) and the caches not yet dropped
         // (one builder each); a cache per thread ever seen would hold a builder per thread.
         int bound = size + 2 + ThreadCaches.PRUNE_MIN;
-        assertTrue(TestGc.until(() -> pool.core().liveBuilders() <= bound, 20_000),
-                pool.core().liveBuilders() + " builders still reachable after " + threads
+        assertTrue(TestGc.until(() -> PoolCores.liveBuilders(pool.core) <= bound, 20_000),
+                PoolCores.liveBuilders(pool.core) + " builders still reachable after " + threads
                         + " threads that each used one at a time and ended (bound " + bound + ")");
         pool.close();
-        assertEquals(0, pool.heldThreadCaches(), "a closed pool still holds thread caches");
+        assertEquals(0, PoolCores.heldCaches(pool.caches), "a closed pool still holds thread caches");
     }
 
     /**
@@ -104,12 +107,12 @@ class ThreadCacheDropTest {
             for (Future<PacketBuilder> f : released) {
                 theirs.add(f.get(10, TimeUnit.SECONDS));
             }
-            assertEquals(live + 1, pool.heldThreadCaches());
+            assertEquals(live + 1, PoolCores.heldCaches(pool.caches));
             int most = 0;
             for (int i = 0; i < 4 * live; i++) {
                 runAndEnd(() -> pool.release(pool.acquire()), "short-lived-" + i);
-                most = Math.max(most, pool.heldThreadCaches());
-                assertTrue(pool.heldThreadCaches() > live + 1, "a live thread's cache was dropped");
+                most = Math.max(most, PoolCores.heldCaches(pool.caches));
+                assertTrue(PoolCores.heldCaches(pool.caches) > live + 1, "a live thread's cache was dropped");
             }
             assertEquals(2 * (live + 1), most, "the caches were looked over before their number doubled");
             // Each live thread gets back the builder it left in its cache (a fixed pool of 12 runs
@@ -191,13 +194,13 @@ class ThreadCacheDropTest {
         try {
             boolean[] had = onOtherThread(other, () -> {
                 pool.release(pool.acquire());
-                boolean before = pool.hasCacheInThisThread();
+                boolean before = PoolCores.hasCacheInThisThread(pool.caches);
                 pool.close();
-                return new boolean[] {before, pool.hasCacheInThisThread()};
+                return new boolean[] {before, PoolCores.hasCacheInThisThread(pool.caches)};
             });
             assertTrue(had[0], "the second thread has no cache after a release");
             assertFalse(had[1], "close() left the closing thread's cache");
-            assertEquals(0, pool.heldThreadCaches(), "a closed pool still holds thread caches");
+            assertEquals(0, PoolCores.heldCaches(pool.caches), "a closed pool still holds thread caches");
         } finally {
             other.shutdownNow();
         }
@@ -210,13 +213,13 @@ class ThreadCacheDropTest {
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             PacketBuilder[] held = onOtherThread(other, () -> new PacketBuilder[] {pool.acquire(), pool.acquire()});
-            ThreadLocalPool.LocalCache theirs = held[0].home;
-            assertEquals(2, pool.heldThreadCaches(), "the second thread's cache is not held by the pool");
+            LocalCache<PacketBuilder> theirs = held[0].home;
+            assertEquals(2, PoolCores.heldCaches(pool.caches), "the second thread's cache is not held by the pool");
             pool.close(); // from this thread: empties their cache and drops it
             Object[] after = onOtherThread(other, () -> {
                 theirs.push(held[1]); // as a release past its closed check would, after close()
                 pool.release(held[0]);
-                return new Object[] {theirs.pop(), pool.hasCacheInThisThread()};
+                return new Object[] {theirs.pop(), PoolCores.hasCacheInThisThread(pool.caches)};
             });
             assertNull(after[0], "a closed pool's builder stayed in the releasing thread's cache");
             assertEquals(false, after[1], "a release after close made the thread a cache");
@@ -230,8 +233,8 @@ class ThreadCacheDropTest {
         ThreadLocalPool pool = pool();
         PacketBuilder a = pool.acquire();
         PacketBuilder b = pool.acquire();
-        ThreadLocalPool.LocalCache mine = a.home;
-        assertEquals(1, pool.heldThreadCaches(), "the pool does not hold this thread's cache");
+        LocalCache<PacketBuilder> mine = a.home;
+        assertEquals(1, PoolCores.heldCaches(pool.caches), "the pool does not hold this thread's cache");
         pool.close();
         mine.push(b); // as a release past its closed check would, after close() emptied the cache
         pool.release(a);
@@ -242,8 +245,8 @@ class ThreadCacheDropTest {
     void closingAnUnusedPoolNeverMakesACache() throws Exception {
         ThreadLocalPool pool = pool();
         pool.close();
-        assertEquals(0, pool.heldThreadCaches());
-        assertFalse(pool.hasCacheInThisThread(), "close() made the closing thread a cache");
+        assertEquals(0, PoolCores.heldCaches(pool.caches));
+        assertFalse(PoolCores.hasCacheInThisThread(pool.caches), "close() made the closing thread a cache");
         ThreadLocalPool other = pool();
         PacketBuilder b = other.acquire();
         ExecutorService thread = Executors.newSingleThreadExecutor();
@@ -251,10 +254,10 @@ class ThreadCacheDropTest {
             other.close();
             boolean has = onOtherThread(thread, () -> {
                 other.release(b); // a thread that never used the pool releases after close
-                return other.hasCacheInThisThread();
+                return PoolCores.hasCacheInThisThread(other.caches);
             });
             assertFalse(has, "a release after close made a cache for a thread that had none");
-            assertEquals(0, other.heldThreadCaches());
+            assertEquals(0, PoolCores.heldCaches(other.caches));
         } finally {
             thread.shutdownNow();
         }
@@ -274,7 +277,7 @@ class ThreadCacheDropTest {
                 return null;
             });
             assertSame(Thread.currentThread(), pool.firstOwner, "a second thread took the first's place");
-            assertEquals(2, pool.heldThreadCaches(), "the first thread's cache is not in the table too");
+            assertEquals(2, PoolCores.heldCaches(pool.caches), "the first thread's cache is not in the table too");
         } finally {
             other.shutdownNow();
         }
@@ -288,7 +291,7 @@ class ThreadCacheDropTest {
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             PacketBuilder theirs = onOtherThread(other, pool::acquire);
-            ThreadLocalPool.LocalCache theirCache = theirs.home;
+            LocalCache<PacketBuilder> theirCache = theirs.home;
             pool.release(theirs); // their cache is theirs alone (plain fields): it goes into this thread's
             assertSame(Thread.currentThread(), theirs.home.owner);
             assertNull(onOtherThread(other, theirCache::pop), "another thread pushed into the taking thread's cache");
@@ -313,12 +316,12 @@ class ThreadCacheDropTest {
                 PacketBuilder fromQueue = pool.acquire(); // the shared queue's last builder
                 PacketBuilder made = pool.acquire(); // the queue is empty: a new one
                 Object[] r = {isVirtual, fromQueue.home, made.home, fromQueue.owner, pool.sharedAvailable(),
-                        pool.core().buildersMade(), null, null, null};
+                        PoolCores.buildersMade(pool.core), null, null, null};
                 pool.release(fromQueue);
                 pool.release(made);
                 pool.release(fromMain); // another thread's builder: into the shared queue too
                 r[6] = pool.sharedAvailable();
-                r[7] = pool.hasCacheInThisThread();
+                r[7] = PoolCores.hasCacheInThisThread(pool.caches);
                 r[8] = fromMain.home;
                 return r;
             });
@@ -331,7 +334,7 @@ class ThreadCacheDropTest {
             assertEquals(2, seen[6], "a virtual thread's release goes to the shared queue (capacity 2)");
             assertEquals(false, seen[7], "a virtual thread got a cache");
             assertNull(seen[8]);
-            assertEquals(1, pool.heldThreadCaches(), "only the platform thread's cache");
+            assertEquals(1, PoolCores.heldCaches(pool.caches), "only the platform thread's cache");
 
             // a virtual thread's builder (homed nowhere) released by this platform thread: into its cache
             PacketBuilder fromVirtual = onOtherThread(virtual, pool::acquire);
@@ -344,7 +347,7 @@ class ThreadCacheDropTest {
             pool.close();
             assertEquals(false, onOtherThread(virtual, () -> {
                 pool.release(last); // after close, from a virtual thread: dropped, no cache made
-                return pool.hasCacheInThisThread();
+                return PoolCores.hasCacheInThisThread(pool.caches);
             }));
         } finally {
             virtual.shutdownNow();

@@ -1,5 +1,9 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCores;
+import dev.netseal.interop.Codecs;
+import dev.netseal.internal.send.KeyEpoch;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -80,14 +84,14 @@ class ThreadLocalPoolTest {
      * event as text.
      */
     static String openText(AeadBackend backend, byte[] key, long session, byte[] packet) throws PacketException {
-        OpenedPacket p = InsecureExplicitNonceCodec.onBackend(backend).open(key, session, packet.clone());
+        OpenedPacket p = Codecs.on(backend).open(key, session, packet.clone());
         assertEquals(1, p.eventCount());
         return new String(p.events().get(0), StandardCharsets.UTF_8);
     }
 
     static Reason refusal(AeadBackend backend, byte[] key, long session, byte[] packet) {
         PacketException e = assertThrows(PacketException.class,
-                () -> InsecureExplicitNonceCodec.onBackend(backend).open(key, session, packet.clone()));
+                () -> Codecs.on(backend).open(key, session, packet.clone()));
         return e.reason();
     }
 
@@ -236,12 +240,12 @@ class ThreadLocalPoolTest {
         try (ThreadLocalPool pool = pool(TestBackends.get("java"), 3, key(6), SESSION, 8)) {
             PacketBuilder b = pool.acquire();
             assertEquals(0, pool.sharedAvailable(), "a refill takes what there is, up to localCapacity");
-            assertEquals(3, pool.core().liveBuilders());
+            assertEquals(3, PoolCores.liveBuilders(pool.core));
             PacketBuilder c = pool.acquire();
             PacketBuilder d = pool.acquire();
-            assertEquals(3, pool.core().liveBuilders(), "cached builders are used before new ones are made");
+            assertEquals(3, PoolCores.liveBuilders(pool.core), "cached builders are used before new ones are made");
             PacketBuilder e = pool.acquire();
-            assertEquals(4, pool.core().liveBuilders(), "an empty pool makes a new builder on demand");
+            assertEquals(4, PoolCores.liveBuilders(pool.core), "an empty pool makes a new builder on demand");
             assertEquals(4, new HashSet<>(List.of(b, c, d, e)).size());
             List.of(b, c, d, e).forEach(pool::release);
         }
@@ -423,10 +427,10 @@ class ThreadLocalPoolTest {
                             byte[] packet = (byte[]) row[2];
                             PacketReceiver own = isA ? ra : rb;
                             PacketReceiver other = isA ? rb : ra;
-                            OpenedPacket opened = own.openWithoutReplayCheck(ByteBuffer.wrap(packet.clone()));
+                            OpenedPacket opened = Receivers.openWithoutReplayCheck(own, ByteBuffer.wrap(packet.clone()));
                             assertEquals(row[3], new String(opened.events().get(0), StandardCharsets.UTF_8));
                             PacketException e = assertThrows(PacketException.class,
-                                    () -> other.openWithoutReplayCheck(ByteBuffer.wrap(packet.clone())));
+                                    () -> Receivers.openWithoutReplayCheck(other, ByteBuffer.wrap(packet.clone())));
                             assertEquals(Reason.AUTH_FAILED, e.reason());
                         }
                     }
@@ -568,7 +572,7 @@ class ThreadLocalPoolTest {
                 seal(h2, "old");
                 int inShared = pool.sharedAvailable();
                 assertTrue(inShared > 0, "the test needs builders in the shared queue");
-                int liveBefore = pool.core().liveBuilders();
+                int liveBefore = PoolCores.liveBuilders(pool.core);
 
                 pool.setKey(k2, s2);
 
@@ -601,7 +605,7 @@ class ThreadLocalPoolTest {
                 for (PacketBuilder b : drained) {
                     packets.add(copy(seal(b, "new")));
                 }
-                assertEquals(liveBefore, pool.core().liveBuilders(),
+                assertEquals(liveBefore, PoolCores.liveBuilders(pool.core),
                         "every post-rekey seal used a builder made before the rekey");
                 drained.forEach(pool::release);
                 pool.release(h1);
@@ -615,10 +619,10 @@ class ThreadLocalPoolTest {
                         assertEquals(s2, sessionOf(bb));
                         assertTrue(counters.add(counterOf(bb)), "counter repeated: " + counterOf(bb));
                         assertEquals("new", new String(
-                                newKey.openWithoutReplayCheck(ByteBuffer.wrap(p.clone())).events().get(0),
+                                Receivers.openWithoutReplayCheck(newKey, ByteBuffer.wrap(p.clone())).events().get(0),
                                 StandardCharsets.UTF_8));
                         PacketException e = assertThrows(PacketException.class,
-                                () -> oldKeyNewSession.openWithoutReplayCheck(ByteBuffer.wrap(p.clone())));
+                                () -> Receivers.openWithoutReplayCheck(oldKeyNewSession, ByteBuffer.wrap(p.clone())));
                         assertEquals(Reason.AUTH_FAILED, e.reason());
                     }
                 }
@@ -639,11 +643,11 @@ class ThreadLocalPoolTest {
     void rekeyNeverKeepsTheOldKeyAlive(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
         try (ThreadLocalPool pool = pool(backend, 4, key(21), 1L, 2)) {
-            KeyEpoch first = pool.core().current();
+            KeyEpoch first = pool.core.current();
             PacketBuilder b = pool.acquire();
             seal(b, "x");
             pool.setKey(key(22), 2L);
-            KeyEpoch second = pool.core().current();
+            KeyEpoch second = pool.core.current();
             assertNotSame(first, second);
             assertTrue(first.key.isDestroyed(), "the old key is wiped once setKey returns");
             assertFalse(second.key.isDestroyed());
@@ -653,7 +657,7 @@ class ThreadLocalPoolTest {
             pool.release(b);
             assertThrows(IllegalArgumentException.class, () -> pool.setKey(new byte[16], 3L));
             assertThrows(NullPointerException.class, () -> pool.setKey(null, 3L));
-            assertSame(second, pool.core().current(), "a refused rekey changes nothing");
+            assertSame(second, pool.core.current(), "a refused rekey changes nothing");
         }
     }
 }

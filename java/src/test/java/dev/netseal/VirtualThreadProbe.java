@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.send.PoolCores;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ public final class VirtualThreadProbe {
         key[0] = 7;
         byte[] event = new byte[60];
         try (ThreadLocalPool pool = ThreadLocalPool.create(size, key, 42L)) {
-            long madeBefore = pool.core().buildersMade();
+            long madeBefore = PoolCores.buildersMade(pool.core);
             ExecutorService vts = (ExecutorService) m.invoke(null);
             List<Future<Integer>> done = new ArrayList<>(tasks);
             for (int i = 0; i < tasks; i++) {
@@ -48,7 +49,7 @@ public final class VirtualThreadProbe {
             vts.shutdown();
             vts.awaitTermination(60, TimeUnit.SECONDS);
             System.out.println("virtual=" + dev.netseal.internal.VirtualThreads.is(Thread.currentThread()));
-            System.out.println("made=" + (pool.core().buildersMade() - madeBefore));
+            System.out.println("made=" + (PoolCores.buildersMade(pool.core) - madeBefore));
             System.out.println("prefilled=" + madeBefore);
             System.out.println("carriers=" + Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
                     Runtime.getRuntime().availableProcessors()));

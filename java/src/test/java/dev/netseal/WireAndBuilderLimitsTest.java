@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import dev.netseal.interop.Codecs;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.NetV1.HEADER_SIZE;
 import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
 import static dev.netseal.NetV1.MAX_PACKET_SIZE;
@@ -429,7 +431,7 @@ class WireAndBuilderLimitsTest {
             assertEquals(0L, o.sequence());
             assertEquals(0, o.channelHash());
             assertEquals(1L, o.counter(), "a heartbeat draws a counter like any packet");
-            byte[] expected = InsecureExplicitNonceCodec.onBackend(backend).sealHeartbeat(key(), SESSION, 1);
+            byte[] expected = Codecs.on(backend).sealHeartbeat(key(), SESSION, 1);
             assertEquals(HEX.formatHex(expected), HEX.formatHex(raw));
             assertEquals(0x1234, b.channelHash(), "a heartbeat reset the builder's channel");
         }
@@ -540,7 +542,7 @@ class WireAndBuilderLimitsTest {
         AeadBackend backend = TestBackends.get(backendName);
         long seed = TestSeeds.seed();
         Random rnd = new Random(seed);
-        InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.onBackend(backend);
+        InsecureExplicitNonceCodec codec = Codecs.on(backend);
         // Two live pools may not share a key and session (they would repeat nonces), so z seals
         // under its own session and each form is compared with the codec at the same counter.
         long sessionZ = SESSION + 1;

@@ -22,8 +22,8 @@ public final class ReceiveSession {
 
     /** The keys an open may use; immutable. {@code previous} may be null. */
     public static final class KeySet {
-        final ReceiveKey current;
-        final ReceiveKey previous;
+        public final ReceiveKey current;
+        public final ReceiveKey previous;
 
         public KeySet(ReceiveKey current, ReceiveKey previous) {
             this.current = current;
@@ -199,7 +199,7 @@ public final class ReceiveSession {
      * tests occupy it to prove what must not wait for it).
      */
     public static final class Expiry {
-        static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
+        public static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "netseal-previous-key-expiry");
             t.setDaemon(true);
             return t;

@@ -1,5 +1,7 @@
 package dev.netseal.internal.receive;
 
+import dev.netseal.ReceiverOnRealNetworksTest;
+import dev.netseal.TestSeeds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,8 @@
-package dev.netseal;
+package dev.netseal.internal.send;
 
+import dev.netseal.PacketBuilder;
+import dev.netseal.TestBackends;
+import dev.netseal.ThreadLocalPool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -7,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.netseal.ThreadLocalPool.LocalCache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -31,15 +33,15 @@ class ThreadCachesTest {
 
     @Test
     void lookupNeverMakesACacheAndFindsTheOneMade() {
-        ThreadCaches caches = new ThreadCaches();
+        ThreadCaches<Object> caches = new ThreadCaches<>();
         Thread me = Thread.currentThread();
         assertNull(caches.find(me));
-        assertEquals(0, caches.held(), "a lookup made a cache");
-        LocalCache mine = caches.findOrAdd(me, 2, c -> false);
+        assertEquals(0, caches.all.size(), "a lookup made a cache");
+        LocalCache<Object> mine = caches.findOrAdd(me, 2, c -> false);
         assertSame(me, mine.owner);
         assertSame(mine, caches.find(me));
         assertSame(mine, caches.findOrAdd(me, 2, c -> false), "a second cache for one thread");
-        assertEquals(1, caches.held());
+        assertEquals(1, caches.all.size());
     }
 
     /** Threads whose ids are equal mod the smallest table's size share a first slot. */
@@ -56,14 +58,14 @@ class ThreadCachesTest {
 
     /** Makes {@code n} live threads whose ids are equal mod {@code stride}, each with a cache. */
     private static void assertEveryThreadFindsItsOwn(int n, int stride) throws Exception {
-        ThreadCaches caches = new ThreadCaches();
+        ThreadCaches<Object> caches = new ThreadCaches<>();
         CountDownLatch done = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
-        List<AtomicReference<LocalCache>> made = new ArrayList<>();
+        List<AtomicReference<LocalCache<Object>>> made = new ArrayList<>();
         long base = -1;
         try {
             while (threads.size() < n) {
-                AtomicReference<LocalCache> mine = new AtomicReference<>();
+                AtomicReference<LocalCache<Object>> mine = new AtomicReference<>();
                 CountDownLatch ran = new CountDownLatch(1);
                 Thread t = new Thread(() -> {
                     mine.set(caches.findOrAdd(Thread.currentThread(), 2, c -> false));
@@ -85,9 +87,9 @@ class ThreadCachesTest {
                 threads.add(t);
                 made.add(mine);
             }
-            assertEquals(n, caches.held());
+            assertEquals(n, caches.all.size());
             for (int i = 0; i < n; i++) {
-                LocalCache c = made.get(i).get();
+                LocalCache<Object> c = made.get(i).get();
                 assertSame(threads.get(i), c.owner);
                 assertSame(c, caches.find(threads.get(i)), "thread " + i + " of " + n + " did not find its own cache");
                 for (int j = 0; j < i; j++) {
@@ -105,9 +107,9 @@ class ThreadCachesTest {
 
     @Test
     void endedThreadsCachesAreDroppedOnlyAtTheMark() throws Exception {
-        ThreadCaches caches = new ThreadCaches();
+        ThreadCaches<Object> caches = new ThreadCaches<>();
         caches.findOrAdd(Thread.currentThread(), 2, c -> false);
-        List<LocalCache> asked = new ArrayList<>();
+        List<LocalCache<Object>> asked = new ArrayList<>();
         for (int i = 1; i < ThreadCaches.PRUNE_MIN; i++) {
             Thread t = new Thread(() -> caches.findOrAdd(Thread.currentThread(), 2, c -> {
                 asked.add(c);
@@ -116,7 +118,7 @@ class ThreadCachesTest {
             t.start();
             t.join();
         }
-        assertEquals(ThreadCaches.PRUNE_MIN, caches.held());
+        assertEquals(ThreadCaches.PRUNE_MIN, caches.all.size());
         assertEquals(0, asked.size(), "caches looked over before the mark");
         Thread next = new Thread(() -> caches.findOrAdd(Thread.currentThread(), 2, c -> {
             asked.add(c);
@@ -125,30 +127,27 @@ class ThreadCachesTest {
         next.start();
         next.join();
         assertEquals(ThreadCaches.PRUNE_MIN, asked.size(), "every held cache is looked over at the mark");
-        assertEquals(2, caches.held(), "this thread's and the new one's are left");
+        assertEquals(2, caches.all.size(), "this thread's and the new one's are left");
         assertTrue(caches.find(Thread.currentThread()) != null, "a live thread's cache was dropped");
     }
 
     @Test
     void nothingIsFoundNorHeldAfterClearAll() {
-        ThreadCaches caches = new ThreadCaches();
+        ThreadCaches<Object> caches = new ThreadCaches<>();
         Thread me = Thread.currentThread();
-        LocalCache mine = caches.findOrAdd(me, 2, c -> false);
-        ThreadLocalPool pool = ThreadLocalPool.buildersOnBackend(TestBackends.get("java"), 1, 1);
-        PacketBuilder b = pool.acquire();
+        LocalCache<Object> mine = caches.findOrAdd(me, 2, c -> false);
+        Object b = new Object();
         mine.push(b);
         caches.clearAll();
         assertNull(mine.pop(), "clearAll left a builder in a cache");
         assertNull(caches.find(me));
-        assertEquals(0, caches.held());
-        LocalCache after = caches.findOrAdd(me, 2, c -> false);
+        assertEquals(0, caches.all.size());
+        LocalCache<Object> after = caches.findOrAdd(me, 2, c -> false);
         assertNotNull(after, "a closed pool's thread got no cache to work with");
         assertSame(me, after.owner);
         assertNotSame(mine, after);
-        assertEquals(0, caches.held(), "a cache made after clearAll is held");
+        assertEquals(0, caches.all.size(), "a cache made after clearAll is held");
         assertNull(caches.find(me), "a cache made after clearAll is found");
-        pool.release(b);
-        pool.close();
     }
 
     /** At most half full, and no bigger than that needs: the smallest power of two of slots, padded. */
@@ -156,11 +155,11 @@ class ThreadCachesTest {
     void tableIsTheSmallestPowerOfTwoAtLeastTwiceItsCaches() {
         int[][] sizes = {{0, 32}, {1, 32}, {16, 32}, {17, 64}, {32, 64}, {33, 128}, {100, 256}};
         for (int[] c : sizes) {
-            List<LocalCache> list = new ArrayList<>();
+            List<LocalCache<Object>> list = new ArrayList<>();
             for (int i = 0; i < c[0]; i++) {
-                list.add(new LocalCache(1));
+                list.add(new LocalCache<>(1));
             }
-            LocalCache[] t = ThreadCaches.tableOf(list);
+            LocalCache<?>[] t = ThreadCaches.tableOf(list);
             assertEquals(c[1] + 2 * ThreadCaches.SLOT_PAD, t.length, "slots for " + c[0] + " caches");
             long used = java.util.Arrays.stream(t).filter(java.util.Objects::nonNull).count();
             assertEquals(c[0], used, "caches in the table");
@@ -174,15 +173,15 @@ class ThreadCachesTest {
     /** A thread's cache sits in the slot of its thread id when no other cache's id shares it. */
     @Test
     void aCacheSitsInItsThreadsOwnSlot() throws Exception {
-        AtomicReference<LocalCache> made = new AtomicReference<>();
+        AtomicReference<LocalCache<Object>> made = new AtomicReference<>();
         Thread t;
         do { // an id that is not 0 mod the table's size, so that slot 0 would be a wrong answer
-            t = new Thread(() -> made.set(new LocalCache(1)), "slotted");
+            t = new Thread(() -> made.set(new LocalCache<>(1)), "slotted");
         } while ((id(t) & 31) == 0);
         t.start();
         t.join();
-        LocalCache c = made.get();
-        LocalCache[] table = ThreadCaches.tableOf(List.of(c));
+        LocalCache<Object> c = made.get();
+        LocalCache<?>[] table = ThreadCaches.tableOf(List.of(c));
         assertSame(c, table[ThreadCaches.SLOT_PAD + (int) (id(t) & 31)], "not in its thread's slot");
     }
 }
