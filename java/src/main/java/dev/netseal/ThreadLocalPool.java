@@ -269,6 +269,9 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
                 return;
             }
         }
+        if (builder.home != cache) {
+            builder.home = cache; // only after a hand-off between threads: the cache that holds it
+        }
         if (!cache.push(builder)) {
             spill(cache, localCapacity);
             cache.push(builder);

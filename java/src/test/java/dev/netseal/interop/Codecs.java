@@ -7,6 +7,6 @@ public final class Codecs {
     private Codecs() {}
 
     public static InsecureExplicitNonceCodec on(AeadBackend backend) {
-        return Codecs.on(backend);
+        return InsecureExplicitNonceCodec.onBackend(backend);
     }
 }
