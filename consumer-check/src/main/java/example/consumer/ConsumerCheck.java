@@ -1,6 +1,6 @@
 package example.consumer;
 
-import dev.netseal.InsecureExplicitNonceCodec;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import dev.netseal.Netseal;
 import dev.netseal.OpenedPacket;
 import dev.netseal.PacketException;
@@ -80,10 +80,21 @@ public final class ConsumerCheck {
         if (!netseal.isExported("dev.netseal", self)) {
             failures.add("dev.netseal is not exported");
         }
-        for (String internal : List.of("dev.netseal.internal.aead", "dev.netseal.internal.wire")) {
-            if (netseal.getPackages().contains(internal) && netseal.isExported(internal, self)) {
-                failures.add(internal + " is exported to " + self);
+        if (!netseal.isExported("dev.netseal.interop", self)) {
+            failures.add("dev.netseal.interop is not exported");
+        }
+        long internals = 0;
+        for (String p : netseal.getPackages()) {
+            if (p.startsWith("dev.netseal.internal")) {
+                internals++;
+                if (netseal.isExported(p) || netseal.getDescriptor().exports().stream()
+                        .anyMatch(e -> e.source().equals(p))) {
+                    failures.add(p + " is exported");
+                }
             }
+        }
+        if (internals == 0) {
+            failures.add("no dev.netseal.internal package found: is this netseal's jar?");
         }
         System.out.println("exports: " + netseal.getDescriptor().exports());
     }

@@ -1,6 +1,6 @@
 package dev.netseal.cli;
 
-import dev.netseal.InsecureExplicitNonceCodec;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import java.io.PrintStream;
 import java.util.List;
 

@@ -20,7 +20,7 @@ final class InspectCommand implements Command {
         if (packet.length < dev.netseal.NetV1.HEADER_SIZE) {
             w.nullValue();
         } else {
-            HeaderFields.read(packet).writeJson(w);
+            HeaderFields.writeJson(HeaderFields.read(packet), w);
         }
         w.name("problems").beginArray();
         for (String p : problems) {

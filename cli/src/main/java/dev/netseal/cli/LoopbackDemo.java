@@ -11,8 +11,6 @@ import dev.netseal.PeerSession;
 import dev.netseal.PresharedKey;
 import dev.netseal.SessionPolicy;
 import dev.netseal.ThreadLocalPool;
-import dev.netseal.internal.wire.HeaderLayout;
-import dev.netseal.internal.wire.Wire;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -329,7 +327,7 @@ final class LoopbackDemo {
                     count++;
                     bytes += buf.remaining();
                     long counter = buf.remaining() >= NetV1.HEADER_SIZE
-                            ? Wire.i64(buf, HeaderLayout.NONCE_COUNTER) : -1;
+                            ? counterOf(buf) : -1;
                     if (receiver.tryOpen(buf, result)) {
                         ok++;
                         tracker.record(counter);
@@ -421,7 +419,7 @@ final class LoopbackDemo {
                     }
                     try (PacketBuilder b = pool.get()) {
                         ByteBuffer packet = b.begin(session.sealing(), stream, seq++, 0).event(event).seal();
-                        long counter = Wire.i64(packet, HeaderLayout.NONCE_COUNTER);
+                        long counter = counterOf(packet);
                         boolean drop = burstLeft > 0
                                 || (config.lossRate() > 0 && random.nextDouble() < config.lossRate());
                         if (drop) {
@@ -445,7 +443,7 @@ final class LoopbackDemo {
                                 held[j] = t;
                             }
                             for (int i = 0; i < heldCount; i++) {
-                                last = Math.max(last, Wire.i64(held[i], HeaderLayout.NONCE_COUNTER));
+                                last = Math.max(last, counterOf(held[i]));
                                 ch.write(held[i]);
                             }
                             n += heldCount;
@@ -523,5 +521,11 @@ final class LoopbackDemo {
         }, name);
         t.setDaemon(true); // never keeps the JVM alive if something goes wrong
         return t;
+    }
+
+    /** The nonce counter of the packet at index 0 of {@code p}: header bytes 16 to 23, little-endian (WIRE.md). */
+    private static long counterOf(ByteBuffer p) {
+        long v = p.getLong(16);
+        return p.order() == java.nio.ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
     }
 }

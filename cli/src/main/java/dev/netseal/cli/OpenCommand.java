@@ -1,7 +1,8 @@
 package dev.netseal.cli;
 
-import dev.netseal.InsecureExplicitNonceCodec;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import dev.netseal.NetV1;
+import dev.netseal.PacketHeader;
 import dev.netseal.OpenedPacket;
 import dev.netseal.PacketException;
 import java.io.PrintStream;
@@ -32,7 +33,7 @@ final class OpenCommand implements Command {
                 return NetsealCli.FAILED;
             }
             JsonWriter w = new JsonWriter().beginObject().name("header");
-            HeaderFields.read(packet).writeJson(w);
+            HeaderFields.writeJson(HeaderFields.read(packet), w);
             w.name("payload").value(Hex.encode(Arrays.copyOfRange(packet, NetV1.HEADER_SIZE, packet.length)));
             out.println(w.endObject());
             return NetsealCli.OK;
@@ -47,7 +48,7 @@ final class OpenCommand implements Command {
         }
         // The header is not encrypted, so the bytes given are the header that verified.
         JsonWriter w = new JsonWriter().beginObject().name("header");
-        HeaderFields.read(packet).writeJson(w);
+        HeaderFields.writeJson(HeaderFields.read(packet), w);
         w.name("events").beginArray();
         for (byte[] event : opened.events()) {
             w.value(Hex.encode(event));
@@ -61,7 +62,7 @@ final class OpenCommand implements Command {
         if (packet.length < NetV1.HEADER_SIZE) {
             return false;
         }
-        HeaderFields h = HeaderFields.read(packet);
+        PacketHeader h = PacketHeader.read(packet);
         return h.magic() == NetV1.MAGIC && h.version() == NetV1.VERSION && h.isHandshake();
     }
 }

@@ -7,7 +7,7 @@ import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 import static dev.netseal.NetV1.TAG_SIZE;
 
 import dev.netseal.NetV1;
-import dev.netseal.internal.wire.Wire;
+import dev.netseal.PacketHeader;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,7 +33,7 @@ final class PacketProblems {
             problems.add("too short for a header: " + packet.length + " bytes, a header is " + HEADER_SIZE);
             return problems; // nothing else can be read
         }
-        HeaderFields h = HeaderFields.read(packet);
+        PacketHeader h = PacketHeader.read(packet);
         if (h.magic() != NetV1.MAGIC) {
             problems.add(String.format("bad magic 0x%04x: Net v1 is 0x%04x (bytes 45 4e)", h.magic(), NetV1.MAGIC));
         }
@@ -46,26 +46,26 @@ final class PacketProblems {
         }
         boolean handshake = h.isHandshake();
         int maxPayload = handshake ? MAX_HANDSHAKE_PAYLOAD : MAX_PAYLOAD_SIZE;
-        if (h.payloadLen() > maxPayload) {
-            problems.add("payload_len " + h.payloadLen() + " > " + maxPayload
+        if (h.payloadLength() > maxPayload) {
+            problems.add("payload_len " + h.payloadLength() + " > " + maxPayload
                     + (handshake ? " (the largest handshake payload)" : " (MAX_PAYLOAD_SIZE)"));
         }
         if (h.eventCount() > MAX_EVENTS_PER_PACKET) {
             problems.add("event_count " + h.eventCount() + " > " + MAX_EVENTS_PER_PACKET
                     + " (MAX_EVENTS_PER_PACKET)");
-        } else if ((long) h.eventCount() * NetV1.EVENT_PREFIX_SIZE > h.payloadLen()) {
+        } else if ((long) h.eventCount() * NetV1.EVENT_PREFIX_SIZE > h.payloadLength()) {
             // Every event takes at least its 4-byte length prefix, so these frames cannot fit.
             problems.add("event_count " + h.eventCount() + " needs at least "
                     + h.eventCount() * NetV1.EVENT_PREFIX_SIZE + " payload bytes, payload_len is "
-                    + h.payloadLen());
+                    + h.payloadLength());
         }
-        int expected = HEADER_SIZE + h.payloadLen() + (handshake ? 0 : TAG_SIZE);
+        int expected = HEADER_SIZE + h.payloadLength() + (handshake ? 0 : TAG_SIZE);
         if (packet.length != expected) {
             problems.add("length " + packet.length + " bytes, but the header announces " + expected
-                    + (handshake ? " (68 + payload_len " + h.payloadLen() + ", a handshake has no tag)"
-                                 : " (68 + payload_len " + h.payloadLen() + " + tag 16)"));
+                    + (handshake ? " (68 + payload_len " + h.payloadLength() + ", a handshake has no tag)"
+                                 : " (68 + payload_len " + h.payloadLength() + " + tag 16)"));
         }
-        int prefix = Wire.noncePrefix(h.sessionId());
+        int prefix = PacketHeader.noncePrefixOf(h.sessionId());
         if (h.noncePrefix() != prefix) {
             problems.add(String.format("nonce prefix %s does not match session_id %s, whose prefix is %s",
                     Hex.encode(java.util.Arrays.copyOf(h.nonce(), 4)), Long.toUnsignedString(h.sessionId()),
@@ -81,8 +81,8 @@ final class PacketProblems {
             if ((h.flags() & NetV1.FLAG_HEARTBEAT) != 0) {
                 problems.add("both HANDSHAKE and HEARTBEAT flags set");
             }
-        } else if ((h.flags() & NetV1.FLAG_HEARTBEAT) != 0 && (h.payloadLen() != 0 || h.eventCount() != 0)) {
-            problems.add("a heartbeat with payload_len " + h.payloadLen() + " and event_count "
+        } else if ((h.flags() & NetV1.FLAG_HEARTBEAT) != 0 && (h.payloadLength() != 0 || h.eventCount() != 0)) {
+            problems.add("a heartbeat with payload_len " + h.payloadLength() + " and event_count "
                     + h.eventCount() + " (both must be 0)");
         }
         return problems;

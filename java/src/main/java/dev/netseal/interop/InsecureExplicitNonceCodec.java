@@ -38,7 +38,7 @@ public final class InsecureExplicitNonceCodec {
     /**
      * A codec on the active backend.
      *
-     * @return a codec that seals and opens with the backend {@link Netseal#backendDescription()}
+     * @return a codec that seals and opens with the backend {@link dev.netseal.Netseal#backendDescription()}
      *         names
      */
     public static InsecureExplicitNonceCodec create() {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.netseal.InsecureExplicitNonceCodec;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import dev.netseal.NetV1;
 import dev.netseal.OpenedPacket;
 import dev.netseal.PacketException.Reason;

@@ -3,7 +3,7 @@ package dev.netseal.netty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.netseal.InsecureExplicitNonceCodec;
+import dev.netseal.interop.InsecureExplicitNonceCodec;
 import dev.netseal.PacketException.Reason;
 import dev.netseal.SealingSession;
 import dev.netseal.SessionTable;
