@@ -1,27 +1,19 @@
 package dev.netseal;
 
-import static dev.netseal.NetV1.AAD_SIZE;
 import static dev.netseal.NetV1.EVENT_PREFIX_SIZE;
 import static dev.netseal.NetV1.HEADER_SIZE;
 import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
-import static dev.netseal.NetV1.MAX_PACKET_SIZE;
 import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 
-import dev.netseal.internal.LinePadding;
-import dev.netseal.internal.aead.AeadCipher;
 import dev.netseal.internal.send.BuilderFactory;
+import dev.netseal.internal.send.BuilderState;
 import dev.netseal.internal.send.KeyEpoch;
 import dev.netseal.internal.send.LocalCache;
 import dev.netseal.internal.send.PoolCore;
 import dev.netseal.internal.send.SealingState;
-import dev.netseal.internal.send.ThreadIds;
-import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Objects;
 
@@ -52,81 +44,20 @@ import java.util.Objects;
  * ByteBuffer q = b.begin(streamId, seq, 0).event(bytes).event(buffer).seal(); // allocation-free
  * }</pre>
  */
-public final class PacketBuilder extends LinePadding implements AutoCloseable {
-    // The padding before the fields: a builder is made together with its buffers (the prefill
-    // makes them all in a row), so one builder's objects lie right after another's; without it,
-    // the sealed view a thread resets on every packet shared a line with the claim another
-    // thread CASes on every packet, whenever two threads held neighbouring builders.
-
-    private static final VarHandle CLAIM;
-
-    static {
-        try {
-            CLAIM = MethodHandles.lookup().findVarHandle(PacketBuilder.class, "claim", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    final PoolCore<PacketBuilder> core;
-    private final AeadCipher cipher;
-    private final ByteBuffer buf;
-    private final ByteBuffer sealedView;
+public final class PacketBuilder extends BuilderState implements AutoCloseable {
     /** This builder's batch, made on first use (most builders never batch). */
     private PacketBatch batch;
-
-    /** {@link #claim}: nobody holds the builder. */
-    private static final long FREE = 0L;
-
-    /**
-     * Who may touch the buffer now: {@link #FREE} (nobody: the next {@code begin} on any thread
-     * may claim it), a thread's id (positive: that thread is writing a packet; it claimed the
-     * builder with a CAS from FREE in {@code begin}), or minus a {@link KeyEpoch}'s serial
-     * (negative: the claiming thread is sealing under that epoch, what PoolCore's retire waits
-     * on). Only a CAS from FREE claims it, and only the claiming thread moves it on (its id to
-     * the epoch's to its id, then FREE when the packet is sealed or the builder released), so a
-     * second thread is refused before it writes one byte into a buffer another thread is writing
-     * or sealing: a builder used by two threads at once fails closed (never a packet whose tag
-     * was computed over bytes another thread wrote in clear).
-     *
-     * <p>A number rather than the Thread or the epoch itself: under G1 a reference stored into a
-     * builder that has been promoted to the old generation (every builder of a long-running
-     * server) pays a write barrier with a full fence. The claim's two and the session's one cost
-     * 11-15 ns a packet (bench/results/claim-barrier). Thread ids are unique for the life of the
-     * JVM, so an id never stands for two threads.
-     */
-    @SuppressWarnings("unused") // accessed through CLAIM
-    private long claim;
 
     /**
      * The pool this builder goes back to on {@link #close()}: set while it is checked out, and
      * null wherever a reference to the pool could keep a dropped pool alive (see ThreadLocalPool).
      */
     BuilderOwner owner;
-    /** True while checked out of its pool. */
-    private boolean checkedOut;
-    /** The thread cache it was last taken from (ThreadLocalPool's fast release path). */
+    /** The thread cache that holds it, or it was last taken from (ThreadLocalPool's fast release path). */
     LocalCache<PacketBuilder> home;
 
-    /**
-     * The session the packet being written seals for: set by begin, cleared when the packet is
-     * sealed or the builder released unless it is the pool's own session, so that a builder
-     * between packets (in a thread cache, the shared queue) keeps no other session alive (the
-     * pool's own lives as long as the pool, which the builder reaches anyway). Keeping that one
-     * spares the packets sealed for it a barriered reference store each. Written and read only by
-     * the claiming thread.
-     */
-    private SealingState target;
-    private boolean writing;
-    private int writePos;
-    private int eventCount;
-    private int channelHash;
-
     PacketBuilder(PoolCore<PacketBuilder> core) {
-        this.core = core;
-        this.cipher = core.backend.newCipher();
-        this.buf = core.backend.allocate(MAX_PACKET_SIZE); // the AAD is built inside the header
-        this.sealedView = buf.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        super(core);
     }
 
     /** How a pool's core makes builders and asks whether one is sealing under an epoch. */
@@ -400,27 +331,22 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
 
     /** The claim says "sealing under {@code epoch}" (a batch's draw; see sealPayload). */
     void claimForSeal(KeyEpoch epoch) {
-        CLAIM.setRelease(this, -epoch.serial);
+        claimSealingUnder(epoch);
     }
 
     /** The claim says "this thread" again, after a batch's seal under an epoch. */
     void doneSealing() {
-        CLAIM.setRelease(this, ThreadIds.current());
+        claimForThisThread();
     }
 
     /** The batch is over: the builder is free. */
     void endBatch() {
-        CLAIM.setRelease(this, FREE);
+        freeClaim();
     }
 
     /** Throws unless the calling thread holds this builder (what a batch's every call checks). */
     void requireBatchThread() {
-        checkedOut();
-        long c = (long) CLAIM.getOpaque(this);
-        if (c != ThreadIds.current()) {
-            throw c == FREE ? new IllegalStateException("no batch open: call PacketBuilder.batch(dst) first")
-                    : inUse();
-        }
+        requireClaimOfThisThread();
     }
 
     private void refuseInBatch() {
@@ -548,7 +474,7 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
         refuseInBatch();
         writing = false;
         Wire.writeHandshake(buf, 0, payload);
-        CLAIM.setRelease(this, FREE); // done writing: publishes the bytes to the next claimer
+        freeClaim(); // done writing: publishes the bytes to the next claimer
         return view(HEADER_SIZE + payload.length);
     }
 
@@ -633,24 +559,14 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
      * Marks the builder as in its pool again, checking it was out of this pool. The pool decides
      * whether it keeps {@link #owner}.
      */
-    void checkIn(PoolCore pool) {
+    void checkIn(PoolCore<?> pool) {
         if (pool != core) {
             throw new IllegalArgumentException("builder belongs to another pool");
         }
         if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
-        long c = (long) CLAIM.getAcquire(this);
-        if (c != FREE) {
-            if (c != ThreadIds.current()) {
-                // Another thread is writing or sealing a packet in it: giving it back now would let
-                // a third thread write into that packet. Refused; the builder stays out.
-                throw inUse();
-            }
-            // A packet begun on this thread and never sealed. Only this thread moves the claim
-            // from itself, so a plain release store frees it.
-            CLAIM.setRelease(this, FREE);
-        }
+        freeClaimOnCheckIn();
         checkedOut = false;
         writing = false;
         if (batch != null) {
@@ -658,79 +574,6 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
         }
         forgetTarget();
         channelHash = 0;
-    }
-
-    /** True while a seal runs under {@code epoch} on this builder (see PoolCore). */
-    boolean sealingUnder(KeyEpoch epoch) {
-        return (long) CLAIM.getAcquire(this) == -epoch.serial;
-    }
-
-    // ---- internals ----------------------------------------------------------------------------
-
-    /**
-     * Seals the payload for {@code session}: in place when {@code dst} is null (returns the view),
-     * else from this builder into {@code dst} at {@code dstOff} (returns null), which the caller
-     * checked.
-     */
-    private ByteBuffer sealPayload(SealingState session, int payloadLen, int events, ByteBuffer dst,
-                                   int dstOff) {
-        Wire.writeLengths(buf, 0, payloadLen, events);
-        // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
-        // thread moves the claim on from here.
-        long me = ThreadIds.current();
-        KeyEpoch epoch = session.current();
-        try {
-            while (true) {
-                // A release store: whatever retire() reads here, later or not, orders after this
-                // thread's earlier "done" store (see PoolCore). The draw's volatile write orders it
-                // before the draw.
-                CLAIM.setRelease(this, -epoch.serial);
-                long counter = epoch.counter.getAndIncrement();
-                if (Long.compareUnsigned(counter, KeyEpoch.COUNTER_LIMIT) < 0) { // never wraps into use
-                    buf.putLong(HeaderLayout.SESSION_ID, epoch.sessionId);
-                    // The AAD is in place since begin wrote the header (Wire.writeHeaderStart):
-                    // bytes 12..68, its first 12 where the nonce goes once the AEAD has read them.
-                    if (dst == null) {
-                        cipher.seal(epoch.key, epoch.noncePrefix, counter, buf, Wire.AAD_IN_PLACE, AAD_SIZE,
-                                buf, HEADER_SIZE, payloadLen);
-                        Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
-                        return view(Wire.sealedLength(payloadLen));
-                    }
-                    cipher.sealTo(epoch.key, epoch.noncePrefix, counter, buf, Wire.AAD_IN_PLACE, AAD_SIZE,
-                            buf, HEADER_SIZE, payloadLen, dst, dstOff + HEADER_SIZE);
-                    Wire.writeNonce(buf, 0, epoch.noncePrefix, counter);
-                    dst.put(dstOff, buf, 0, HEADER_SIZE);
-                    return null;
-                }
-                CLAIM.setRelease(this, me); // done with the refused epoch; still this thread's
-                epoch = session.afterRefusedDraw(epoch);
-            }
-        } finally {
-            forgetTarget();
-            // Publishes "done with the key" to retire(), and the sealed bytes to the next claimer.
-            CLAIM.setRelease(this, FREE);
-        }
-    }
-
-    /**
-     * Claims the builder for the calling thread before it writes the buffer: the one atomic
-     * operation per packet. A thread that holds the claim already (a packet begun again) reads
-     * its own value and skips the CAS. The CAS, a volatile read of the previous holder's release
-     * store of null, also orders everything that holder wrote before this thread's writes.
-     */
-    private void claim() {
-        long me = ThreadIds.current();
-        if ((long) CLAIM.getOpaque(this) != me && !CLAIM.compareAndSet(this, FREE, me)) {
-            throw inUse();
-        }
-    }
-
-    /** Drops the session of the packet just ended, unless it is the pool's own (see {@link #target}). */
-    private void forgetTarget() {
-        SealingState t = target;
-        if (t != null && !t.isPoolsOwn()) {
-            target = null;
-        }
     }
 
     /**
@@ -744,61 +587,5 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
                     + " through builders of the pool that made it");
         }
         return state;
-    }
-
-    private static IllegalStateException inUse() {
-        return new IllegalStateException("builder is in use by another thread (writing or sealing a packet):"
-                + " a builder belongs to one thread at a time, from begin to seal");
-    }
-
-    private ByteBuffer view(int length) {
-        sealedView.clear();
-        sealedView.limit(length);
-        return sealedView;
-    }
-
-    private int reserveEvent(int length) {
-        requireWriting();
-        if (eventCount == MAX_EVENTS_PER_PACKET) {
-            throw new IllegalArgumentException("too many events: a packet holds at most "
-                    + MAX_EVENTS_PER_PACKET);
-        }
-        long payloadAfter = (long) writePos - HEADER_SIZE + EVENT_PREFIX_SIZE + length; // no int overflow
-        if (payloadAfter > MAX_PAYLOAD_SIZE) {
-            throw new IllegalArgumentException("payload too large: " + payloadAfter + " bytes > "
-                    + MAX_PAYLOAD_SIZE + " (event of " + length + " bytes)");
-        }
-        buf.putInt(writePos, length);
-        int at = writePos + EVENT_PREFIX_SIZE;
-        writePos = at + length;
-        eventCount++;
-        return at;
-    }
-
-    private static long payloadSize(List<? extends ByteBuffer> events) {
-        long size = 0;
-        for (int i = 0, n = events.size(); i < n; i++) {
-            size += EVENT_PREFIX_SIZE + events.get(i).remaining();
-        }
-        return size;
-    }
-
-    private void requireWriting() {
-        checkedOut();
-        // An opaque read: only this thread can have stored its own id here (by its CAS), and
-        // nobody else can move it from there, so equality means this thread holds the buffer.
-        long c = (long) CLAIM.getOpaque(this);
-        if (c != ThreadIds.current()) {
-            throw c == FREE ? new IllegalStateException("no packet begun: call begin(...) first") : inUse();
-        }
-        if (!writing) {
-            throw new IllegalStateException("no packet begun: call begin(...) first");
-        }
-    }
-
-    private void checkedOut() {
-        if (!checkedOut) {
-            throw new IllegalStateException("builder was released to its pool; acquire another");
-        }
     }
 }
