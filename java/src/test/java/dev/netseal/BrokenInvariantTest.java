@@ -8,7 +8,7 @@ import dev.netseal.internal.receive.ReceiveKey;
 import dev.netseal.internal.receive.ReplayWindow;
 import dev.netseal.internal.send.KeyEpoch;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
-import static dev.netseal.ThreadLocalPoolTest.key;
+import static dev.netseal.TestKeys.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -3,7 +3,7 @@ package dev.netseal;
 import dev.netseal.interop.Codecs;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.ThreadLocalPoolTest.copy;
-import static dev.netseal.ThreadLocalPoolTest.key;
+import static dev.netseal.TestKeys.key;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,12 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(120)
 class DroppedPoolWithSessionsTest {
 
-    private static byte[] key(int i) {
-        byte[] k = new byte[32];
-        java.util.Arrays.fill(k, (byte) 0x4E);
-        k[0] = (byte) i;
-        return k;
-    }
 
     /** Makes a pool and two open sessions that sealed, and returns weak handles and the keys. */
     private static WeakReference<Object> dropped(AeadBackend backend, boolean threadLocal, List<AeadKey> keys,

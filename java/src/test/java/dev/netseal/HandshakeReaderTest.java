@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,7 +107,7 @@ class HandshakeReaderTest {
     @Test
     void sealedPacketIsNeverTakenForAHandshake() throws PacketException {
         InsecureExplicitNonceCodec codec = InsecureExplicitNonceCodec.create();
-        byte[] key = PacketReceiverTest.key();
+        byte[] key = key();
         byte[] sealed = codec.sealData(key, 77, 1, 2, 3, NetV1.FLAG_RELIABLE, 4, 5, 0,
                 java.util.List.of(new byte[] {1, 2, 3}));
         assertFalse(HandshakeReader.isHandshake(ByteBuffer.wrap(sealed)), "a sealed packet read as a handshake");

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.Codecs;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.NetV1.HEADER_SIZE;
@@ -35,13 +37,6 @@ class HostileReceiverInputTest {
     private static final long SESSION = 0x1122334455667788L;
     private static final byte[] KEY = key();
 
-    private static byte[] key() {
-        byte[] k = new byte[32];
-        for (int i = 0; i < 32; i++) {
-            k[i] = (byte) (0xA0 + i);
-        }
-        return k;
-    }
 
     /** The outcome of one open: null on success, else the reason. Any other throwable fails. */
     static Reason outcome(PacketReceiver r, byte[] packet) {

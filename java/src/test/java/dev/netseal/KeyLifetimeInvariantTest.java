@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.Codecs;
 import dev.netseal.internal.receive.ReceiveKey;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
@@ -25,9 +27,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class KeyLifetimeInvariantTest {
 
-    private static byte[] key(int n) {
-        return ThreadLocalPoolTest.key(3400 + n);
-    }
 
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")

@@ -5,7 +5,7 @@ import dev.netseal.internal.send.KeyEpoch;
 import dev.netseal.internal.send.PoolCore;
 import static dev.netseal.ThreadLocalPoolTest.copy;
 import static dev.netseal.ThreadLocalPoolTest.counterOf;
-import static dev.netseal.ThreadLocalPoolTest.key;
+import static dev.netseal.TestKeys.key;
 import static dev.netseal.ThreadLocalPoolTest.seal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,13 +34,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class NativeKeyMemoryTest {
 
-    static byte[] key(int i) {
-        byte[] k = new byte[32];
-        for (int j = 0; j < 32; j++) {
-            k[j] = (byte) (i >>> (8 * (j & 3)) ^ j * 13);
-        }
-        return k;
-    }
 
     static long mappings() throws IOException {
         try (var lines = Files.lines(Path.of("/proc/self/maps"))) {

@@ -3,7 +3,7 @@ package dev.netseal;
 import dev.netseal.internal.send.PoolCore;
 import static dev.netseal.ThreadLocalPoolTest.counterOf;
 import static dev.netseal.ThreadLocalPoolTest.copy;
-import static dev.netseal.ThreadLocalPoolTest.key;
+import static dev.netseal.TestKeys.key;
 import static dev.netseal.ThreadLocalPoolTest.randomKey;
 import static dev.netseal.ThreadLocalPoolTest.sessionOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;

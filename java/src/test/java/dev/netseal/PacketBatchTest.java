@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.internal.send.PoolCores;
 import dev.netseal.interop.Codecs;
 import dev.netseal.internal.send.KeyEpoch;
@@ -39,8 +41,8 @@ class PacketBatchTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void aBatchSealsTheVeryPacketsSingleSealsWould(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] keyA = ReceiverOnRealNetworksTest.key(70);
-        byte[] keyB = ReceiverOnRealNetworksTest.key(71);
+        byte[] keyA = key(70);
+        byte[] keyB = key(71);
         InsecureExplicitNonceCodec codec = Codecs.on(backend);
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, keyA, SESSION_A, 0L, 8);
              SealingSession b = pool.newSession(keyB, SESSION_B)) {
@@ -98,7 +100,7 @@ class PacketBatchTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void whatDoesNotFitIsRefusedBeforeAnyCounterIsDrawn(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
-        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, ReceiverOnRealNetworksTest.key(72),
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, key(72),
                 SESSION_A, 0L, 8);
              PacketBuilder builder = pool.get()) {
             ByteBuffer dst = backend.allocate(1000);
@@ -140,7 +142,7 @@ class PacketBatchTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void aBatchNeverPassesTheCounterLimit(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
-        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, ReceiverOnRealNetworksTest.key(73),
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, key(73),
                 SESSION_A, 0L, 8);
              PacketBuilder builder = pool.get()) {
             PoolCores.startCounterAt(pool.core, KeyEpoch.COUNTER_LIMIT - 5);
@@ -164,7 +166,7 @@ class PacketBatchTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void segmentRunsAreWhatSegmentationOffloadSends(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
-        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, ReceiverOnRealNetworksTest.key(74),
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, key(74),
                 SESSION_A, 0L, 8);
              PacketBuilder builder = pool.get()) {
             PacketBatch batch = builder.batch(backend.allocate(60_000));
@@ -193,8 +195,8 @@ class PacketBatchTest {
         AeadBackend backend = TestBackends.get(backendName);
         InsecureExplicitNonceCodec codec = Codecs.on(backend);
         Map<Long, byte[]> keys = new ConcurrentHashMap<>();
-        keys.put(SESSION_A, ReceiverOnRealNetworksTest.key(75));
-        keys.put(SESSION_B, ReceiverOnRealNetworksTest.key(76));
+        keys.put(SESSION_A, key(75));
+        keys.put(SESSION_B, key(76));
         int threads = 4;
         int rounds = 150;
         List<List<byte[]>> sealed = new ArrayList<>();
@@ -247,8 +249,8 @@ class PacketBatchTest {
                     for (int i = 0; i < 40; i++) {
                         long idA = SESSION_A + 0x100L * (i + 1);
                         long idB = SESSION_B + 0x100L * (i + 1);
-                        keys.put(idA, ReceiverOnRealNetworksTest.key(100 + 2 * i));
-                        keys.put(idB, ReceiverOnRealNetworksTest.key(101 + 2 * i));
+                        keys.put(idA, key(100 + 2 * i));
+                        keys.put(idB, key(101 + 2 * i));
                         a.rekey(keys.get(idA), idA);
                         b.rekey(keys.get(idB), idB);
                         Thread.sleep(1);
@@ -293,7 +295,7 @@ class PacketBatchTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void aBuilderNeverKeepsTheThreadOfItsLastBatch(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
-        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, ReceiverOnRealNetworksTest.key(77),
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, key(77),
                 SESSION_A, 0L, 1)) {
             PacketBuilder builder = pool.get();
             ByteBuffer dst = backend.allocate(1000);

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.internal.receive.PacketOpener;
 import dev.netseal.internal.receive.ReceiveKey;
 import dev.netseal.internal.receive.ReceiveSession;
@@ -27,9 +29,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PacketOpenerTest {
 
-    private static byte[] key(int n) {
-        return ThreadLocalPoolTest.key(2500 + n);
-    }
 
     /**
      * An open whose counter another open of the same packet committed between this one's window

@@ -4,7 +4,7 @@ import dev.netseal.internal.send.PoolCores;
 import dev.netseal.internal.send.KeyEpoch;
 import static dev.netseal.ThreadLocalPoolTest.copy;
 import static dev.netseal.ThreadLocalPoolTest.counterOf;
-import static dev.netseal.ThreadLocalPoolTest.key;
+import static dev.netseal.TestKeys.key;
 import static dev.netseal.ThreadLocalPoolTest.openText;
 import static dev.netseal.ThreadLocalPoolTest.refusal;
 import static dev.netseal.ThreadLocalPoolTest.seal;

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.Codecs;
 import dev.netseal.internal.receive.ReplayWindow;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
@@ -46,13 +48,6 @@ class PacketReceiverTest {
     static final long ORIGIN = 0x0102030405060708L;
     static final int CHANNEL = 0xBEEF;
 
-    static byte[] key() {
-        byte[] k = new byte[32];
-        for (int i = 0; i < 32; i++) {
-            k[i] = (byte) (i * 7 + 1);
-        }
-        return k;
-    }
 
     /** Seals ordinary packets under explicit counters (the codec), for one key and session. */
     static final class Sealer {

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.Codecs;
 import dev.netseal.internal.receive.PacketOpener;
 import dev.netseal.internal.receive.ReceiveKey;
@@ -32,9 +34,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ReceivePathInvariantTest {
 
-    private static byte[] key(int n) {
-        return ThreadLocalPoolTest.key(2400 + n);
-    }
 
     // ---- the replay window, directly ----------------------------------------------------------
 

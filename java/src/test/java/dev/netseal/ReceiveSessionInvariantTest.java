@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.internal.keys.KeyFingerprint;
 import dev.netseal.internal.keys.LiveKeysProbe;
 import dev.netseal.internal.receive.ReceiveSessions;
@@ -39,9 +41,6 @@ class ReceiveSessionInvariantTest {
     private static final long B = 0x0B00_0000_0000_0002L;
     private static final long C = 0x0C00_0000_0000_0003L;
 
-    private static byte[] key(int n) {
-        return ThreadLocalPoolTest.key(3700 + n);
-    }
 
     /**
      * A scheduled drop holds its session for the whole grace period: one left behind by a rekey,

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.internal.send.PoolCores;
 import dev.netseal.internal.receive.ReplayWindow;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -42,13 +44,6 @@ public class ReceiverOnRealNetworksTest {
 
     static final long SESSION = 0x5E55_1011_0000_0001L;
 
-    static byte[] key(int seed) {
-        byte[] k = new byte[32];
-        for (int i = 0; i < 32; i++) {
-            k[i] = (byte) (seed * 31 + i * 7 + 3);
-        }
-        return k;
-    }
 
     static boolean opens(PacketReceiver r, byte[] packet, OpenedPacket out) {
         return r.tryOpen(ByteBuffer.wrap(packet.clone()), out);

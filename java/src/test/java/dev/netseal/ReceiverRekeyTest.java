@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.internal.receive.ReceiveSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,8 +55,8 @@ class ReceiverRekeyTest {
     @MethodSource("cases")
     void rekeyNeverLosesAPacketInFlightNorAcceptsAForgery(String backendName, boolean newSessionId) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] oldKey = ReceiverOnRealNetworksTest.key(10);
-        byte[] newKey = ReceiverOnRealNetworksTest.key(11);
+        byte[] oldKey = key(10);
+        byte[] newKey = key(11);
         long newSession = newSessionId ? NEW_SESSION : OLD_SESSION;
         ConcurrentLinkedQueue<byte[]> sent = new ConcurrentLinkedQueue<>();
         ExecutorService threads = Executors.newFixedThreadPool(4);
@@ -112,8 +114,8 @@ class ReceiverRekeyTest {
             }
             Set<String> events = new HashSet<>();
             OpenedPacket out = new OpenedPacket();
-            Sealer oldForger = new Sealer(backend, ReceiverOnRealNetworksTest.key(12), OLD_SESSION);
-            Sealer newForger = new Sealer(backend, ReceiverOnRealNetworksTest.key(13), newSession);
+            Sealer oldForger = new Sealer(backend, key(12), OLD_SESSION);
+            Sealer newForger = new Sealer(backend, key(13), newSession);
             int oldOnes = oldOnesInOrder.size();
             for (int i = 0; i < packets.size(); i++) {
                 byte[] p = packets.get(i);
@@ -160,8 +162,8 @@ class ReceiverRekeyTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void previousKeyNeverOutlivesItsGracePeriod(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] oldKey = ReceiverOnRealNetworksTest.key(20);
-        byte[] newKey = ReceiverOnRealNetworksTest.key(21);
+        byte[] oldKey = key(20);
+        byte[] newKey = key(21);
         Sealer oldSealer = new Sealer(backend, oldKey, OLD_SESSION);
         OpenedPacket out = new OpenedPacket();
         try (PacketReceiver r = PacketReceiver.builderOnBackend(backend).previousKeyGrace(Duration.ofMillis(200))
@@ -196,8 +198,8 @@ class ReceiverRekeyTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void rekeyOntoAKeyInUseIsNeverAccepted(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] a = ReceiverOnRealNetworksTest.key(30);
-        byte[] b = ReceiverOnRealNetworksTest.key(31);
+        byte[] a = key(30);
+        byte[] b = key(31);
         try (PacketReceiver r = PacketReceiver.onBackend(backend, a, OLD_SESSION)) {
             assertThrows(IllegalArgumentException.class, () -> r.rekey(a, OLD_SESSION));
             r.rekey(b, NEW_SESSION);
@@ -211,9 +213,9 @@ class ReceiverRekeyTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void closedReceiverNeverKeepsAKeyNorOpens(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] a = ReceiverOnRealNetworksTest.key(40);
+        byte[] a = key(40);
         PacketReceiver r = PacketReceiver.onBackend(backend, a, OLD_SESSION);
-        r.rekey(ReceiverOnRealNetworksTest.key(41), NEW_SESSION);
+        r.rekey(key(41), NEW_SESSION);
         ReceiveSession.KeySet keys = r.session.keys();
         r.close();
         assertTrue(keys.current.key.isDestroyed());

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.Codecs;
 import dev.netseal.internal.keys.RetiredKeys;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
@@ -27,12 +29,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RetiredKeysTest {
     private static final long SESSION = 0x5E5510AL;
 
-    private static byte[] key(int n) {
-        byte[] k = new byte[32];
-        java.util.Arrays.fill(k, (byte) n);
-        k[0] = (byte) 0x7A;
-        return k;
-    }
 
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")

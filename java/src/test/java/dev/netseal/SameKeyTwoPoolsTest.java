@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,12 +15,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Two live pools with one key and session would start both counters at 0: refused. */
 class SameKeyTwoPoolsTest {
 
-    private static byte[] key(int tag) {
-        byte[] k = new byte[32];
-        Arrays.fill(k, (byte) tag);
-        k[31] = 0x2B;
-        return k;
-    }
 
     private static long sessionOf(java.nio.ByteBuffer packet) {
         return packet.order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(24);

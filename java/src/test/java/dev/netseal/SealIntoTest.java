@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.Codecs;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -24,7 +26,7 @@ class SealIntoTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void sealIntoNeverDiffersFromTheReferencePacket(String backendName) throws Exception {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] key = ReceiverOnRealNetworksTest.key(50);
+        byte[] key = key(50);
         byte[] event = new byte[300];
         for (int i = 0; i < event.length; i++) {
             event[i] = (byte) (i * 3);
@@ -87,7 +89,7 @@ class SealIntoTest {
     @MethodSource("dev.netseal.TestBackends#names")
     void refusedDestinationNeverWastesACounter(String backendName) {
         AeadBackend backend = TestBackends.get(backendName);
-        byte[] key = ReceiverOnRealNetworksTest.key(51);
+        byte[] key = key(51);
         try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, key, SESSION, 0L, 8)) {
             try (PacketBuilder b = pool.get()) {
                 b.begin(1, 1, 0).event(new byte[100]);

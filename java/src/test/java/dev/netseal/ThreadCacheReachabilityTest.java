@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netseal.internal.aead.AeadBackend;
@@ -24,13 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(120)
 class ThreadCacheReachabilityTest {
 
-    private static byte[] key(int i) {
-        byte[] k = new byte[32];
-        Arrays.fill(k, (byte) 0x3D);
-        k[0] = (byte) i;
-        k[1] = (byte) (i >>> 8);
-        return k;
-    }
 
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.internal.send.PoolCores;
 import dev.netseal.interop.Codecs;
 import dev.netseal.internal.send.KeyEpoch;
@@ -46,13 +48,6 @@ class ThreadLocalPoolTest {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    static byte[] key(int seed) {
-        byte[] k = new byte[32];
-        for (int i = 0; i < k.length; i++) {
-            k[i] = (byte) (seed * 31 + i * 7 + 1);
-        }
-        return k;
-    }
 
     static byte[] randomKey() {
         return TestSeeds.randomKey(); // seeded: -Dnetseal.test.seed replays it

@@ -1,5 +1,7 @@
 package dev.netseal;
 
+import static dev.netseal.TestKeys.key;
+
 import dev.netseal.interop.Codecs;
 import dev.netseal.interop.InsecureExplicitNonceCodec;
 import static dev.netseal.NetV1.HEADER_SIZE;
@@ -36,12 +38,6 @@ class WireAndBuilderLimitsTest {
     private static final long SESSION = 0xA1B2C3D4E5F60718L;
     private static final long ORIGIN = 0x0BADF00DCAFEL;
 
-    private static byte[] key() {
-        byte[] k = new byte[32];
-        Arrays.fill(k, (byte) 0x5C);
-        k[0] = 1;
-        return k;
-    }
 
     private static ThreadLocalPool pool(AeadBackend backend) {
         return ThreadLocalPool.onBackend(backend, 1, key(), SESSION, ORIGIN, 1);

@@ -1,5 +1,7 @@
 package dev.netseal.netty;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,14 +66,6 @@ class BatchedUdpTest {
         round = ROUND.incrementAndGet();
     }
 
-    byte[] key(int client) {
-        byte[] k = new byte[32];
-        for (int i = 0; i < 32; i++) {
-            k[i] = (byte) (client * 29 + i + 3);
-        }
-        k[31] = (byte) round;
-        return k;
-    }
 
     static long session(int client) {
         return 0x6A7C_0000_0000_0000L + client;
@@ -170,8 +164,8 @@ class BatchedUdpTest {
         try (SessionTable table = SessionTable.create();
              ThreadLocalPool builders = ThreadLocalPool.builders(16)) {
             for (int c = 0; c < CLIENTS; c++) {
-                table.add(key(c), session(c));
-                sessions.add(builders.newSession(key(c), session(c)));
+                table.add(roundKey(c), session(c));
+                sessions.add(builders.newSession(roundKey(c), session(c)));
             }
             Channel server = server(transport, read, group, table, refusals, counters, collector);
             InetSocketAddress to = (InetSocketAddress) server.localAddress();
@@ -224,7 +218,7 @@ class BatchedUdpTest {
         UdpPipelineTest.Collector collector = new UdpPipelineTest.Collector();
         Counters counters = new Counters();
         try (SessionTable table = SessionTable.create()) {
-            table.add(key(0), session(0));
+            table.add(roundKey(0), session(0));
             Channel server = server(Transports.EPOLL, group, table, refusals, counters, collector);
             InetSocketAddress to = (InetSocketAddress) server.localAddress();
             Channel raw = new Bootstrap().group(group).channel(Transports.EPOLL.channel())
@@ -234,7 +228,7 @@ class BatchedUdpTest {
             ByteBuf run = Unpooled.directBuffer();
             int size = 0;
             for (int n = 0; n < 8; n++) {
-                byte[] p = codec.sealData(key(0), session(0), n, 0, n, 0, 0, 0, 0,
+                byte[] p = codec.sealData(roundKey(0), session(0), n, 0, n, 0, 0, 0, 0,
                         List.of(UdpPipelineTest.bytesOf(0, n).array()));
                 if (n == 2) {
                     p[p.length - 1] ^= 1; // the tag
@@ -291,8 +285,8 @@ class BatchedUdpTest {
         RefusesSegmentation path = new RefusesSegmentation();
         try (SessionTable table = SessionTable.create();
              ThreadLocalPool builders = ThreadLocalPool.builders(16);
-             SealingSession session = builders.newSession(key(0), session(0))) {
-            table.add(key(0), session(0));
+             SealingSession session = builders.newSession(roundKey(0), session(0))) {
+            table.add(roundKey(0), session(0));
             Channel server = server(Transports.EPOLL, group, table, refusals, counters, collector);
             InetSocketAddress to = (InetSocketAddress) server.localAddress();
             NetsealBatchEncoder encoder = new NetsealBatchEncoder(builders);
@@ -325,5 +319,10 @@ class BatchedUdpTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    /** This round's key for {@code client}: a rerun in the same JVM must not reuse a retired key. */
+    private byte[] roundKey(int client) {
+        return key(round * 1000 + client);
     }
 }

@@ -1,5 +1,7 @@
 package dev.netseal.netty;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -42,13 +44,6 @@ class NetsealBatchEncoderTest {
         LeakWatch.install();
     }
 
-    static byte[] key(int n) {
-        byte[] k = new byte[32];
-        for (int i = 0; i < 32; i++) {
-            k[i] = (byte) (n * 13 + i * 3 + 1);
-        }
-        return k;
-    }
 
     static ByteBuf text(String s) {
         return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);

@@ -1,5 +1,7 @@
 package dev.netseal.netty;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,13 +42,6 @@ class NetsealCodecTest {
         LeakWatch.install();
     }
 
-    static byte[] key(int n) {
-        byte[] k = new byte[32];
-        for (int i = 0; i < 32; i++) {
-            k[i] = (byte) (n + i * 5);
-        }
-        return k;
-    }
 
     static ByteBuf text(String s) {
         return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);

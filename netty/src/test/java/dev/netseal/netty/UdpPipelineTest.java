@@ -1,5 +1,7 @@
 package dev.netseal.netty;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,15 +65,6 @@ class UdpPipelineTest {
         round++;
     }
 
-    static byte[] key(int client) {
-        byte[] k = new byte[32];
-        for (int i = 0; i < 32; i++) {
-            k[i] = (byte) (client * 17 + i);
-        }
-        k[31] = (byte) round;
-        k[30] = (byte) (round >>> 8);
-        return k;
-    }
 
     static long session(int client) {
         return 0x7000_0000_0000_0000L + client;
@@ -135,8 +128,8 @@ class UdpPipelineTest {
         try (SessionTable table = SessionTable.create();
              ThreadLocalPool builders = ThreadLocalPool.builders(64)) { // one pool of builders, every peer
             for (int c = 0; c < CLIENTS; c++) {
-                table.add(key(c), session(c));
-                pools.add(builders.newSession(key(c), session(c)));
+                table.add(roundKey(c), session(c));
+                pools.add(builders.newSession(roundKey(c), session(c)));
             }
             Channel server = new Bootstrap().group(serverGroup).channel(transport.channel())
                     .option(ChannelOption.SO_RCVBUF, 8 << 20)
@@ -182,12 +175,12 @@ class UdpPipelineTest {
             }
             // hostile datagrams from a plain socket: counted by reason, never delivered
             // (a packet of client 0 far ahead of its counters, carrying an event of a spare slot)
-            byte[] good = InsecureExplicitNonceCodec.create().sealData(key(0), session(0), 1L << 40, 0, 0, 0, 0, 0,
+            byte[] good = InsecureExplicitNonceCodec.create().sealData(roundKey(0), session(0), 1L << 40, 0, 0, 0, 0, 0,
                     0, List.of(bytesOf(CLIENTS + 1, 0).array()));
-            byte[] forged = InsecureExplicitNonceCodec.create().sealData(key(0), session(0), (1L << 40) + 1, 0, 0, 0,
+            byte[] forged = InsecureExplicitNonceCodec.create().sealData(roundKey(0), session(0), (1L << 40) + 1, 0, 0, 0,
                     0, 0, 0, List.of(bytesOf(CLIENTS + 1, 1).array()));
             forged[forged.length - 1] ^= 1; // a fresh counter, so the tag is what refuses it
-            byte[] stranger = InsecureExplicitNonceCodec.create().sealData(key(9), session(9), 1, 0, 0, 0, 0, 0, 0,
+            byte[] stranger = InsecureExplicitNonceCodec.create().sealData(roundKey(9), session(9), 1, 0, 0, 0, 0, 0, 0,
                     List.of(new byte[EVENT_SIZE]));
             try (java.nio.channels.DatagramChannel raw = java.nio.channels.DatagramChannel.open()) {
                 for (byte[] p : new byte[][] {good, forged, good /* now a replay */,
@@ -245,9 +238,9 @@ class UdpPipelineTest {
         int joining = CLIENTS + 1;
         try (SessionTable table = SessionTable.create();
              ThreadLocalPool builders = ThreadLocalPool.builders(16);
-             SealingSession leavingPool = builders.newSession(key(leaving), session(leaving));
-             SealingSession joiningPool = builders.newSession(key(joining), session(joining))) {
-            table.add(key(leaving), session(leaving));
+             SealingSession leavingPool = builders.newSession(roundKey(leaving), session(leaving));
+             SealingSession joiningPool = builders.newSession(roundKey(joining), session(joining))) {
+            table.add(roundKey(leaving), session(leaving));
             Channel server = new Bootstrap().group(group).channel(transport.channel())
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .handler(new ChannelInitializer<DatagramChannel>() {
@@ -265,7 +258,7 @@ class UdpPipelineTest {
                     awaitReceived(collector, leaving, 2000);
                     table.remove(session(leaving));
                     removedAt = n;
-                    table.add(key(joining), session(joining));
+                    table.add(roundKey(joining), session(joining));
                 }
                 client.writeAndFlush(OutboundEvents.of(to, leavingPool, 1, n, 0,
                         Unpooled.wrappedBuffer(bytesOf(leaving, n))));
@@ -300,5 +293,10 @@ class UdpPipelineTest {
             Thread.sleep(5);
         }
         assertTrue(c.received.get(client) >= n, "client " + client + " received " + c.received.get(client) + " of " + n);
+    }
+
+    /** This round's key for {@code client}: a rerun in the same JVM must not reuse a retired key. */
+    private static byte[] roundKey(int client) {
+        return key(round * 1000 + client);
     }
 }

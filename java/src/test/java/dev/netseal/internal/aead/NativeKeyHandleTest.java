@@ -1,5 +1,7 @@
 package dev.netseal.internal.aead;
 
+import static dev.netseal.TestKeys.key;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -27,13 +29,6 @@ class NativeKeyHandleTest {
     private static final int AAD = 12;
     private static final int MSG = 40;
 
-    private static byte[] key(int seed) {
-        byte[] k = new byte[32];
-        for (int i = 0; i < k.length; i++) {
-            k[i] = (byte) (seed * 31 + i * 7);
-        }
-        return k;
-    }
 
     private static long handleOf(AeadKey key) {
         return ((NativeBackend.Key) key).handle;
