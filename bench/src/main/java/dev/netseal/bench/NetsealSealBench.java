@@ -16,18 +16,21 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Group "seal": the whole path a user runs for one packet, on a {@link ThreadLocalPool}:
- * acquire, {@code begin(...).event(eventBytes).seal()}, release. One event of {@code size - 4}
- * bytes, so the payload (event plus its 4-byte length prefix) is {@code size} bytes, the same
- * number of bytes the peers encrypt. The AAD is netseal's 56 header bytes.
- *
- * <p>The backend is chosen per fork by the subclass's {@code -Dnetseal.backend}; setup fails if
- * the JVM ended up on the other one.
+ * Group "seal", rows netseal-native and netseal-java ({@code backend}): the whole path a user
+ * runs for one packet, on a {@link ThreadLocalPool}: acquire, {@code begin(...).event(eventBytes).seal()},
+ * release. One event of {@code size - 4} bytes, so the payload (event plus its 4-byte length
+ * prefix) is {@code size} bytes, the same number of bytes the peers encrypt. The AAD is netseal's
+ * 56 header bytes. The backend is chosen in setup ({@link BenchSupport#useBackend}); JMH forks a
+ * JVM per parameter combination, so each fork runs on one backend.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-public abstract class AbstractNetsealSealBench {
+public class NetsealSealBench {
+
+    /** native (libsodium) or java (BouncyCastle). */
+    @Param({"native", "java"})
+    public String backend;
 
     /** Payload bytes: the event's bytes plus its 4-byte prefix. */
     @Param({"64", "256", "1024", "8108"})
@@ -36,20 +39,17 @@ public abstract class AbstractNetsealSealBench {
     private ThreadLocalPool pool;
 
     /**
-     * The session id of this state's pool (and receiver). A paired run (see {@link Paired}) holds
-     * two states in one JVM, and a pool refuses a second live (key, session), so it gives each
-     * side its own; JMH runs leave it at {@link BenchSupport#SESSION_ID}.
+     * The session id of this state's pool. A paired run (see {@link Paired}) holds two states in
+     * one JVM, and a pool refuses a second live (key, session), so it gives each side its own;
+     * JMH runs leave it at {@link BenchSupport#SESSION_ID}.
      */
     long sessionId = BenchSupport.SESSION_ID;
     private byte[] event;
     private long sequence;
 
-    /** True for the native (libsodium) backend, false for java (BouncyCastle). */
-    protected abstract boolean nativeBackend();
-
     @Setup(Level.Trial)
     public void setUp() {
-        BenchSupport.requireBackend(nativeBackend());
+        BenchSupport.useBackend(backend);
         pool = ThreadLocalPool.create(64, BenchSupport.key(), sessionId);
         event = BenchSupport.eventForPayload(size);
         PacketBuilder b = pool.acquire();

@@ -1,4 +1,6 @@
-package dev.netseal.bench;
+package dev.netseal.bench.tools;
+
+import dev.netseal.bench.NettyPipeline;
 
 /**
  * Runs one Netty pipeline of {@link NettyPipeline} for a while and prints packets per second, for

@@ -1,10 +1,9 @@
-package dev.netseal.bench;
+package dev.netseal.bench.tools;
 
 import dev.netseal.Netseal;
 import dev.netseal.PacketBuilder;
 import dev.netseal.SealingSession;
 import dev.netseal.ThreadLocalPool;
-import dev.netseal.internal.aead.NativeBackend;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
@@ -21,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * Sending state at server scale, one JVM, the backend of this JVM ({@code -Dnetseal.backend}):
  * <ol>
  *   <li>memory per idle session: 100,000 sessions on one {@code ThreadLocalPool.builders(256)},
- *       heap (after GC) + direct + native key memory, per session;</li>
+ *       heap (after GC) + direct, per session (native key memory has no public counter);</li>
  *   <li>create + close per session (100,000 of each, one thread);</li>
- *   <li>10 rounds of 100,000 session churn: heap, direct and native key memory after each;</li>
+ *   <li>10 rounds of 100,000 session churn: heap and direct memory after each;</li>
  *   <li>one 64-byte packet for each of 100,000 sessions round-robin vs as many on one hot
  *       session, ns per packet and the ratio;</li>
  *   <li>on Java 21+: 200,000 tasks sealing one 64-byte packet each, a virtual thread per task vs
@@ -63,9 +62,9 @@ public final class SessionScale {
             out("| heap per idle session | %,.0f B |", (after.heap - before.heap) / (double) sessions);
             out("| direct per idle session | %,.1f B (direct buffers %d -> %d) |",
                     (after.direct - before.direct) / (double) sessions, before.directCount, after.directCount);
-            out("| native key memory per idle session | %,.1f B (%d -> %d slabs of 64 KiB) |",
-                    (after.nativeBytes - before.nativeBytes) / (double) sessions, before.slabs, after.slabs);
-            out("| total per idle session | %,.0f B (target <= 4096 B with the receive side) |",
+            out("| native key memory per idle session | not counted: the public API has no counter (%s) |",
+                    nativeKeys ? "each live key takes 32 B of a 64 KiB slab" : "java backend: none");
+            out("| total per idle session, heap + direct | %,.0f B (target <= 4096 B with the receive side) |",
                     (after.total() - before.total()) / (double) sessions);
             closeAll(open);
 
@@ -94,10 +93,9 @@ public final class SessionScale {
                 growth.append(String.format(Locale.ROOT, "%s%+,d", r == 0 ? "" : ", ", s.total() - base.total()));
             }
             Snapshot end = Snapshot.take(nativeKeys);
-            out("| churn, %d rounds of %,d: growth after each round (heap + direct + native) | %s B |",
+            out("| churn, %d rounds of %,d: growth after each round (heap + direct) | %s B |",
                     rounds, sessions, growth);
-            out("| churn: direct buffers / key slabs / live keys at the end | %d / %d / %d (at start %d / %d / %d) |",
-                    end.directCount, end.slabs, end.keys, base.directCount, base.slabs, base.keys);
+            out("| churn: direct buffers at the end | %d (at start %d) |", end.directCount, base.directCount);
 
             // 4. round-robin vs hot
             SealingSession[] s = openSessions(pool, sessions, 2000);
@@ -225,17 +223,14 @@ public final class SessionScale {
         System.out.println(String.format(Locale.ROOT, format, args));
     }
 
-    /** Memory after a full collection: heap used, direct buffers, native key slabs. */
+    /** Memory after a full collection: heap used and direct buffers. */
     static final class Snapshot {
         long heap;
         long direct;
         long directCount;
-        long slabs;
-        long keys;
-        long nativeBytes;
 
         long total() {
-            return heap + direct + nativeBytes;
+            return heap + direct;
         }
 
         static Snapshot take(boolean nativeKeys) throws InterruptedException {
@@ -248,11 +243,6 @@ public final class SessionScale {
             BufferPoolMXBean direct = directPool();
             s.direct = direct.getMemoryUsed();
             s.directCount = direct.getCount();
-            if (nativeKeys) {
-                s.slabs = NativeBackend.keySlabs();
-                s.keys = NativeBackend.liveKeyHandles();
-                s.nativeBytes = s.slabs * NativeBackend.KEYS_PER_SLAB * 32L;
-            }
             return s;
         }
 

@@ -1,4 +1,6 @@
-package dev.netseal.bench;
+package dev.netseal.bench.tools;
+
+import dev.netseal.bench.NettyPipeline;
 
 import java.lang.management.ManagementFactory;
 

@@ -1,10 +1,12 @@
 package dev.netseal.bench;
 
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.conscrypt.Conscrypt;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -16,15 +18,25 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * A seal row through a JCA {@link Cipher}: one Cipher reused; per op
+ * Group "seal", rows jce and conscrypt ({@code impl}): a JCA {@link Cipher} reused; per op
  * {@code init(ENCRYPT, key, new IvParameterSpec(nonce))} with a fresh counter nonce,
  * {@code updateAAD} (56 bytes), {@code doFinal} of {@code size} bytes into a preallocated output.
- * Subclasses say which provider's Cipher.
+ * <ul>
+ *   <li>jce: the running JDK's own {@code Cipher "ChaCha20-Poly1305"} (SunJCE); run.sh runs it on
+ *       JDK 17 and, when installed, JDK 25;</li>
+ *   <li>conscrypt: Conscrypt (BoringSSL) as a provider, {@code "ChaCha20/Poly1305/NoPadding"},
+ *       the byte[] path. If its native library does not load, setup fails with a message
+ *       containing {@code UNAVAILABLE: conscrypt}, which the summary reports as the reason the
+ *       row is missing.</li>
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-public abstract class AbstractCipherSealBench {
+public class CipherSealBench {
+
+    @Param({"jce", "conscrypt"})
+    public String impl;
 
     @Param({"64", "256", "1024", "8108"})
     public int size;
@@ -37,20 +49,33 @@ public abstract class AbstractCipherSealBench {
     private final byte[] nonce = new byte[BenchSupport.NONCE_BYTES];
     private long counter;
 
-    /** The ChaCha20-Poly1305 Cipher to measure. */
-    protected abstract Cipher newCipher() throws GeneralSecurityException;
-
-    /** One line for the log: which implementation this is. */
-    protected abstract String describe(Cipher cipher);
-
     @Setup(Level.Trial)
     public void setUp() throws GeneralSecurityException {
-        cipher = newCipher();
+        switch (impl) {
+            case "jce" -> {
+                cipher = Cipher.getInstance("ChaCha20-Poly1305");
+                System.out.println("[bench] jce provider: " + cipher.getProvider() + " on "
+                        + System.getProperty("java.vm.version"));
+            }
+            case "conscrypt" -> {
+                Provider provider;
+                try {
+                    Conscrypt.checkAvailability();
+                    provider = Conscrypt.newProvider();
+                } catch (Throwable t) {
+                    throw new IllegalStateException("[bench] UNAVAILABLE: conscrypt: its native library did not load: "
+                            + t, t);
+                }
+                cipher = Cipher.getInstance("ChaCha20/Poly1305/NoPadding", provider);
+                System.out.println("[bench] conscrypt " + Conscrypt.version().major() + "."
+                        + Conscrypt.version().minor() + "." + Conscrypt.version().patch());
+            }
+            default -> throw new IllegalArgumentException("impl must be jce or conscrypt: " + impl);
+        }
         key = new SecretKeySpec(BenchSupport.key(), "ChaCha20");
         aad = BenchSupport.bytes(BenchSupport.AAD_BYTES, 1);
         message = BenchSupport.bytes(size, 2);
         output = new byte[size + BenchSupport.TAG_BYTES];
-        System.out.println("[bench] " + describe(cipher));
         seal();
     }
 
