@@ -51,6 +51,12 @@ public class NetsealRefuseBench {
     @Param({"64", "8108"})
     public int size;
 
+    /**
+     * The session id of this state's pool and receiver. A paired run (see {@link Paired}) holds
+     * two states in one JVM, and a key and session seal in one pool only, so it gives each side
+     * its own; JMH runs leave it at {@link BenchSupport#SESSION_ID}.
+     */
+    long sessionId = BenchSupport.SESSION_ID;
     private PacketReceiver receiver;
     private final ByteBuffer[][] packets = new ByteBuffer[Reason.values().length][];
     private final OpenedPacket out = new OpenedPacket();
@@ -61,11 +67,11 @@ public class NetsealRefuseBench {
         BenchSupport.useBackend(backend);
         byte[] key = BenchSupport.key();
         byte[] event = BenchSupport.eventForPayload(size);
-        receiver = PacketReceiver.create(key, BenchSupport.SESSION_ID);
+        receiver = PacketReceiver.create(key, sessionId);
         byte[][] tooOld = new byte[RING][];
         byte[][] accepted = new byte[RING][];
         byte[][] forged = new byte[RING][];
-        try (ThreadLocalPool pool = ThreadLocalPool.create(4, key, BenchSupport.SESSION_ID)) {
+        try (ThreadLocalPool pool = ThreadLocalPool.create(4, key, sessionId)) {
             for (int counter = 0; counter < FORGED_FROM + RING; counter++) {
                 PacketBuilder b = pool.acquire();
                 ByteBuffer p = b.begin(BenchSupport.STREAM_ID, counter, 0).event(event).seal();

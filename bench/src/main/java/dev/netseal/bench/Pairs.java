@@ -123,8 +123,8 @@ final class Pairs {
                     String base = "netseal-" + backend + "-wrong-session";
                     p.add(new Pair("refuse-" + backend + "-" + reason.toLowerCase(Locale.ROOT) + "-" + size,
                             backend, "refuse", size, 1, TIME, impl, base,
-                            () -> new PairedSide.Refuse(impl, backend, size, reason),
-                            () -> new PairedSide.Refuse(base, backend, size, "WRONG_SESSION")));
+                            () -> new PairedSide.Refuse(impl, backend, size, reason, SESSION_A),
+                            () -> new PairedSide.Refuse(base, backend, size, "WRONG_SESSION", SESSION_B)));
                 }
             }
         }
