@@ -11,7 +11,7 @@ import java.lang.management.ManagementFactory;
  * allocate. Each pipeline runs 3 s to warm up, then 3 s measured; per-thread allocated bytes come
  * from {@code com.sun.management.ThreadMXBean}.
  *
- * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.netseal.bench.NettyAllocation [size]}.
+ * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.netseal.bench.tools.NettyAllocation [size]}.
  */
 public final class NettyAllocation {
     private NettyAllocation() {}

@@ -5,7 +5,7 @@ import dev.netseal.bench.NettyPipeline;
 /**
  * Runs one Netty pipeline of {@link NettyPipeline} for a while and prints packets per second, for
  * a profiler to watch (JFR: {@code -XX:StartFlightRecording}).
- * {@code java -cp bench/target/benchmarks.jar dev.netseal.bench.NettyProfile NETSEAL|PLAIN|JDK NIO|EPOLL_BATCHED [seconds] [size]}.
+ * {@code java -cp bench/target/benchmarks.jar dev.netseal.bench.tools.NettyProfile NETSEAL|PLAIN|JDK NIO|EPOLL_BATCHED [seconds] [size]}.
  */
 public final class NettyProfile {
     private NettyProfile() {}

@@ -98,11 +98,11 @@ final class ReceiveScale {
         // 4. opening round-robin vs one hot session
         try (SessionTable t = SessionTable.create(); ThreadLocalPool pool = ThreadLocalPool.builders(64)) {
             SealingSession[] senders = new SealingSession[sessions];
-            SplittableRandom rnd = new SplittableRandom(2000);
+            SplittableRandom rnd = new SplittableRandom(3000); // keys no other part sealed with (a retired one is refused)
             byte[] key = new byte[32];
             for (int i = 0; i < sessions; i++) {
                 fill(key, rnd);
-                long id = (2000L << 32) | i;
+                long id = (3000L << 32) | i;
                 t.add(key, id);
                 senders[i] = pool.newSession(key, id);
             }
