@@ -24,7 +24,8 @@
 # Environment: NETSEAL_BENCH_JAVA17 / NETSEAL_BENCH_JAVA25 override the two JVMs;
 # NETSEAL_BENCH_RESULTS writes the results somewhere else (e.g. a smoke run into target/).
 # Output (bench/results/): paired.jsonl (+ .log), jmh-17.json (+ .log), jmh-17-stages.json (+ .log),
-# jmh-25.json (+ .log), raw-c.jsonl (+ .log), summary.json, summary.md.
+# jmh-25.json (+ .log), raw-c.jsonl (+ .log), summary.json, summary.md. The targets the verdicts
+# are judged against: bench/targets.json.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
     --smoke) MODE=smoke ;;
     --paired-only) PAIRED_ONLY=true ;;
     --twice) TWICE=true ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) usage ;;
     *) PAIRED_FILTER=$1 ;;
   esac
@@ -155,7 +156,7 @@ set -e
 if $PAIRED_ONLY; then
   say "summary (paired rows only)"
   "$JAVA17" -cp "$JAR" dev.netseal.bench.Summarize --results "$RESULTS" --sizes "$SIZES" --mode "$MODE" \
-    --paired-only
+    --targets bench/targets.json --paired-only
   echo
   cat "$RESULTS/summary.md"
   exit 0
@@ -199,7 +200,7 @@ JDK25_FLAG=()
 if [ -x "$JAVA25" ]; then
   say "jce on JDK 25: $JAVA25 (log: $RESULTS/jmh-25.log)"
   set +e
-  "$JAVA25" -jar "$JAR" 'dev\.netseal\.bench\.JceSealBench\.' "${JMH_OPTS[@]}" -p size="$SIZES" \
+  "$JAVA25" -jar "$JAR" 'dev\.netseal\.bench\.CipherSealBench\.' "${JMH_OPTS[@]}" -p size="$SIZES" -p impl=jce \
     -prof gc -rf json -rff "$RESULTS/jmh-25.json" 2>&1 | tee "$RESULTS/jmh-25.log"
   status=${PIPESTATUS[0]}
   set -e
@@ -212,6 +213,6 @@ fi
 # ---- summary -------------------------------------------------------------------------------------
 say "summary"
 "$JAVA17" -cp "$JAR" dev.netseal.bench.Summarize --results "$RESULTS" --sizes "$SIZES" --mode "$MODE" \
-  "${JDK25_FLAG[@]}"
+  --targets bench/targets.json "${JDK25_FLAG[@]}"
 echo
 cat "$RESULTS/summary.md"

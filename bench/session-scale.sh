@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sending state at server scale (dev.netseal.bench.SessionScale): memory per idle session,
+# Sending state at server scale (dev.netseal.bench.tools.SessionScale): memory per idle session,
 # create + close, churn, round-robin vs hot seal cost, virtual vs platform threads.
 #
 #   bench/session-scale.sh                 100,000 sessions, 10 churn rounds, 200,000 tasks
@@ -25,7 +25,7 @@ mkdir -p bench/results
   echo "# Session scale (sending and receiving state)"
   echo
   echo "\`bench/session-scale.sh $*\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs. Written by"
-  echo "\`dev.netseal.bench.SessionScale\` (sending) and \`ReceiveScale\` (receiving)."
+  echo "\`dev.netseal.bench.tools.SessionScale\` (sending) and \`ReceiveScale\` (receiving)."
   echo
 } > "$OUT"
 for java in "$JAVA17" "$JAVA25"; do
@@ -35,7 +35,7 @@ for java in "$JAVA17" "$JAVA25"; do
   fi
   for backend in native java; do
     echo "[session-scale] $java, backend $backend"
-    "$java" -Xmx2g -Dnetseal.backend="$backend" -cp "$JAR" dev.netseal.bench.SessionScale "$@" \
+    "$java" -Xmx2g -Dnetseal.backend="$backend" -cp "$JAR" dev.netseal.bench.tools.SessionScale "$@" \
       2> >(grep -v 'sun.misc.Unsafe\|WARNING: ' >&2) | tee -a "$OUT"
   done
 done

@@ -41,6 +41,23 @@ final class BenchSupport {
     }
 
     /**
+     * Makes {@code backend} ("native" or "java") the JVM's netseal backend, unless the JVM was
+     * started with another ({@code -Dnetseal.backend}), then checks it as {@link #requireBackend}.
+     * A JMH fork runs one @Param combination and has used no netseal class before its setup, so
+     * the property set here is the one the library reads.
+     */
+    static void useBackend(String backend) {
+        if (!backend.equals("native") && !backend.equals("java")) {
+            throw new IllegalArgumentException("backend must be native or java: " + backend);
+        }
+        String chosen = System.getProperty("netseal.backend", "auto");
+        if (chosen.equals("auto")) {
+            System.setProperty("netseal.backend", backend);
+        }
+        requireBackend(backend.equals("native"));
+    }
+
+    /**
      * Throws unless the backend the JVM chose is the one this benchmark is named for, and prints
      * which it is (the line lands in the JMH log).
      */

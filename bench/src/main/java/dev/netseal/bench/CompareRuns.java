@@ -1,19 +1,20 @@
 package dev.netseal.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Puts the paired verdicts of two runs side by side: did every target get the same PASS/MISS
- * both times? Reads each run's {@code summary.json}, writes a markdown table to stdout, and exits
- * 1 when a verdict differs (or a run lacks a row the other has).
+ * both times? Reads each run's {@code summary.json} (its paired rows carry their target and
+ * verdict, see {@link Summarize}), writes a markdown table to stdout, and exits 1 when a verdict
+ * differs (or a run lacks a row the other has).
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.netseal.bench.CompareRuns bench/results \
  *     bench/results/second-run</pre>
@@ -28,12 +29,8 @@ public final class CompareRuns {
         }
         Map<String, String[]> first = verdicts(Path.of(args[0]));
         Map<String, String[]> second = verdicts(Path.of(args[1]));
-        List<String> keys = new ArrayList<>(first.keySet());
-        for (String k : second.keySet()) {
-            if (!keys.contains(k)) {
-                keys.add(k);
-            }
-        }
+        Set<String> keys = new LinkedHashSet<>(first.keySet());
+        keys.addAll(second.keySet());
         StringBuilder md = new StringBuilder("| target | run 1: median [min – max] | verdict | run 2: median [min – max] "
                 + "| verdict | same |\n|---|---:|---|---:|---|---|\n");
         boolean allSame = true;
@@ -52,8 +49,7 @@ public final class CompareRuns {
         System.exit(allSame ? 0 : 1);
     }
 
-    /** Target name to {measured, verdict} for the paired rows with a target. */
-    @SuppressWarnings("unchecked")
+    /** Target name ("pair target") to {measured, verdict} for the paired rows with a target. */
     private static Map<String, String[]> verdicts(Path dir) throws IOException {
         Map<String, String[]> out = new LinkedHashMap<>();
         Path file = dir.resolve("summary.json");
@@ -61,36 +57,16 @@ public final class CompareRuns {
             System.err.println("no " + file);
             return out;
         }
-        for (Object o : (List<Object>) Summarize.Json.parse(Files.readString(file, StandardCharsets.UTF_8))) {
-            Map<String, Object> m = (Map<String, Object>) o;
-            if (!Summarize.PAIRED.equals(m.get("group"))) {
+        for (JsonNode m : Summarize.JSON.readTree(file.toFile())) {
+            if (!"paired".equals(m.path("group").asText()) || !m.has("target")) {
                 continue;
             }
-            String op = String.valueOf(m.get("op"));
-            String impl = String.valueOf(m.get("impl"));
-            String baseline = String.valueOf(m.get("baseline"));
-            int size = ((Number) m.get("size")).intValue();
-            int threads = ((Number) m.get("threads")).intValue();
-            double[] t = Summarize.pairedTarget(op, impl, baseline, size, threads);
-            if (t == null) {
-                continue;
-            }
-            String name = String.format(Locale.ROOT, "%s %s %s %s × %s%s, %d thread(s)", op, impl,
-                    t[1] > 0 ? "≤" : "≥", fmt(t[0]), baseline, size > 0 ? " at " + size + " B" : "", threads);
-            Object median = m.get("ratio_median");
-            if (!(median instanceof Number med)) {
-                out.put(name, new String[] {"no measurement", "MISS"});
-                continue;
-            }
-            double r = med.doubleValue();
-            boolean pass = t[1] > 0 ? r <= t[0] : r >= t[0];
-            out.put(name, new String[] {fmt(r) + "× [" + fmt(((Number) m.get("ratio_min")).doubleValue()) + " – "
-                    + fmt(((Number) m.get("ratio_max")).doubleValue()) + "]", pass ? "PASS" : "MISS"});
+            String name = m.path("pair").asText() + " " + m.path("target").asText();
+            String verdict = m.path("verdict").asText().startsWith("PASS") ? "PASS" : "MISS";
+            out.put(name, new String[] {m.path("ratio_median").isNumber()
+                    ? String.format(Locale.ROOT, "%.3f× [%.3f – %.3f]", m.path("ratio_median").asDouble(),
+                    m.path("ratio_min").asDouble(), m.path("ratio_max").asDouble()) : "no measurement", verdict});
         }
         return out;
-    }
-
-    private static String fmt(double d) {
-        return String.format(Locale.ROOT, "%.3f", d);
     }
 }

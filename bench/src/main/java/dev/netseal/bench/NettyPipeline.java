@@ -67,10 +67,10 @@ import javax.crypto.spec.SecretKeySpec;
  * one packet. The packets are written on the client's event loop, {@link Transport#batch} per
  * task and one flush, as a server's handlers write them.
  */
-final class NettyPipeline {
-    enum Kind { NETSEAL, PLAIN, JDK }
+public final class NettyPipeline {
+    public enum Kind { NETSEAL, PLAIN, JDK }
 
-    enum Transport {
+    public enum Transport {
         NIO(256, 32), EPOLL_BATCHED(2048, 64);
 
         final int inFlight;
@@ -105,13 +105,13 @@ final class NettyPipeline {
         this(kind, Transport.NIO, eventSize);
     }
 
-    NettyPipeline(Kind kind, Transport transport, int eventSize) {
+    public NettyPipeline(Kind kind, Transport transport, int eventSize) {
         this.kind = kind;
         this.transport = transport;
         this.eventSize = eventSize;
     }
 
-    void setUp() throws InterruptedException {
+    public void setUp() throws InterruptedException {
         boolean batched = transport == Transport.EPOLL_BATCHED;
         group = new MultiThreadIoEventLoopGroup(2, batched ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         Class<? extends DatagramChannel> channel = batched ? EpollDatagramChannel.class : NioDatagramChannel.class;
@@ -183,7 +183,7 @@ final class NettyPipeline {
     }
 
     /** Sends for {@code millis} (a timer thread stops it), waits for what is in flight; the packets sent. */
-    long runFor(long millis) throws InterruptedException {
+    public long runFor(long millis) throws InterruptedException {
         PairedSide.Control c = new PairedSide.Control();
         Thread timer = new Thread(() -> {
             try {
@@ -218,7 +218,7 @@ final class NettyPipeline {
         client.flush();
     }
 
-    void tearDown() throws InterruptedException {
+    public void tearDown() throws InterruptedException {
         client.close().sync();
         server.close().sync();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();

@@ -22,6 +22,11 @@ abstract class PairedSide {
     final String name;
     /** Threads that run the op at once, sharing this side's state. */
     final int threads;
+    /**
+     * Nanoseconds of the last {@link #loop} that were not the op (a one-thread side's untimed
+     * re-preparation, as JMH's per-invocation setup): the harness leaves them out and resets them.
+     */
+    long untimedNanos;
 
     PairedSide(String name, int threads) {
         this.name = name;
@@ -42,11 +47,11 @@ abstract class PairedSide {
 
     /** netseal's whole seal path (the seal group's JMH op), native or java per the JVM's backend. */
     static final class NetsealSeal extends PairedSide {
-        private final AbstractNetsealSealBench bench;
+        private final NetsealSealBench bench = new NetsealSealBench();
 
-        NetsealSeal(String name, boolean nativeBackend, int size, long sessionId) {
+        NetsealSeal(String name, String backend, int size, long sessionId) {
             super(name, 1);
-            bench = nativeBackend ? new NetsealNativeSealBench() : new NetsealJavaSealBench();
+            bench.backend = backend;
             bench.size = size;
             bench.sessionId = sessionId;
         }
@@ -63,7 +68,7 @@ abstract class PairedSide {
 
         @Override
         long loop(Control c, Blackhole bh, int thread) {
-            AbstractNetsealSealBench b = bench;
+            NetsealSealBench b = bench;
             long ops = 0;
             do {
                 bh.consume(b.seal());
@@ -221,13 +226,16 @@ abstract class PairedSide {
         }
     }
 
-    /** netseal's open (the open group's JMH op: copy into the socket buffer, then open). */
+    /**
+     * netseal's open (the open group's JMH op: copy into the socket buffer, then open); the ring
+     * sealed again under a fresh key after each pass, untimed ({@link #untimedNanos}).
+     */
     static final class NetsealOpen extends PairedSide {
-        private final AbstractNetsealOpenBench bench;
+        private final NetsealOpenBench bench = new NetsealOpenBench();
 
-        NetsealOpen(String name, boolean nativeBackend, int size, long sessionId) {
+        NetsealOpen(String name, String backend, int size, long sessionId) {
             super(name, 1);
-            bench = nativeBackend ? new NetsealNativeOpenBench() : new NetsealJavaOpenBench();
+            bench.backend = backend;
             bench.size = size;
             bench.sessionId = sessionId;
         }
@@ -244,12 +252,17 @@ abstract class PairedSide {
 
         @Override
         long loop(Control c, Blackhole bh, int thread) {
-            AbstractNetsealOpenBench b = bench;
+            NetsealOpenBench b = bench;
             long ops = 0;
             try {
                 do {
-                    bh.consume(b.open());
+                    bh.consume(b.openNext().eventLength(0));
                     ops++;
+                    if (b.ringDone()) {
+                        long t = System.nanoTime();
+                        b.freshRing();
+                        untimedNanos += System.nanoTime() - t;
+                    }
                 } while (!c.stop);
             } catch (dev.netseal.PacketException e) {
                 throw new IllegalStateException("a ring packet did not open", e);
@@ -379,322 +392,17 @@ abstract class PairedSide {
         }
     }
 
-    // ---- pools --------------------------------------------------------------------------------
-
-    /** ThreadLocalPool acquire + release (the pool row's op); all threads share one pool. */
-    static final class ThreadLocalAcquire extends PairedSide {
-        private final ThreadLocalPoolBench bench = new ThreadLocalPoolBench();
-        private final boolean notFirst;
-
-        ThreadLocalAcquire(String name, int threads) {
-            this(name, threads, false);
-        }
-
-        /** {@code notFirst}: the set-up thread uses the pool first, so no measured thread is its first. */
-        ThreadLocalAcquire(String name, int threads, boolean notFirst) {
-            super(name, threads);
-            this.notFirst = notFirst;
-        }
-
-        @Override
-        void setUp() {
-            bench.setUp();
-            if (notFirst) {
-                bench.takeFirstUseOnThisThread();
-            }
-        }
-
-        @Override
-        void tearDown() {
-            bench.tearDown();
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            ThreadLocalPoolBench b = bench;
-            long ops = 0;
-            do {
-                bh.consume(b.acquireRelease());
-                ops++;
-            } while (!c.stop);
-            return ops;
-        }
-    }
-
-    /** stormpot's thread-local tap claim + release (the stormpot-tlt row's op). */
-    static final class StormpotAcquire extends PairedSide {
-        private final StormpotBench bench = new StormpotBench();
-
-        StormpotAcquire(String name, int threads) {
-            super(name, threads);
-        }
-
-        @Override
-        void setUp() {
-            bench.setUp();
-        }
-
-        @Override
-        void tearDown() throws InterruptedException {
-            bench.tearDown();
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            StormpotBench b = bench;
-            long ops = 0;
-            do {
-                bh.consume(b.acquireRelease());
-                ops++;
-            } while (!c.stop);
-            return ops;
-        }
-    }
-
-    // ---- end to end ---------------------------------------------------------------------------
-
-    /** Each thread's packet sequence, a cache line apart from the other's. */
-    private static final int SEQ_STRIDE = 16;
-
-    /** e2e through one ThreadLocalPool (the e2e row's op), native. */
-    static final class E2eThreadLocal extends PairedSide {
-        private final E2eThreadLocalPoolBench bench = new E2eThreadLocalPoolBench();
-        private final long[] sequences = new long[2 * SEQ_STRIDE + SEQ_STRIDE];
-
-        E2eThreadLocal(String name, int threads, long sessionId) {
-            super(name, threads);
-            bench.sessionId = sessionId;
-        }
-
-        @Override
-        void setUp() {
-            bench.setUp();
-        }
-
-        @Override
-        void tearDown() {
-            bench.tearDown();
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            E2eThreadLocalPoolBench b = bench;
-            int slot = (thread + 1) * SEQ_STRIDE;
-            long seq = sequences[slot];
-            long ops = 0;
-            do {
-                bh.consume(b.sealOne(seq++));
-                ops++;
-            } while (!c.stop);
-            sequences[slot] = seq;
-            return ops;
-        }
-    }
-
-    /** e2e through one PacketPool (the e2e netseal-shared row's op), native. */
-    static final class E2ePacketPool extends PairedSide {
-        private final E2ePacketPoolBench bench = new E2ePacketPoolBench();
-        private final long[] sequences = new long[2 * SEQ_STRIDE + SEQ_STRIDE];
-
-        E2ePacketPool(String name, int threads, long sessionId) {
-            super(name, threads);
-            bench.sessionId = sessionId;
-        }
-
-        @Override
-        void setUp() {
-            bench.setUp();
-        }
-
-        @Override
-        void tearDown() {
-            bench.tearDown();
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            E2ePacketPoolBench b = bench;
-            int slot = (thread + 1) * SEQ_STRIDE;
-            long seq = sequences[slot];
-            long ops = 0;
-            do {
-                bh.consume(b.sealOne(seq++));
-                ops++;
-            } while (!c.stop);
-            sequences[slot] = seq;
-            return ops;
-        }
-    }
-
-    // ---- handshakes ---------------------------------------------------------------------------
-
-    /** A responder's handshake per op ({@link HandshakeOps#respond}), on the JVM's backend. */
-    static final class HandshakeResponder extends PairedSide {
-        private final HandshakeOps handshakes;
-
-        HandshakeResponder(String name, boolean nativeBackend) {
-            super(name, 1);
-            handshakes = new HandshakeOps(nativeBackend);
-        }
-
-        @Override
-        void setUp() {
-            handshakes.setUp();
-        }
-
-        @Override
-        void tearDown() {
-            handshakes.tearDown();
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            HandshakeOps h = handshakes;
-            long ops = 0;
-            do {
-                bh.consume(h.respond());
-                ops++;
-            } while (!c.stop);
-            return ops;
-        }
-    }
-
-    /** A whole handshake per op, both sides on one thread ({@link HandshakeOps#full}). */
-    static final class HandshakeFull extends PairedSide {
-        private final HandshakeOps handshakes;
-
-        HandshakeFull(String name, boolean nativeBackend) {
-            super(name, 1);
-            handshakes = new HandshakeOps(nativeBackend);
-        }
-
-        @Override
-        void setUp() {
-            handshakes.setUp();
-        }
-
-        @Override
-        void tearDown() {
-            handshakes.tearDown();
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            HandshakeOps h = handshakes;
-            long ops = 0;
-            do {
-                bh.consume(h.full());
-                ops++;
-            } while (!c.stop);
-            return ops;
-        }
-    }
-
-    /**
-     * The handshake floor in C: {@link SodiumFloor#x25519Floor} of {@code sides} per op, i.e.
-     * {@code sides} times one side's X25519 work (1 base + 2 X25519). One JNI call per op: a
-     * crossing is tens of ns against tens of µs of X25519, so there is nothing to amortise.
-     */
-    static final class X25519Floor extends PairedSide {
-        private final int sides;
-        private final byte[] staticPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 3);
-        private final byte[] ephemeralPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 4);
-        private final byte[] peerPublic = new byte[BenchSupport.KEY_BYTES];
-
-        X25519Floor(String name, int sides) {
-            super(name, 1);
-            this.sides = sides;
-        }
-
-        @Override
-        void setUp() {
-            SodiumFloor.load();
-            org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(BenchSupport.bytes(BenchSupport.KEY_BYTES, 5), 0,
-                    peerPublic, 0);
-            if (SodiumFloor.x25519Floor(staticPrivate, ephemeralPrivate, peerPublic, 1) < 0) {
-                throw new IllegalStateException("floor: libsodium's X25519 failed");
-            }
-        }
-
-        @Override
-        void tearDown() {
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            byte[] s = staticPrivate;
-            byte[] e = ephemeralPrivate;
-            byte[] peer = peerPublic;
-            int n = sides;
-            long ops = 0;
-            do {
-                bh.consume(SodiumFloor.x25519Floor(s, e, peer, n));
-                ops++;
-            } while (!c.stop);
-            return ops;
-        }
-    }
-
-    /**
-     * BouncyCastle's X25519, as netseal's java backend calls it, doing one side's X25519 work per
-     * op: {@code scalarMultBase} (the ephemeral's public key) and two {@code calculateAgreement}
-     * (es, ee), into arrays made once. The ephemeral changes every op (from the last result).
-     */
-    static final class BouncyCastleX25519 extends PairedSide {
-        private final byte[] staticPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 3);
-        private final byte[] ephemeralPrivate = BenchSupport.bytes(BenchSupport.KEY_BYTES, 4);
-        private final byte[] peerPublic = new byte[BenchSupport.KEY_BYTES];
-        private final byte[] ephemeralPublic = new byte[BenchSupport.KEY_BYTES];
-        private final byte[] shared = new byte[BenchSupport.KEY_BYTES];
-
-        BouncyCastleX25519(String name) {
-            super(name, 1);
-        }
-
-        @Override
-        void setUp() {
-            org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(BenchSupport.bytes(BenchSupport.KEY_BYTES, 5), 0,
-                    peerPublic, 0);
-        }
-
-        @Override
-        void tearDown() {
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            byte[] s = staticPrivate;
-            byte[] e = ephemeralPrivate;
-            byte[] peer = peerPublic;
-            byte[] pub = ephemeralPublic;
-            byte[] out = shared;
-            long ops = 0;
-            do {
-                org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(e, 0, pub, 0);
-                boolean ok = org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(s, 0, peer, 0, out, 0);
-                bh.consume(out[1]);
-                ok &= org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(e, 0, peer, 0, out, 0);
-                if (!ok) {
-                    throw new IllegalStateException("floor: an all-zero X25519 result");
-                }
-                bh.consume(pub[0] + out[2]);
-                e[0] ^= out[3];
-                ops++;
-            } while (!c.stop);
-            return ops;
-        }
-    }
-
-    // ---- refusals and Netty -------------------------------------------------------------------
+    // ---- refusals ----------------------------------------------------------------------------
 
     /** One refusal (the refuse group's JMH op): tryOpen of a packet refused for {@code reason}. */
     static final class Refuse extends PairedSide {
-        private final AbstractNetsealRefuseBench bench;
+        private final NetsealRefuseBench bench = new NetsealRefuseBench();
         private final dev.netseal.PacketException.Reason reason;
 
-        Refuse(String name, boolean nativeBackend, int size, String reason) {
+        Refuse(String name, String backend, int size, String reason, long sessionId) {
             super(name, 1);
-            bench = nativeBackend ? new NetsealNativeRefuseBench() : new NetsealJavaRefuseBench();
+            bench.backend = backend;
+            bench.sessionId = sessionId;
             bench.size = size;
             this.reason = dev.netseal.PacketException.Reason.valueOf(reason);
         }
@@ -711,7 +419,7 @@ abstract class PairedSide {
 
         @Override
         long loop(Control c, Blackhole bh, int thread) {
-            AbstractNetsealRefuseBench b = bench;
+            NetsealRefuseBench b = bench;
             dev.netseal.PacketException.Reason r = reason;
             long ops = 0;
             do {
@@ -719,35 +427,6 @@ abstract class PairedSide {
                 ops++;
             } while (!c.stop);
             return ops;
-        }
-    }
-
-    /** Packets through a Netty UDP loopback pipeline (see {@link NettyPipeline}). */
-    static final class Netty extends PairedSide {
-        private final NettyPipeline pipeline;
-
-        Netty(String name, NettyPipeline.Kind kind, int size) {
-            this(name, kind, NettyPipeline.Transport.NIO, size);
-        }
-
-        Netty(String name, NettyPipeline.Kind kind, NettyPipeline.Transport transport, int size) {
-            super(name, 1);
-            pipeline = new NettyPipeline(kind, transport, size - 4); // size = payload bytes: the event and its prefix
-        }
-
-        @Override
-        void setUp() throws Exception {
-            pipeline.setUp();
-        }
-
-        @Override
-        void tearDown() throws Exception {
-            pipeline.tearDown();
-        }
-
-        @Override
-        long loop(Control c, Blackhole bh, int thread) {
-            return pipeline.run(c);
         }
     }
 }

@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Group "claim": what a builder's per-packet claim costs, in isolation, beside the 64 B seal row
- * of {@link NetsealNativeSealBench} in the same run. Both methods replay the accesses one packet
+ * of {@link NetsealSealBench} (backend native) in the same run. Both methods replay the accesses one packet
  * makes on the builder's claim slot, on a stand-in object with the same field shape:
  * <ul>
  *   <li>{@code plainCheck}: the protocol before the atomic claim (an opaque read of the slot, a
