@@ -2,21 +2,17 @@ package dev.netseal;
 
 import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.aead.AeadBackend;
-import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.Backends;
 import dev.netseal.internal.endpoint.EndpointContext;
+import dev.netseal.internal.endpoint.EndpointCore;
 import dev.netseal.internal.endpoint.EndpointCounters;
-import dev.netseal.internal.endpoint.HandshakeInbox;
 import dev.netseal.internal.endpoint.Initiators;
-import dev.netseal.internal.endpoint.KeyRotation;
 import dev.netseal.internal.endpoint.ReceiveLoop;
 import dev.netseal.internal.endpoint.Responder;
 import dev.netseal.internal.endpoint.RxTable;
 import dev.netseal.internal.endpoint.Sealers;
 import dev.netseal.internal.endpoint.SessionEvents;
 import dev.netseal.internal.endpoint.SessionIndex;
-import dev.netseal.internal.endpoint.SessionRegistry;
-import dev.netseal.internal.endpoint.SessionTimer;
 import dev.netseal.internal.handshake.Dial;
 import dev.netseal.internal.handshake.HandshakeState;
 import dev.netseal.internal.handshake.LentKey;
@@ -154,26 +150,18 @@ public final class DatagramEndpoint implements AutoCloseable {
     private final PacketHandler packetHandler;
     private final SessionPolicy policy;
     private final EndpointCounters counters = new EndpointCounters();
-    private final SessionRegistry<PeerSession, SealingSession> registry;
-    private final KeyRotation<PeerSession, SealingSession> rotation;
-    private final Initiators<PeerSession, SealingSession> initiators;
-    /** Runs the responder's handshakes; null for an endpoint that does not accept. */
-    private final Responder<PeerSession, SealingSession> responder;
-    private final HandshakeInbox<PeerSession, SealingSession> inbox;
-    private final SessionTimer<PeerSession, SealingSession> timer;
-    /** The receive thread on the socket; null when the application carries the datagrams. */
-    private final ReceiveLoop receiver;
+    /** The handshakes, the sessions' lives, the timer and the threads. */
+    private final EndpointCore<PeerSession, SealingSession> core;
     private volatile boolean closed;
 
     // Receive thread only.
-    private final ByteBuffer in;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
     private final OpenedPacket opened = new OpenedPacket();
 
     private DatagramEndpoint(Builder b) throws IOException {
         this.backend = b.backend;
         this.packetHandler = b.packetHandler;
         this.policy = b.policy;
-        this.in = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
         this.table = SessionTable.builderOnBackend(backend).build();
         this.ownsPool = b.pool == null;
         this.pool = ownsPool
@@ -196,46 +184,25 @@ public final class DatagramEndpoint implements AutoCloseable {
                 new SessionIndex<>(sessions::containsKey, sessions::put, sessions::remove, sessions::values),
                 new RxTable(table::contains, table::add, table::remove, table::rekey, table::highestAccepted),
                 new Sealers<>(pool::newSession, SealingSession::close, SealingSession::isClosed,
-                        tx -> tx.current().counter.get(), this::sendHeartbeat),
+                        tx -> tx.current().counter.get(), (tx, to) -> {
+                            try (PacketBuilder heartbeat = pool.get()) {
+                                transport.send(heartbeat.buildHeartbeat(tx), to);
+                            }
+                        }),
                 l == null ? SessionEvents.none() : new SessionEvents<>(l::onSession, l::onSessionEnded, l::onSessionRekeyed),
                 (state, peerPayload) -> new PeerSession(this, state, peerPayload), s -> s.state,
                 (message, to) -> transport.send(ByteBuffer.wrap(InsecureExplicitNonceCodec.handshake(message)), to));
-        this.registry = new SessionRegistry<>(ctx);
-        this.rotation = new KeyRotation<>(ctx, registry);
-        this.initiators = new Initiators<>(ctx, registry, rotation);
-        this.responder = b.identity == null ? null : new Responder<>(ctx, registry, rotation,
-                new Responder.Keys(new Lent(b.identity.privateKey, "identity"), b.identity.publicKeyUnsafe(),
-                        new Lent(b.psk.key, "pre-shared key"), b.prologue, b.responsePayload),
-                new Responder.Bounds(HANDSHAKE_QUEUE, REPLAY_PERIOD.toNanos(), REPLAY_CAPACITY, PACED_SOURCES), name);
-        this.inbox = new HandshakeInbox<>(counters, p -> HandshakeReader.refusal(p) != null, initiators, responder);
-        this.timer = new SessionTimer<>(ctx, registry, rotation, initiators);
-        this.receiver = channel == null ? null : new ReceiveLoop(channel, in, this::handle, () -> closed, name);
-        if (responder != null) {
-            responder.start();
-        }
-        if (b.clock == null) { // an endpoint with a time source of its own is ticked by its owner
-            timer.schedule(b.timer, name);
-        }
+        Responder.Keys accept = b.identity == null ? null : new Responder.Keys(lent(b.identity.privateKey, "identity"),
+                b.identity.publicKeyUnsafe(), lent(b.psk.key, "pre-shared key"), b.prologue, b.responsePayload);
+        this.core = new EndpointCore<>(ctx, accept,
+                new Responder.Bounds(HANDSHAKE_QUEUE, REPLAY_PERIOD.toNanos(), REPLAY_CAPACITY, PACED_SOURCES),
+                p -> HandshakeReader.refusal(p) != null, name);
+        core.start(channel, in, this::handle, b.timer, b.clock != null, name);
     }
 
     /** A secret of an identity or a pre-shared key, lent to one handshake at a time. */
-    private record Lent(GuardedSecret secret, String what) implements LentKey {
-        @Override
-        public AeadKey acquire() {
-            return secret.acquire(what);
-        }
-
-        @Override
-        public void release() {
-            secret.release();
-        }
-    }
-
-    /** Seals a heartbeat with {@code tx} on one of the endpoint's builders, and sends it. */
-    private void sendHeartbeat(SealingSession tx, InetSocketAddress to) throws IOException {
-        try (PacketBuilder b = pool.get()) {
-            transport.send(b.buildHeartbeat(tx), to);
-        }
+    private static LentKey lent(GuardedSecret secret, String what) {
+        return new LentKey(() -> secret.acquire(what), secret::release);
     }
 
     /**
@@ -328,20 +295,12 @@ public final class DatagramEndpoint implements AutoCloseable {
      */
     public CompletableFuture<PeerSession> connectAsync(InetSocketAddress to, byte[] responderPublicKey,
                                                        PresharedKey psk, byte[] prologue, byte[] payload) {
-        Objects.requireNonNull(to, "to");
-        if (to.isUnresolved()) {
-            throw new IllegalArgumentException("address " + to + " is unresolved");
-        }
-        Dial.checkPayload(payload);
-        if (responderPublicKey.length != HandshakeState.DH_LEN) {
-            throw new IllegalArgumentException("responder's static public key must be " + HandshakeState.DH_LEN
-                    + " bytes, got " + responderPublicKey.length);
-        }
+        Initiators.checkArguments(to, responderPublicKey, payload);
         checkOpen();
         if (psk.key.dh.getClass() != Backends.x25519For(backend).getClass()) { // keys work with their backend's X25519
             throw new IllegalArgumentException("pre-shared key was made on another backend than this endpoint's");
         }
-        return initiators.connect(to, new Dial(responderPublicKey.clone(), new Lent(psk.key, "pre-shared key"),
+        return core.connect(to, new Dial(responderPublicKey.clone(), lent(psk.key, "pre-shared key"),
                 prologue.clone(), payload.clone()));
     }
 
@@ -392,10 +351,7 @@ public final class DatagramEndpoint implements AutoCloseable {
         if (!table.tryOpen(packet, into)) {
             return false;
         }
-        PeerSession s = sessions.get(into.sessionId());
-        if (s != null) {
-            rotation.opened(s, into.sessionId());
-        }
+        opened(into.sessionId());
         return true;
     }
 
@@ -415,7 +371,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the sessions
      */
     public List<PeerSession> sessions() {
-        return new ArrayList<>(registry.sessions());
+        return new ArrayList<>(core.sessions());
     }
 
     /**
@@ -481,7 +437,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count
      */
     public int unconfirmedSessions() {
-        return registry.unconfirmedSessions();
+        return core.unconfirmedSessions();
     }
 
     /**
@@ -509,18 +465,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             return;
         }
         closed = true;
-        if (receiver != null) {
-            receiver.close(); // the socket
-        }
-        timer.stop();
-        if (responder != null) {
-            responder.stop();
-        }
-        if (receiver != null) {
-            receiver.join();
-        }
-        initiators.failAll();
-        registry.endAll(SessionEnd.ENDPOINT_CLOSED);
+        core.close();
         table.close();
         if (ownsPool) {
             pool.close();
@@ -528,7 +473,7 @@ public final class DatagramEndpoint implements AutoCloseable {
     }
 
     void closeSession(PeerSession s) {
-        registry.end(s, SessionEnd.CLOSED);
+        core.end(s, SessionEnd.CLOSED);
     }
 
     /**
@@ -537,7 +482,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * ({@link Builder#clock}) runs no timer, and its owner calls this.
      */
     void tick() {
-        timer.tick();
+        core.tick();
     }
 
     private void checkOpen() {
@@ -562,13 +507,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             throw new IllegalStateException("this endpoint receives on its own socket");
         }
         checkOpen();
-        in.clear();
-        if (datagram.remaining() > in.capacity()) {
-            in.put(datagram.duplicate().limit(datagram.position() + in.capacity())); // refused for its length
-        } else {
-            in.put(datagram.duplicate());
-        }
-        in.flip();
+        ReceiveLoop.copy(datagram, in);
         handle(from);
     }
 
@@ -576,7 +515,7 @@ public final class DatagramEndpoint implements AutoCloseable {
     private void handle(InetSocketAddress from) {
         try {
             if (HandshakeReader.isHandshake(in)) {
-                inbox.receive(in, from);
+                core.handshake(in, from);
             } else {
                 onData();
             }
@@ -594,14 +533,19 @@ public final class DatagramEndpoint implements AutoCloseable {
             counters.refused(opened.refusal());
             return;
         }
-        PeerSession s = sessions.get(opened.sessionId());
-        if (s == null) {
-            return;
-        }
-        rotation.opened(s, opened.sessionId());
-        if (packetHandler != null && (opened.flags() & NetV1.FLAG_HEARTBEAT) == 0) {
+        PeerSession s = opened(opened.sessionId());
+        if (s != null && packetHandler != null && (opened.flags() & NetV1.FLAG_HEARTBEAT) == 0) {
             packetHandler.onPacket(s, opened);
         }
+    }
+
+    /** A packet opened under {@code id}: its session, which it may confirm or move to new keys; null if gone. */
+    private PeerSession opened(long id) {
+        PeerSession s = sessions.get(id);
+        if (s != null) {
+            core.opened(s, id);
+        }
+        return s;
     }
 
     /** Settings for a {@link DatagramEndpoint}. */

@@ -12,6 +12,7 @@ import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -72,6 +73,27 @@ public final class Initiators<S, T> {
         ctx.counters.handshakeStarted();
         send(message1, to, p);
         return p.result();
+    }
+
+    /**
+     * Checks a connect's arguments (before the endpoint's own checks, in this order).
+     *
+     * @param to the responder's address
+     * @param responderPublicKey the responder's static public key
+     * @param payload the message 1 payload
+     * @throws IllegalArgumentException if the address is unresolved, the payload too long, or
+     *         the key not 32 bytes
+     */
+    public static void checkArguments(InetSocketAddress to, byte[] responderPublicKey, byte[] payload) {
+        Objects.requireNonNull(to, "to");
+        if (to.isUnresolved()) {
+            throw new IllegalArgumentException("address " + to + " is unresolved");
+        }
+        Dial.checkPayload(payload);
+        if (responderPublicKey.length != HandshakeState.DH_LEN) {
+            throw new IllegalArgumentException("responder's static public key must be " + HandshakeState.DH_LEN
+                    + " bytes, got " + responderPublicKey.length);
+        }
     }
 
     /**

@@ -13,7 +13,9 @@ import java.util.function.Consumer;
 
 /**
  * An endpoint's socket and the thread that receives on it: each datagram into one buffer, handed
- * to the endpoint, until the socket closes. A failed receive is logged and the loop goes on.
+ * to the endpoint, until the socket closes. A failed receive is logged and the loop goes on. (An
+ * endpoint whose datagrams the application carries has no socket: they are copied into the
+ * buffer.)
  */
 public final class ReceiveLoop {
     private static final System.Logger LOG = System.getLogger("dev.netseal");
@@ -64,6 +66,24 @@ public final class ReceiveLoop {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * Copies a datagram that came some other way (the application carries the endpoint's
+     * datagrams) into the receive buffer, flipped, as the socket would have: one longer than the
+     * buffer is cut to its capacity (a datagram that long is refused for its length).
+     *
+     * @param datagram the datagram's remaining bytes (its position is not moved)
+     * @param in the receive buffer
+     */
+    public static void copy(ByteBuffer datagram, ByteBuffer in) {
+        in.clear();
+        if (datagram.remaining() > in.capacity()) {
+            in.put(datagram.duplicate().limit(datagram.position() + in.capacity())); // refused for its length
+        } else {
+            in.put(datagram.duplicate());
+        }
+        in.flip();
     }
 
     private void run() {
