@@ -346,7 +346,7 @@ class DatagramEndpointTest {
             Set<String> nonces = java.util.concurrent.ConcurrentHashMap.newKeySet();
             List<String> repeats = new CopyOnWriteArrayList<>();
             DatagramEndpoint.PacketHandler record = (peer, p) -> {
-                String direction = Long.toUnsignedString(peer.sessionId()) + (peer.isInitiator() ? " in" : " out");
+                String direction = Long.toUnsignedString(peer.sessionId()) + (peer.isInitiator() ? " to" : " from");
                 if (!nonces.add(direction + "/" + p.noncePrefix() + "/" + p.counter())) {
                     repeats.add(peer + " counter " + p.counter());
                 }
@@ -361,7 +361,6 @@ class DatagramEndpointTest {
             PeerSession bFromA = b.session(aToB.sessionId());
             PeerSession aFromB = a.session(bToA.sessionId());
             assertNotEquals(aToB.sessionId(), bToA.sessionId());
-
 
             int perDirection = 200;
             // Every direction seals counters 0..199. The initiators first: a responder's session
