@@ -1,38 +1,40 @@
 package dev.netseal;
 
-import dev.netseal.internal.keys.LiveKeys;
+import dev.netseal.internal.keys.GuardedSecret;
 import dev.netseal.internal.wire.Wire;
 import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.aead.AeadBackend;
-import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.Backends;
-import dev.netseal.internal.handshake.EphemeralReplayCache;
+import dev.netseal.internal.endpoint.EndpointContext;
+import dev.netseal.internal.endpoint.EndpointCore;
+import dev.netseal.internal.endpoint.EndpointCounters;
+import dev.netseal.internal.endpoint.Initiators;
+import dev.netseal.internal.endpoint.ReceiveLoop;
+import dev.netseal.internal.endpoint.Responder;
+import dev.netseal.internal.endpoint.RxTable;
+import dev.netseal.internal.endpoint.Sealers;
+import dev.netseal.internal.endpoint.SessionEvents;
+import dev.netseal.internal.endpoint.SessionIndex;
+import dev.netseal.internal.handshake.Dial;
 import dev.netseal.internal.handshake.HandshakeState;
-import dev.netseal.internal.handshake.NoiseCrypto;
-import dev.netseal.internal.handshake.SessionKeys;
+import dev.netseal.internal.handshake.LentKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLongArray;
-import org.jctools.maps.NonBlockingHashMapLong;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
+import dev.netseal.internal.receive.SessionIdMap;
 
 /**
  * Sessions from handshakes over one UDP socket (a JDK {@link DatagramChannel}; no other
@@ -138,7 +140,6 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("dev.netseal");
     private static final byte[] EMPTY = new byte[0];
-    private static final int MESSAGE_MIN = HandshakeState.messageLength(0);
 
     /** The socket, or null when the application carries the datagrams ({@link Builder#transport}). */
     private final DatagramChannel channel;
@@ -147,120 +148,63 @@ public final class DatagramEndpoint implements AutoCloseable {
     private final ThreadLocalPool pool;
     private final boolean ownsPool;
     private final SessionTable table;
-    private final NonBlockingHashMapLong<PeerSession> sessions = new NonBlockingHashMapLong<>();
-    private final ConcurrentHashMap<SocketAddress, Pending> pending = new ConcurrentHashMap<>();
-    /** A responder's sessions by their initiator's address: a message 1 from there is a re-handshake. */
-    private final ConcurrentHashMap<SocketAddress, PeerSession> byRemote = new ConcurrentHashMap<>();
-    private final Identity identity;
-    private final PresharedKey acceptPsk;
-    private final byte[] acceptPrologue;
-    private final byte[] responsePayload;
+    private final SessionIdMap<PeerSession> sessions = new SessionIdMap<>();
     private final PacketHandler packetHandler;
-    private final SessionListener sessionListener;
     private final SessionPolicy policy;
-    /** Nanoseconds, monotonic: System::nanoTime unless a test drives the clock. */
-    private final java.util.function.LongSupplier clock;
-    /** Runs {@link #tick()}; null when a test calls it. */
-    private final java.util.concurrent.ScheduledExecutorService timer;
-    /** The ticks scheduled, cancelled on close (also on a timer the application gave). */
-    private final java.util.concurrent.ScheduledFuture<?> ticking;
-    /** Responder sessions not confirmed yet, oldest first; guarded by itself. */
-    private final java.util.ArrayDeque<PeerSession> unconfirmed = new java.util.ArrayDeque<>();
-    private final java.util.concurrent.atomic.AtomicLong handshakesStarted = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong handshakesCompleted = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong heartbeatsSent = new java.util.concurrent.atomic.AtomicLong();
-    private final AtomicLongArray sessionsEnded = new AtomicLongArray(SessionEnd.values().length);
-    private final AtomicLongArray handshakeRefusals = new AtomicLongArray(HandshakeRefusal.values().length);
-    private final AtomicLongArray dataRefusals = new AtomicLongArray(Reason.values().length);
-    private final Thread receiver;
+    private final EndpointCounters counters = new EndpointCounters();
+    /** The handshakes, the sessions' lives, the timer and the threads. */
+    private final EndpointCore<PeerSession, SealingSession> core;
     private volatile boolean closed;
 
-    /** Message 1s waiting for the responder thread; full, the receive thread drops the next. */
-    private final java.util.concurrent.ArrayBlockingQueue<Message1> message1s =
-            new java.util.concurrent.ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
-    /** Runs the responder's handshakes; null for an endpoint that does not accept. */
-    private final Thread responder;
-
-    // The responder thread only.
-    private final EphemeralReplayCache replays;
-    private final NoiseCrypto responderCrypto;
-    private final byte[] responderPayload = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
-
     // Receive thread only.
-    private final dev.netseal.internal.handshake.SourcePacer pacer;
-    private final byte[] message = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
-    private final byte[] payload = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
-    private final ByteBuffer in;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
     private final OpenedPacket opened = new OpenedPacket();
 
     private DatagramEndpoint(Builder b) throws IOException {
         this.backend = b.backend;
-        this.identity = b.identity;
-        this.acceptPsk = b.psk;
-        this.acceptPrologue = b.prologue;
-        this.responsePayload = b.responsePayload;
         this.packetHandler = b.packetHandler;
-        this.sessionListener = b.sessionListener;
         this.policy = b.policy;
-        this.clock = b.clock;
-        this.pacer = new dev.netseal.internal.handshake.SourcePacer(policy.handshakesPerSecondPerSource(), PACED_SOURCES);
-        this.replays = new EphemeralReplayCache(REPLAY_PERIOD.toNanos(), REPLAY_CAPACITY);
-        this.responderCrypto = new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN);
-        this.in = ByteBuffer.allocateDirect(NetV1.MAX_PACKET_SIZE + 1).order(ByteOrder.LITTLE_ENDIAN);
         this.table = SessionTable.builderOnBackend(backend).build();
         this.ownsPool = b.pool == null;
         this.pool = ownsPool
                 ? ThreadLocalPool.buildersOnBackend(backend, b.poolSize, ThreadLocalPool.DEFAULT_LOCAL_CAPACITY) : b.pool;
-        String name;
-        if (b.transport != null) {
-            this.channel = null;
-            this.transport = b.transport;
-            this.receiver = null;
-            name = "transport-" + Integer.toHexString(System.identityHashCode(this));
-        } else {
-            DatagramChannel ch = DatagramChannel.open();
-            try {
-                // A server's bursts overflow the system's default (about 200 KiB) long before the
-                // receive thread falls behind for good; the kernel caps this at net.core.rmem_max.
-                ch.setOption(StandardSocketOptions.SO_RCVBUF, b.receiveBuffer);
-                ch.bind(b.bind);
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                table.close();
-                if (ownsPool) {
-                    pool.close();
-                }
-                throw e;
+        try {
+            this.channel = b.transport != null ? null : ReceiveLoop.bind(b.bind, b.receiveBuffer);
+        } catch (IOException | RuntimeException e) {
+            table.close();
+            if (ownsPool) {
+                pool.close();
             }
-            this.channel = ch;
-            this.transport = ch::send;
-            name = String.valueOf(localAddress().getPort());
-            this.receiver = new Thread(this::receiveLoop, "netseal-endpoint-" + name);
-            receiver.setDaemon(true);
-            receiver.start();
+            throw e;
         }
-        if (identity != null) {
-            this.responder = new Thread(this::respondLoop, "netseal-endpoint-handshakes-" + name);
-            responder.setDaemon(true);
-            responder.start();
-        } else {
-            this.responder = null;
-        }
-        long tick = policy.tick().toNanos();
-        if (b.manualTicks) {
-            this.timer = null;
-            this.ticking = null;
-        } else if (b.timer != null) {
-            this.timer = null; // the application's: not ours to shut down
-            this.ticking = b.timer.scheduleWithFixedDelay(this::tickSafely, tick, tick, TimeUnit.NANOSECONDS);
-        } else {
-            this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "netseal-endpoint-timer-" + name);
-                t.setDaemon(true);
-                return t;
-            });
-            this.ticking = timer.scheduleWithFixedDelay(this::tickSafely, tick, tick, TimeUnit.NANOSECONDS);
-        }
+        this.transport = channel == null ? b.transport : channel::send;
+        String name = channel == null ? "transport-" + Integer.toHexString(System.identityHashCode(this))
+                : String.valueOf(localAddress().getPort());
+        SessionListener l = b.sessionListener;
+        EndpointContext<PeerSession, SealingSession> ctx = new EndpointContext<>(policy, policy::backoffAfter,
+                b.clock != null ? b.clock : System::nanoTime, counters, () -> closed, backend,
+                new SessionIndex<>(id -> sessions.get(id) != null, sessions::put, sessions::remove, sessions::forEachValue),
+                new RxTable(table::contains, table::add, table::remove, table::rekey, table::highestAccepted),
+                new Sealers<>(pool::newSession, SealingSession::close, SealingSession::isClosed,
+                        tx -> tx.current().counter.get(), (tx, to) -> {
+                            try (PacketBuilder heartbeat = pool.get()) {
+                                transport.send(heartbeat.buildHeartbeat(tx), to);
+                            }
+                        }),
+                l == null ? SessionEvents.none() : new SessionEvents<>(l::onSession, l::onSessionEnded, l::onSessionRekeyed),
+                (state, peerPayload) -> new PeerSession(this, state, peerPayload), s -> s.state,
+                (message, to) -> transport.send(ByteBuffer.wrap(Wire.handshakePacket(message)), to));
+        Responder.Keys accept = b.identity == null ? null : new Responder.Keys(lent(b.identity.privateKey, "identity"),
+                b.identity.publicKeyUnsafe(), lent(b.psk.key, "pre-shared key"), b.prologue, b.responsePayload);
+        this.core = new EndpointCore<>(ctx, accept,
+                new Responder.Bounds(HANDSHAKE_QUEUE, REPLAY_PERIOD.toNanos(), REPLAY_CAPACITY, PACED_SOURCES),
+                p -> HandshakeReader.refusal(p) != null, name);
+        core.start(channel, in, this::handle, b.timer, b.clock != null, name);
+    }
+
+    /** A secret of an identity or a pre-shared key, lent to one handshake at a time. */
+    private static LentKey lent(GuardedSecret secret, String what) {
+        return new LentKey(() -> secret.acquire(what), secret::release);
     }
 
     /**
@@ -334,25 +278,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      */
     public PeerSession connect(InetSocketAddress to, byte[] responderPublicKey, PresharedKey psk, byte[] prologue,
                                byte[] payload) throws IOException {
-        CompletableFuture<PeerSession> f = connectAsync(to, responderPublicKey, psk, prologue, payload);
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            f.cancel(false);
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the handshake with " + hostPort(to), e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SocketTimeoutException t) {
-                SocketTimeoutException copy = new SocketTimeoutException(t.getMessage());
-                copy.initCause(t);
-                throw copy;
-            }
-            if (cause instanceof IOException io) {
-                throw new IOException(io.getMessage(), io);
-            }
-            throw new IllegalStateException(cause.getMessage(), cause);
-        }
+        return Initiators.await(connectAsync(to, responderPublicKey, psk, prologue, payload), to);
     }
 
     /**
@@ -371,46 +297,13 @@ public final class DatagramEndpoint implements AutoCloseable {
      */
     public CompletableFuture<PeerSession> connectAsync(InetSocketAddress to, byte[] responderPublicKey,
                                                        PresharedKey psk, byte[] prologue, byte[] payload) {
-        Objects.requireNonNull(to, "to");
-        if (to.isUnresolved()) {
-            throw new IllegalArgumentException("address " + to + " is unresolved");
-        }
-        checkPayload(payload);
-        if (responderPublicKey.length != HandshakeState.DH_LEN) {
-            throw new IllegalArgumentException("responder's static public key must be " + HandshakeState.DH_LEN
-                    + " bytes, got " + responderPublicKey.length);
-        }
+        Initiators.checkArguments(to, responderPublicKey, payload);
         checkOpen();
-        checkSameBackend(psk.key.dh, "pre-shared key");
-        Pending p = new Pending(to, responderPublicKey.clone(), psk, prologue.clone(), payload.clone(),
-                new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN), null);
-        byte[] message1 = p.nextAttempt(clock.getAsLong(), policy); // throws what a bad key or a closed PSK is
-        if (pending.putIfAbsent(to, p) != null) {
-            p.finish();
-            throw new IllegalStateException("a handshake with " + hostPort(to) + " is already in progress");
+        if (psk.key.dh.getClass() != Backends.x25519For(backend).getClass()) { // keys work with their backend's X25519
+            throw new IllegalArgumentException("pre-shared key was made on another backend than this endpoint's");
         }
-        p.result.whenComplete((s, e) -> {
-            if (pending.remove(to, p)) {
-                p.finish(); // cancelled, or failed by the timer: wipe its state
-            }
-        });
-        if (closed) { // close() may have run before the put: it would not see this handshake
-            p.fail(new ClosedChannelException());
-            return p.result;
-        }
-        handshakesStarted.incrementAndGet();
-        sendHandshake(message1, to, p);
-        return p.result;
-    }
-
-    private void sendHandshake(byte[] message, InetSocketAddress to, Pending p) {
-        try {
-            transport.send(ByteBuffer.wrap(Wire.handshakePacket(message)), to);
-        } catch (IOException e) {
-            if (pending.remove(to, p)) {
-                p.fail(e);
-            }
-        }
+        return core.connect(to, new Dial(responderPublicKey.clone(), lent(psk.key, "pre-shared key"),
+                prologue.clone(), payload.clone()));
     }
 
     /**
@@ -460,22 +353,8 @@ public final class DatagramEndpoint implements AutoCloseable {
         if (!table.tryOpen(packet, into)) {
             return false;
         }
-        PeerSession s = sessions.get(into.sessionId());
-        if (s != null && !s.isConfirmed()) {
-            confirm(s);
-        }
-        if (s != null && s.nextTx != null && into.sessionId() != s.sessionId()) {
-            promote(s, into.sessionId());
-        }
+        opened(into.sessionId());
         return true;
-    }
-
-    /** The initiator's first authenticated packet on {@code s}: it holds the keys, the session may seal. */
-    private void confirm(PeerSession s) {
-        s.confirm();
-        synchronized (unconfirmed) {
-            unconfirmed.remove(s);
-        }
     }
 
     /**
@@ -494,14 +373,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the sessions
      */
     public List<PeerSession> sessions() {
-        return new ArrayList<>(distinctSessions());
-    }
-
-    /** Every open session once (a session in a re-handshake's grace period answers to two ids). */
-    private java.util.Collection<PeerSession> distinctSessions() {
-        java.util.Set<PeerSession> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        all.addAll(sessions.values());
-        return all;
+        return new ArrayList<>(core.sessions());
     }
 
     /**
@@ -511,7 +383,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count since the endpoint started
      */
     public long handshakeRefusals(HandshakeRefusal reason) {
-        return handshakeRefusals.get(reason.ordinal());
+        return counters.handshakeRefusals(reason);
     }
 
     /**
@@ -521,7 +393,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count since the endpoint started
      */
     public long dataRefusals(Reason reason) {
-        return dataRefusals.get(reason.ordinal());
+        return counters.dataRefusals(reason);
     }
 
     /**
@@ -530,7 +402,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count
      */
     public long handshakesStarted() {
-        return handshakesStarted.get();
+        return counters.handshakesStarted();
     }
 
     /**
@@ -539,7 +411,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count
      */
     public long handshakesCompleted() {
-        return handshakesCompleted.get();
+        return counters.handshakesCompleted();
     }
 
     /**
@@ -548,7 +420,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count
      */
     public long heartbeatsSent() {
-        return heartbeatsSent.get();
+        return counters.heartbeatsSent();
     }
 
     /**
@@ -558,7 +430,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count
      */
     public long sessionsEnded(SessionEnd why) {
-        return sessionsEnded.get(why.ordinal());
+        return counters.sessionsEnded(why);
     }
 
     /**
@@ -567,9 +439,7 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @return the count
      */
     public int unconfirmedSessions() {
-        synchronized (unconfirmed) {
-            return unconfirmed.size();
-        }
+        return core.unconfirmedSessions();
     }
 
     /**
@@ -597,44 +467,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             return;
         }
         closed = true;
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                LOG.log(Level.DEBUG, "closing the endpoint's socket", e);
-            }
-        }
-        if (ticking != null) {
-            ticking.cancel(false);
-        }
-        if (timer != null) {
-            timer.shutdownNow();
-        }
-        if (responder != null) {
-            responder.interrupt();
-            if (Thread.currentThread() != responder) {
-                try {
-                    responder.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-        if (receiver != null && Thread.currentThread() != receiver) {
-            try {
-                receiver.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        for (Pending p : pending.values()) {
-            if (pending.remove(p.to, p)) {
-                p.fail(new ClosedChannelException());
-            }
-        }
-        for (PeerSession s : distinctSessions()) {
-            end(s, SessionEnd.ENDPOINT_CLOSED);
-        }
+        core.close();
         table.close();
         if (ownsPool) {
             pool.close();
@@ -642,327 +475,21 @@ public final class DatagramEndpoint implements AutoCloseable {
     }
 
     void closeSession(PeerSession s) {
-        end(s, SessionEnd.CLOSED);
-    }
-
-    /** Ends {@code s} once: unmaps it, wipes both keys, counts it and tells the listener. */
-    private void end(PeerSession s, SessionEnd why) {
-        boolean mine = sessions.remove(s.sessionId(), s);
-        List<SealingSession> txs = new ArrayList<>();
-        synchronized (s) {
-            txs.add(s.tx());
-            if (s.nextTx != null) {
-                txs.add(s.nextTx);
-                sessions.remove(s.nextId, s);
-                s.nextTx = null;
-            }
-            txs.addAll(s.retiring);
-            s.retiring.clear();
-            s.retireAt.clear();
-            sessions.remove(s.rxId, s);
-            for (long id : s.oldIds) {
-                sessions.remove(id, s);
-            }
-        }
-        for (SealingSession tx : txs) {
-            tx.close();
-        }
-        if (!mine) {
-            return;
-        }
-        byRemote.remove(s.remoteAddress(), s);
-        table.remove(s.rxId);
-        synchronized (unconfirmed) {
-            unconfirmed.remove(s);
-        }
-        sessionsEnded.incrementAndGet(why.ordinal());
-        if (sessionListener != null) {
-            try {
-                sessionListener.onSessionEnded(s, why);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "netseal endpoint: a session listener failed", e);
-            }
-        }
-    }
-
-    // ---- the timer: retries, heartbeats, dead sessions, unconfirmed sessions ----------------
-
-    private void tickSafely() {
-        try {
-            tick();
-        } catch (RuntimeException | Error e) {
-            if (!closed) {
-                LOG.log(Level.WARNING, "netseal endpoint: the session timer failed; going on", e);
-            }
-        }
+        core.end(s, SessionEnd.CLOSED);
     }
 
     /**
      * One look at every handshake in progress and every session, at the clock's time now: the
-     * timer runs it every {@link SessionPolicy#tick()} (tests with their own clock call it). An
-     * idle session costs a few loads here; nothing is scheduled per session or per packet, and
-     * what a session sent or received is read from its nonce counter and its replay window, so
-     * the packet paths write nothing for this.
+     * timer runs it every {@link SessionPolicy#tick()}; an endpoint with a time source of its own
+     * ({@link Builder#clock}) runs no timer, and its owner calls this.
      */
     void tick() {
-        if (closed) {
-            return;
-        }
-        long now = clock.getAsLong();
-        for (Pending p : pending.values()) {
-            byte[] message1 = p.onTick(now, policy, this::handshakeTimedOut);
-            if (message1 != null) {
-                sendHandshake(message1, p.to, p);
-            }
-        }
-        long timeout = policy.handshakeTimeout().toNanos();
-        long heartbeat = policy.heartbeatAfter().toNanos();
-        long dead = policy.deadAfter().toNanos();
-        for (PeerSession s : distinctSessions()) {
-            if (!s.isConfirmed()) {
-                if (now - s.establishedNanos() >= timeout) {
-                    end(s, SessionEnd.UNCONFIRMED_EXPIRED);
-                }
-                continue;
-            }
-            tickKeys(s, now);
-            if (s.isClosed()) {
-                continue;
-            }
-            long rx = table.highestAccepted(s.rxId);
-            if (rx != s.lastRxHighest) {
-                s.lastRxHighest = rx;
-                s.lastRxChange = now;
-            } else if (now - s.lastRxChange >= dead) {
-                end(s, SessionEnd.TIMED_OUT);
-                continue;
-            }
-            long tx = s.tx().current().counter.get();
-            if (tx != s.lastTxCounter) {
-                s.lastTxCounter = tx;
-                s.lastTxChange = now;
-            } else if (now - s.lastTxChange >= heartbeat) {
-                sendHeartbeat(s);
-                s.lastTxChange = now;
-            }
-        }
-    }
-
-    /**
-     * Installs a re-handshake's keys on {@code s}: the table opens under the new id at once, the
-     * old rx key stays for its grace period. The initiator seals under the new keys at once (the
-     * responder opens them since it sent message 2); the responder holds them until the
-     * initiator's first packet under them ({@link #promote}). False if the new id is taken.
-     */
-    private boolean rekey(PeerSession s, byte[] h, boolean initiator) {
-        try (SessionKeys keys = SessionKeys.derive(h)) {
-            Arrays.fill(h, (byte) 0);
-            long id = keys.sessionId();
-            if (sessions.containsKey(id) || table.contains(id)) {
-                refuse(HandshakeRefusal.SESSION_ID_IN_USE);
-                return false;
-            }
-            SealingSession next = pool.newSession(keys.sealingKey(initiator), id);
-            long now = clock.getAsLong();
-            synchronized (s) {
-                if (s.isClosed()) {
-                    next.close();
-                    return false;
-                }
-                long oldRx = s.rxId;
-                table.rekey(oldRx, keys.openingKey(initiator), id);
-                s.rxId = id;
-                sessions.put(id, s);
-                s.oldIds.add(oldRx);
-                if (initiator) {
-                    swap(s, next, id, now);
-                    s.rekeying = false;
-                } else {
-                    if (s.nextTx != null) { // an earlier re-handshake never confirmed: this one replaces it
-                        retire(s, s.nextTx, now);
-                    }
-                    s.nextTx = next;
-                    s.nextId = id;
-                }
-            }
-            return true;
-        }
-    }
-
-    /** The initiator's first packet under {@code id}, the keys a re-handshake gave: seal with them. */
-    private void promote(PeerSession s, long id) {
-        synchronized (s) {
-            if (s.nextTx == null || s.nextId != id) {
-                return;
-            }
-            swap(s, s.nextTx, id, clock.getAsLong());
-            s.nextTx = null;
-        }
-        rekeyed(s);
-    }
-
-    /** Seals with {@code next} from now on; the tx it replaces finishes its seals, then closes. Under s's lock. */
-    private void swap(PeerSession s, SealingSession next, long id, long now) {
-        retire(s, s.tx(), now);
-        s.replaceTx(next, id);
-        s.keysMade = now;
-    }
-
-    /** Closes {@code tx} a second from now: a thread that took it just before the swap still seals. */
-    private void retire(PeerSession s, SealingSession tx, long now) {
-        s.retiring.add(tx);
-        s.retireAt.add(now + 1_000_000_000L);
-    }
-
-    private void rekeyed(PeerSession s) {
-        if (sessionListener != null) {
-            try {
-                sessionListener.onSessionRekeyed(s);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "netseal endpoint: a session listener failed", e);
-            }
-        }
-    }
-
-    /** The timer's look at one session's keys: old txs to close, old ids gone, a re-handshake due, keys too old. */
-    private void tickKeys(PeerSession s, long now) {
-        List<SealingSession> closing = new ArrayList<>();
-        boolean startRekey = false;
-        synchronized (s) {
-            for (int i = s.retiring.size() - 1; i >= 0; i--) {
-                if (now - s.retireAt.get(i) >= 0) {
-                    closing.add(s.retiring.remove(i));
-                    s.retireAt.remove(i);
-                }
-            }
-            for (int i = s.oldIds.size() - 1; i >= 0; i--) {
-                long id = s.oldIds.get(i);
-                if (!table.contains(id)) { // its grace period is over
-                    sessions.remove(id, s);
-                    s.oldIds.remove(i);
-                }
-            }
-            long age = now - s.keysMade;
-            if (s.redial != null && !s.rekeying && s.isConfirmed()
-                    && (age >= policy.rekeyAfter().toNanos()
-                        || Long.compareUnsigned(s.tx().current().counter.get(), policy.rekeyAfterPackets()) >= 0)) {
-                s.rekeying = true; // one re-handshake at a time: its own attempts and backoff, then another
-                startRekey = true;
-            }
-        }
-        for (SealingSession tx : closing) {
-            tx.close();
-        }
-        if (now - s.keysMade >= policy.rejectAfter().toNanos() - policy.tick().toNanos()) {
-            end(s, SessionEnd.KEYS_EXPIRED); // a tick early rather than one seal late
-            return;
-        }
-        if (startRekey) {
-            startRekey(s, now);
-        }
-    }
-
-    private void startRekey(PeerSession s, long now) {
-        PeerSession.Redial r = s.redial;
-        Pending p;
-        byte[] message1;
-        try {
-            p = new Pending(s.remoteAddress(), r.responderKey(), r.psk(), r.prologue(), r.payload(),
-                    new NoiseCrypto(backend, NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN), s);
-            message1 = p.nextAttempt(now, policy);
-        } catch (RuntimeException e) { // the PSK closed: the keys age out
-            synchronized (s) {
-                s.rekeying = false;
-            }
-            LOG.log(Level.DEBUG, "netseal endpoint: a re-handshake could not start", e);
-            return;
-        }
-        if (pending.putIfAbsent(s.remoteAddress(), p) != null) {
-            p.finish();
-            synchronized (s) {
-                s.rekeying = false;
-            }
-            return;
-        }
-        p.result.whenComplete((done, e) -> {
-            if (pending.remove(s.remoteAddress(), p)) {
-                p.finish();
-            }
-            if (e != null) {
-                synchronized (s) {
-                    s.rekeying = false; // every attempt timed out: the next tick starts another, until the keys expire
-                }
-            }
-        });
-        handshakesStarted.incrementAndGet();
-        sendHandshake(message1, s.remoteAddress(), p);
-    }
-
-    private SocketTimeoutException handshakeTimedOut(Pending p) {
-        return new SocketTimeoutException("no handshake answer from " + hostPort(p.to) + " after "
-                + policy.handshakeAttempts() + " attempt(s) of " + policy.handshakeTimeout().toMillis() + " ms"
-                + p.refusedAnswers() + " (a responder refuses without answering: check its public key, the"
-                + " pre-shared key, the prologue, and that it listens there)");
-    }
-
-    private void sendHeartbeat(PeerSession s) {
-        try (PacketBuilder b = pool.get()) {
-            transport.send(b.buildHeartbeat(s.tx()), s.remoteAddress());
-            heartbeatsSent.incrementAndGet();
-        } catch (IOException | IllegalStateException e) {
-            // a session closed meanwhile, or a socket error: the next tick tries again
-            LOG.log(Level.DEBUG, "netseal endpoint: heartbeat not sent", e);
-        }
-    }
-
-    /** {@code 127.0.0.1:9000}, {@code [::1]:9000}: what people type, not InetSocketAddress's text. */
-    static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        core.tick();
     }
 
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("endpoint is closed");
-        }
-    }
-
-    /** A message's payload fits one handshake packet with the message's key and tag. */
-    private static void checkPayload(byte[] payload) {
-        if (payload.length > NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN) {
-            throw new IllegalArgumentException("handshake payload is " + payload.length + " bytes, at most "
-                    + (NetV1.MAX_HANDSHAKE_PAYLOAD - MESSAGE_MIN));
-        }
-    }
-
-    /** Keys of one backend only work with that backend's X25519. */
-    private void checkSameBackend(Object dh, String what) {
-        if (dh.getClass() != Backends.x25519For(backend).getClass()) {
-            throw new IllegalArgumentException(what + " was made on another backend than this endpoint's");
-        }
-    }
-
-    // ---- the receive thread -------------------------------------------------------------------
-
-    private void receiveLoop() {
-        while (!closed) {
-            SocketAddress from;
-            try {
-                in.clear();
-                from = channel.receive(in);
-            } catch (ClosedChannelException e) {
-                return; // close()
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "netseal endpoint: receive failed; going on", e);
-                }
-                continue;
-            }
-            if (from == null) {
-                continue;
-            }
-            in.flip();
-            handle((InetSocketAddress) from);
         }
     }
 
@@ -982,13 +509,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             throw new IllegalStateException("this endpoint receives on its own socket");
         }
         checkOpen();
-        in.clear();
-        if (datagram.remaining() > in.capacity()) {
-            in.put(datagram.duplicate().limit(datagram.position() + in.capacity())); // refused for its length
-        } else {
-            in.put(datagram.duplicate());
-        }
-        in.flip();
+        ReceiveLoop.copy(datagram, in);
         handle(from);
     }
 
@@ -996,7 +517,7 @@ public final class DatagramEndpoint implements AutoCloseable {
     private void handle(InetSocketAddress from) {
         try {
             if (HandshakeReader.isHandshake(in)) {
-                onHandshake(from);
+                core.handshake(in, from);
             } else {
                 onData();
             }
@@ -1011,388 +532,22 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     private void onData() {
         if (!table.tryOpen(in, opened)) {
-            dataRefusals.incrementAndGet(opened.refusal().ordinal());
+            counters.refused(opened.refusal());
             return;
         }
-        PeerSession s = sessions.get(opened.sessionId());
-        if (s == null) {
-            return;
-        }
-        if (!s.isConfirmed()) {
-            confirm(s);
-        }
-        if (s.nextTx != null && opened.sessionId() != s.sessionId()) {
-            promote(s, opened.sessionId());
-        }
-        if (packetHandler != null && (opened.flags() & NetV1.FLAG_HEARTBEAT) == 0) {
+        PeerSession s = opened(opened.sessionId());
+        if (s != null && packetHandler != null && (opened.flags() & NetV1.FLAG_HEARTBEAT) == 0) {
             packetHandler.onPacket(s, opened);
         }
     }
 
-    private void refuse(HandshakeRefusal reason) {
-        handshakeRefusals.incrementAndGet(reason.ordinal());
-    }
-
-    private void onHandshake(InetSocketAddress from) {
-        if (HandshakeReader.refusal(in) != null) {
-            refuse(HandshakeRefusal.MALFORMED);
-            return;
+    /** A packet opened under {@code id}: its session, which it may confirm or move to new keys; null if gone. */
+    private PeerSession opened(long id) {
+        PeerSession s = sessions.get(id);
+        if (s != null) {
+            core.opened(s, id);
         }
-        int length = in.remaining() - NetV1.HEADER_SIZE;
-        in.get(in.position() + NetV1.HEADER_SIZE, message, 0, length);
-        Pending p = pending.get(from);
-        HandshakeRefusal asMessage2 = null;
-        if (p != null) {
-            asMessage2 = completeInitiator(p, from, length);
-            if (asMessage2 == null) {
-                return;
-            }
-        }
-        if (identity == null) {
-            // Both peers' messages have one shape: with no handshake of ours pending from there,
-            // and no responder here, it is a message 2 nobody asked for (or a message 1 in vain).
-            refuse(asMessage2 != null ? asMessage2 : HandshakeRefusal.NO_PENDING_HANDSHAKE);
-            return;
-        }
-        queueMessage1(from, length);
-    }
-
-    /** Reads a message 2 for {@code p}: null when it completed the handshake, else why not. */
-    private HandshakeRefusal completeInitiator(Pending p, InetSocketAddress from, int length) {
-        synchronized (p) {
-            if (p.done) {
-                return HandshakeRefusal.NO_PENDING_HANDSHAKE;
-            }
-            if (length < MESSAGE_MIN) {
-                p.refused++;
-                return HandshakeRefusal.MESSAGE2_WRONG_LENGTH;
-            }
-            int r = p.state().readMessage(message, 0, length, payload, 0);
-            if (r < 0) {
-                p.refused++;
-                return r == HandshakeState.WEAK_KEY ? HandshakeRefusal.WEAK_KEY
-                        : r == HandshakeState.TOO_SHORT ? HandshakeRefusal.MESSAGE2_WRONG_LENGTH
-                        : HandshakeRefusal.MESSAGE2_AUTH_FAILED;
-            }
-            if (!pending.remove(from, p)) {
-                return HandshakeRefusal.NO_PENDING_HANDSHAKE; // timed out just now
-            }
-            byte[] h = p.state().handshakeHash();
-            p.finish();
-            if (p.rekeyOf != null) {
-                try {
-                    if (rekey(p.rekeyOf, h, true)) {
-                        handshakesCompleted.incrementAndGet();
-                        p.result.complete(p.rekeyOf);
-                        rekeyed(p.rekeyOf);
-                    } else {
-                        p.fail(new IOException("the re-handshake gave a session id already in use here"));
-                    }
-                } catch (RuntimeException e) {
-                    p.fail(e);
-                }
-                return null;
-            }
-            PeerSession s;
-            try {
-                s = establish(h, true, from, Arrays.copyOf(payload, r), p.redial());
-            } catch (RuntimeException e) { // key memory full, the endpoint closing: the caller hears it
-                p.fail(e);
-                return null;
-            }
-            if (s == null) {
-                p.fail(new IOException("the handshake with " + hostPort(from) + " gave a session id already in use here"));
-                return null;
-            }
-            handshakesCompleted.incrementAndGet();
-            if (!p.result.complete(s)) { // cancelled meanwhile: nobody will use the session
-                end(s, SessionEnd.CLOSED);
-                return null;
-            }
-            announce(s);
-            return null;
-        }
-    }
-
-    /**
-     * The receive thread's part of a message 1: the checks that cost no DH (length, pacing), then
-     * a copy onto the responder's queue, or a drop when it is full. The receive thread never does a
-     * responder's DH itself, so a flood of message 1s cannot hold up the data packets behind it.
-     */
-    private void queueMessage1(InetSocketAddress from, int length) {
-        if (length < MESSAGE_MIN) {
-            refuse(HandshakeRefusal.MESSAGE1_WRONG_LENGTH);
-            return;
-        }
-        if (!pacer.allow(from, clock.getAsLong())) {
-            refuse(HandshakeRefusal.PACED);
-            return;
-        }
-        if (!message1s.offer(new Message1(from, Arrays.copyOf(message, length)))) {
-            refuse(HandshakeRefusal.BUSY);
-        }
-    }
-
-    /** A message 1 that passed the receive thread's checks, for the responder thread. */
-    private record Message1(InetSocketAddress from, byte[] message) {}
-
-    /** The responder thread: every queued message 1, one at a time, until the endpoint closes. */
-    private void respondLoop() {
-        while (!closed) {
-            Message1 m;
-            try {
-                m = message1s.take();
-            } catch (InterruptedException e) {
-                return; // close()
-            }
-            try {
-                respond(m.from(), m.message());
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "netseal endpoint: a handshake's handling failed", e);
-                }
-            }
-        }
-    }
-
-    private void respond(InetSocketAddress from, byte[] message) {
-        int length = message.length;
-        long now = clock.getAsLong();
-        if (replays.contains(message, 0, now)) {
-            refuse(HandshakeRefusal.MESSAGE1_REPLAYED);
-            return;
-        }
-        AeadKey staticKey;
-        AeadKey pskKey;
-        try {
-            staticKey = identity.privateKey.acquire("identity");
-        } catch (IllegalStateException closedIdentity) {
-            refuse(HandshakeRefusal.NOT_ACCEPTING);
-            return;
-        }
-        try {
-            try {
-                pskKey = acceptPsk.key.acquire("pre-shared key");
-            } catch (IllegalStateException closedPsk) {
-                refuse(HandshakeRefusal.NOT_ACCEPTING);
-                return;
-            }
-            try (HandshakeState state = HandshakeState.responder(responderCrypto, acceptPrologue, pskKey, staticKey,
-                    identity.publicKeyUnsafe())) {
-                byte[] payload = responderPayload;
-                int r = state.readMessage(message, 0, length, payload, 0);
-                if (r < 0) {
-                    refuse(r == HandshakeState.WEAK_KEY ? HandshakeRefusal.WEAK_KEY
-                            : r == HandshakeState.TOO_SHORT ? HandshakeRefusal.MESSAGE1_WRONG_LENGTH
-                            : HandshakeRefusal.MESSAGE1_AUTH_FAILED);
-                    return;
-                }
-                replays.remember(message, 0, now);
-                byte[] peerPayload = Arrays.copyOf(payload, r);
-                byte[] message2 = new byte[HandshakeState.messageLength(responsePayload.length)];
-                state.writeMessage(responsePayload, 0, responsePayload.length, message2, 0);
-                PeerSession existing = byRemote.get(from);
-                if (existing != null && !existing.isClosed() && existing.isConfirmed()) {
-                    // The same initiator again: a re-handshake. The new keys open at once and seal
-                    // once the initiator's first packet under them confirms them.
-                    if (!rekey(existing, state.handshakeHash(), false)) {
-                        return;
-                    }
-                    handshakesCompleted.incrementAndGet();
-                    sendMessage2(message2, from); // lost: the initiator tries again, and the old keys go on
-                    return;
-                }
-                PeerSession s = establish(state.handshakeHash(), false, from, peerPayload, null);
-                if (s == null) {
-                    return;
-                }
-                handshakesCompleted.incrementAndGet();
-                PeerSession dropped = null;
-                synchronized (unconfirmed) {
-                    unconfirmed.addLast(s);
-                    if (unconfirmed.size() > policy.maxUnconfirmed()) {
-                        dropped = unconfirmed.pollFirst();
-                    }
-                }
-                if (dropped != null) {
-                    end(dropped, SessionEnd.UNCONFIRMED_DROPPED);
-                }
-                if (!sendMessage2(message2, from)) {
-                    s.close();
-                    return;
-                }
-                announce(s);
-            } finally {
-                acceptPsk.key.release();
-            }
-        } finally {
-            identity.privateKey.release();
-        }
-    }
-
-    /** Sends a responder's message 2; false (logged at DEBUG) when the socket refuses it. */
-    private boolean sendMessage2(byte[] message2, InetSocketAddress to) {
-        try {
-            transport.send(ByteBuffer.wrap(Wire.handshakePacket(message2)), to);
-            return true;
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "netseal endpoint: message 2 could not be sent", e);
-            return false;
-        }
-    }
-
-    /** The session from a complete handshake's hash (wiped here), or null if its id is taken. */
-    private PeerSession establish(byte[] h, boolean initiator, InetSocketAddress remote, byte[] peerPayload,
-                                  PeerSession.Redial redial) {
-        try (SessionKeys keys = SessionKeys.derive(h)) {
-            Arrays.fill(h, (byte) 0);
-            long id = keys.sessionId();
-            if (sessions.containsKey(id) || table.contains(id)) {
-                refuse(HandshakeRefusal.SESSION_ID_IN_USE);
-                return null;
-            }
-            table.add(keys.openingKey(initiator), id);
-            SealingSession tx;
-            try {
-                tx = pool.newSession(keys.sealingKey(initiator), id);
-            } catch (RuntimeException e) {
-                table.remove(id);
-                throw e;
-            }
-            PeerSession s = new PeerSession(this, id, tx, remote, initiator, peerPayload,
-                    LiveKeys.fingerprint(keys.sealingKey(initiator), 0), LiveKeys.fingerprint(keys.openingKey(initiator), 0),
-                    clock.getAsLong(), redial);
-            if (!initiator) {
-                byRemote.put(remote, s);
-            }
-            sessions.put(id, s);
-            if (closed) { // close() may have swept the sessions already
-                s.close();
-                throw new IllegalStateException("endpoint is closed");
-            }
-            return s;
-        }
-    }
-
-    private void announce(PeerSession s) {
-        if (sessionListener != null) {
-            sessionListener.onSession(s);
-        }
-    }
-
-    /**
-     * An initiator's handshake: its attempts (each a fresh message 1 and ephemeral key), the one
-     * waiting for message 2, and the wait between attempts. Guarded by itself; the receive thread
-     * reads message 2s under it, the timer moves it on, and whoever ends it wipes its state.
-     */
-    private static final class Pending {
-        final InetSocketAddress to;
-        final CompletableFuture<PeerSession> result = new CompletableFuture<>();
-        private final byte[] responderKey;
-        private final PresharedKey psk;
-        private final byte[] prologue;
-        private final byte[] payload;
-        private final NoiseCrypto crypto;
-        /** The session a re-handshake renews, or null for a connect. */
-        final PeerSession rekeyOf;
-        private HandshakeState state;
-        private int attempt;
-        /** When the current attempt times out, or (resendAt set) when the next one is sent. */
-        private long deadline;
-        private boolean waitingToResend;
-        boolean done;
-        int refused;
-
-        Pending(InetSocketAddress to, byte[] responderKey, PresharedKey psk, byte[] prologue, byte[] payload,
-                NoiseCrypto crypto, PeerSession rekeyOf) {
-            this.rekeyOf = rekeyOf;
-            this.to = to;
-            this.responderKey = responderKey;
-            this.psk = psk;
-            this.prologue = prologue;
-            this.payload = payload;
-            this.crypto = crypto;
-        }
-
-        synchronized HandshakeState state() {
-            return state;
-        }
-
-        /** Starts the next attempt at {@code now}: a fresh state and its message 1. */
-        synchronized byte[] nextAttempt(long now, SessionPolicy policy) {
-            if (state != null) {
-                state.close();
-                state = null;
-            }
-            AeadKey pskKey = psk.key.acquire("pre-shared key");
-            try {
-                HandshakeState next = HandshakeState.initiator(crypto, prologue, pskKey, responderKey);
-                try {
-                    byte[] message1 = new byte[HandshakeState.messageLength(payload.length)];
-                    next.writeMessage(payload, 0, payload.length, message1, 0);
-                    state = next;
-                    attempt++;
-                    deadline = now + policy.handshakeTimeout().toNanos();
-                    waitingToResend = false;
-                    return message1;
-                } catch (RuntimeException e) {
-                    next.close();
-                    throw e;
-                }
-            } finally {
-                psk.key.release();
-            }
-        }
-
-        /**
-         * What the timer does at {@code now}: null, or the message 1 of a new attempt to send. An
-         * attempt that timed out with attempts left waits the backoff first; the last one fails
-         * the handshake with {@code timedOut}'s exception.
-         */
-        synchronized byte[] onTick(long now, SessionPolicy policy,
-                                   java.util.function.Function<Pending, IOException> timedOut) {
-            if (done || now - deadline < 0) {
-                return null;
-            }
-            if (waitingToResend) {
-                try {
-                    return nextAttempt(now, policy);
-                } catch (RuntimeException e) { // the PSK was closed meanwhile
-                    fail(e);
-                    return null;
-                }
-            }
-            if (attempt >= policy.handshakeAttempts()) {
-                fail(timedOut.apply(this));
-                return null;
-            }
-            waitingToResend = true;
-            deadline = now + policy.backoffAfter(attempt).toNanos();
-            return null;
-        }
-
-        /** Ends the handshake's state: wipes its secrets and destroys its ephemeral key. */
-        synchronized void finish() {
-            if (!done) {
-                done = true;
-                if (state != null) {
-                    state.close();
-                }
-            }
-        }
-
-        void fail(Throwable cause) {
-            finish();
-            result.completeExceptionally(cause);
-        }
-
-        PeerSession.Redial redial() {
-            return new PeerSession.Redial(responderKey, psk, prologue, payload);
-        }
-
-        synchronized String refusedAnswers() {
-            return refused == 0 ? "" : " (" + refused + " answer(s) refused: they did not complete this handshake)";
-        }
+        return s;
     }
 
     /** Settings for a {@link DatagramEndpoint}. */
@@ -1407,9 +562,9 @@ public final class DatagramEndpoint implements AutoCloseable {
         private SessionListener sessionListener;
         private SessionPolicy policy = SessionPolicy.defaults();
         private DatagramTransport transport;
-        private java.util.concurrent.ScheduledExecutorService timer;
-        private java.util.function.LongSupplier clock = System::nanoTime;
-        private boolean manualTicks;
+        private ScheduledExecutorService timer;
+        /** The endpoint's time source; null: System::nanoTime, and a timer that ticks by itself. */
+        private LongSupplier clock;
         private ThreadLocalPool pool;
         private int poolSize = 64;
         private int receiveBuffer = 4 << 20;
@@ -1463,7 +618,7 @@ public final class DatagramEndpoint implements AutoCloseable {
          * @return this builder
          */
         public Builder responsePayload(byte[] payload) {
-            checkPayload(payload);
+            Dial.checkPayload(payload);
             this.responsePayload = payload.clone();
             return this;
         }
@@ -1534,15 +689,21 @@ public final class DatagramEndpoint implements AutoCloseable {
          * @param timer the executor
          * @return this builder
          */
-        public Builder timer(java.util.concurrent.ScheduledExecutorService timer) {
+        public Builder timer(ScheduledExecutorService timer) {
             this.timer = Objects.requireNonNull(timer, "timer");
             return this;
         }
 
-        /** Test seam: the clock the timers read (nanoseconds), and no timer thread: the test ticks. */
-        Builder manualClock(java.util.function.LongSupplier clock) {
+        /**
+         * The endpoint's time source, in nanoseconds (monotonic, as {@link System#nanoTime()},
+         * the default): what its handshakes, sessions and keys are timed by. An endpoint with a
+         * time source of its own runs no timer: its owner calls {@link DatagramEndpoint#tick()}.
+         *
+         * @param clock the time source
+         * @return this builder
+         */
+        Builder clock(LongSupplier clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
-            this.manualTicks = true;
             return this;
         }
 

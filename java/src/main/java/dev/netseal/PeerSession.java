@@ -1,5 +1,6 @@
 package dev.netseal;
 
+import dev.netseal.internal.endpoint.SessionState;
 import java.net.InetSocketAddress;
 
 /**
@@ -20,74 +21,14 @@ import java.net.InetSocketAddress;
  */
 public final class PeerSession implements AutoCloseable {
     private final DatagramEndpoint endpoint;
-    /** The id this side seals under now (a re-handshake changes it). */
-    private volatile long sessionId;
-    /** What this side seals with now (a re-handshake replaces it). */
-    private volatile SealingSession tx;
-    private final InetSocketAddress remote;
-    private final boolean initiator;
+    /** The keys over the session's life: what the endpoint's machinery keeps and rotates. */
+    final SessionState<SealingSession> state;
     private final byte[] peerPayload;
-    private final long establishedNanos;
-    /**
-     * False for a responder's session until the first authenticated packet from the initiator:
-     * until then message 1 may have been a replay and nobody may hold the other key, so the
-     * session seals nothing (key confirmation). Written once, by the receive thread or a close.
-     */
-    private volatile boolean confirmed;
-    // The endpoint's timer thread only: what it saw at its last look, and when that changed.
-    long lastTxCounter = -1;
-    long lastTxChange;
-    long lastRxHighest = -2;
-    long lastRxChange;
 
-    // A re-handshake's state, guarded by this.
-    /** The id the endpoint's table opens this session's packets under now. */
-    long rxId;
-    /** When the keys this side seals with were made (the endpoint's clock). */
-    long keysMade;
-    /** The initiator's: what a re-handshake sends again (null for a responder's session). */
-    final Redial redial;
-    /** The initiator's: a re-handshake is in progress. */
-    boolean rekeying;
-    /**
-     * The responder's: keys of a re-handshake not yet confirmed by the initiator, and their id.
-     * Volatile: the receive thread reads it on every packet without the lock, to see whether the
-     * packet confirms them.
-     */
-    volatile SealingSession nextTx;
-    long nextId;
-    /** Ids that still open packets in their grace period, and txs still finishing their seals. */
-    final java.util.List<Long> oldIds = new java.util.ArrayList<>(2);
-    final java.util.List<SealingSession> retiring = new java.util.ArrayList<>(2);
-    final java.util.List<Long> retireAt = new java.util.ArrayList<>(2);
-
-    /** What an initiator needs to run its handshake again. */
-    record Redial(byte[] responderKey, PresharedKey psk, byte[] prologue, byte[] payload) {}
-    /**
-     * Salted fingerprints (SHA-256 with this JVM's random salt, as {@link LiveKeys} keeps) of the
-     * tx and rx keys: never the keys, and meaningless outside this JVM. Tests compare them to
-     * prove that no two directions share a key.
-     */
-    final long txKeyId;
-    final long rxKeyId;
-
-    PeerSession(DatagramEndpoint endpoint, long sessionId, SealingSession tx, InetSocketAddress remote,
-                boolean initiator, byte[] peerPayload, long txKeyId, long rxKeyId, long now, Redial redial) {
-        this.redial = redial;
-        this.rxId = sessionId;
-        this.keysMade = now;
-        this.confirmed = initiator; // the initiator read message 2: the responder holds the keys
-        this.lastTxChange = now;
-        this.lastRxChange = now;
-        this.txKeyId = txKeyId;
-        this.rxKeyId = rxKeyId;
+    PeerSession(DatagramEndpoint endpoint, SessionState<SealingSession> state, byte[] peerPayload) {
         this.endpoint = endpoint;
-        this.sessionId = sessionId;
-        this.tx = tx;
-        this.remote = remote;
-        this.initiator = initiator;
+        this.state = state;
         this.peerPayload = peerPayload;
-        this.establishedNanos = now;
     }
 
     /**
@@ -97,7 +38,7 @@ public final class PeerSession implements AutoCloseable {
      * @return the session id (unsigned)
      */
     public long sessionId() {
-        return sessionId;
+        return state.sessionId();
     }
 
     /**
@@ -109,16 +50,11 @@ public final class PeerSession implements AutoCloseable {
      * @throws IllegalStateException if this is a responder's session not yet confirmed
      */
     public SealingSession sealing() {
-        if (!confirmed) {
-            throw new IllegalStateException("session " + Long.toUnsignedString(sessionId) + " is not confirmed yet:"
-                    + " a responder seals nothing until the initiator's first packet proves it holds the keys");
+        if (!state.isConfirmed()) {
+            throw new IllegalStateException("session " + Long.toUnsignedString(state.sessionId()) + " is not confirmed"
+                    + " yet: a responder seals nothing until the initiator's first packet proves it holds the keys");
         }
-        return tx;
-    }
-
-    /** The tx session whether confirmed or not, for the endpoint's own bookkeeping. */
-    SealingSession tx() {
-        return tx;
+        return state.tx();
     }
 
     /**
@@ -128,17 +64,7 @@ public final class PeerSession implements AutoCloseable {
      * @return true once confirmed
      */
     public boolean isConfirmed() {
-        return confirmed;
-    }
-
-    void confirm() {
-        confirmed = true;
-    }
-
-    /** A re-handshake's keys replace the ones this side seals with (under this object's lock). */
-    void replaceTx(SealingSession next, long id) {
-        tx = next;
-        sessionId = id;
+        return state.isConfirmed();
     }
 
     /**
@@ -147,7 +73,7 @@ public final class PeerSession implements AutoCloseable {
      * @return the peer's address
      */
     public InetSocketAddress remoteAddress() {
-        return remote;
+        return state.remote();
     }
 
     /**
@@ -156,7 +82,7 @@ public final class PeerSession implements AutoCloseable {
      * @return true for the initiator
      */
     public boolean isInitiator() {
-        return initiator;
+        return state.isInitiator();
     }
 
     /**
@@ -172,13 +98,13 @@ public final class PeerSession implements AutoCloseable {
     }
 
     /**
-     * When the handshake completed, by the endpoint's clock ({@link System#nanoTime()} unless a
-     * test set another).
+     * When the handshake completed, by the endpoint's clock ({@link System#nanoTime()} unless the
+     * endpoint was given a time source of its own).
      *
      * @return the time
      */
     public long establishedNanos() {
-        return establishedNanos;
+        return state.establishedNanos();
     }
 
     /**
@@ -187,7 +113,7 @@ public final class PeerSession implements AutoCloseable {
      * @return true once closed
      */
     public boolean isClosed() {
-        return tx.isClosed();
+        return state.tx().isClosed();
     }
 
     /** Ends the session: seals nothing more, opens nothing more, wipes both keys. Idempotent. */
@@ -199,7 +125,7 @@ public final class PeerSession implements AutoCloseable {
     /** The session id, the peer's address and the role: nothing secret. */
     @Override
     public String toString() {
-        return "PeerSession[" + Long.toUnsignedString(sessionId) + " " + (initiator ? "to " : "from ") + remote
-                + (isClosed() ? ", closed]" : "]");
+        return "PeerSession[" + Long.toUnsignedString(state.sessionId()) + " " + (state.isInitiator() ? "to " : "from ")
+                + state.remote() + (isClosed() ? ", closed]" : "]");
     }
 }

@@ -73,10 +73,10 @@ class SessionLifetimeTest {
             };
             server = DatagramEndpoint.builderOnBackend(backend).bind(LOOPBACK).accept(identity, psk).policy(policy)
                     .onSession(listener).onPacket((s, pk) -> serverPackets.incrementAndGet())
-                    .manualClock(now::get).start();
+                    .clock(now::get).start();
             client = DatagramEndpoint.builderOnBackend(backend).bind(LOOPBACK).policy(policy)
                     .onSession(listener).onPacket((s, pk) -> clientPackets.incrementAndGet())
-                    .manualClock(now::get).start();
+                    .clock(now::get).start();
         }
 
         /** Moves the clock on by {@code nanos}, a step at a time, ticking both endpoints each step. */

@@ -42,7 +42,7 @@ class SessionMemoryTest {
         try (Identity id = Identity.generate(dh);
              PresharedKey psk = PresharedKey.of(dh, pskBytes);
              DatagramEndpoint server = DatagramEndpoint.builderOnBackend(backend).bind(LOOPBACK).accept(id, psk)
-                     .policy(SessionPolicy.defaults().withMaxUnconfirmed(2 * n)).manualClock(now::get).start()) {
+                     .policy(SessionPolicy.defaults().withMaxUnconfirmed(2 * n)).clock(now::get).start()) {
             List<byte[]> messages = new ArrayList<>();
             AeadKey pskKey = dh.importSecret(pskBytes);
             NoiseCrypto crypto = new NoiseCrypto(backend, 0);

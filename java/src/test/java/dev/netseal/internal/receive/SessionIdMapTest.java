@@ -34,6 +34,26 @@ class SessionIdMapTest {
     private static final long[] EDGE_KEYS = {0, -1, 1, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE + 1,
         Long.MAX_VALUE - 1, 0x8000_0000L, 0xFFFF_FFFFL, 1L << 32};
 
+    /** put replaces what a key maps to, and never leaves the key mapped twice or to nothing. */
+    @Test
+    void putNeverLeavesTheOldValueNorASecondEntry() {
+        SessionIdMap<String> map = new SessionIdMap<>();
+        assertNull(map.put(7L, "a"));
+        assertSame("a", map.put(7L, "b"), "put must return what it replaced");
+        assertSame("b", map.get(7L));
+        assertEquals(1, map.size(), "a replacing put counted a second entry");
+        assertTrue(map.remove(7L, "b"));
+        assertNull(map.get(7L));
+        assertEquals(0, map.size());
+        assertNull(map.put(7L, "c"), "a put after a remove found the removed value");
+        for (long k = 0; k < 1000; k++) {
+            map.put(k << 32, "k" + k); // grows the table under put
+        }
+        assertEquals(1001, map.size());
+        assertSame("c", map.get(7L));
+        assertThrows(NullPointerException.class, () -> map.put(1L, null));
+    }
+
     @Test
     void putGetRemoveAndPutAgain() {
         SessionIdMap<Value> map = new SessionIdMap<>();
