@@ -24,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes and seals Net v1 packets into its own buffer (direct on the native backend), with a
@@ -73,7 +74,7 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
     private final ByteBuffer buf;
     private final ByteBuffer sealedView;
     /** This builder's batch, made on first use (most builders never batch). */
-    private PacketBatch batch;
+    private @Nullable PacketBatch batch;
 
     /** {@link #claim}: nobody holds the builder. */
     private static final long FREE = 0L;
@@ -102,11 +103,11 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
      * The pool this builder goes back to on {@link #close()}: set while it is checked out, and
      * null wherever a reference to the pool could keep a dropped pool alive (see ThreadLocalPool).
      */
-    BuilderOwner owner;
+    @Nullable BuilderOwner owner;
     /** True while checked out of its pool. */
     private boolean checkedOut;
     /** The thread cache it was last taken from (ThreadLocalPool's fast release path). */
-    LocalCache<PacketBuilder> home;
+    @Nullable LocalCache<PacketBuilder> home;
 
     /**
      * The session the packet being written seals for: set by begin, cleared when the packet is
@@ -116,7 +117,7 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
      * spares the packets sealed for it a barriered reference store each. Written and read only by
      * the claiming thread.
      */
-    private SealingState target;
+    private @Nullable SealingState target;
     private boolean writing;
     private int writePos;
     private int eventCount;
@@ -301,7 +302,9 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
     public ByteBuffer seal() {
         requireWriting();
         writing = false;
-        return sealPayload(target, writePos - HEADER_SIZE, eventCount, null, 0);
+        // requireWriting: begin set the target, and only the end of that packet clears it.
+        return Objects.requireNonNull(sealPayload(Objects.requireNonNull(target), writePos - HEADER_SIZE,
+                eventCount, null, 0));
     }
 
     /**
@@ -320,6 +323,7 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
      * @throws java.nio.ReadOnlyBufferException if {@code dst} is read-only
      * @throws IllegalArgumentException if {@code dst} has too little room
      */
+    @SuppressWarnings("ReferenceEquality") // dst != buf asks for another buffer object, not other contents
     public int sealInto(ByteBuffer dst) {
         requireWriting();
         int payloadLen = writePos - HEADER_SIZE;
@@ -334,10 +338,11 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
         writing = false;
         int at = dst.position();
         if (cipher.worksIn(dst) && dst != buf) {
-            sealPayload(target, payloadLen, eventCount, dst, at);
+            sealPayload(Objects.requireNonNull(target), payloadLen, eventCount, dst, at);
             dst.position(at + length);
         } else {
-            dst.put(sealPayload(target, payloadLen, eventCount, null, 0));
+            dst.put(Objects.requireNonNull(sealPayload(Objects.requireNonNull(target), payloadLen, eventCount,
+                    null, 0)));
         }
         return length;
     }
@@ -532,7 +537,7 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
         refuseInBatch();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
-        return sealPayload(state, 0, 0, null, 0);
+        return Objects.requireNonNull(sealPayload(state, 0, 0, null, 0));
     }
 
     /**
@@ -616,7 +621,7 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
         if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
-        owner.release(this);
+        Objects.requireNonNull(owner).release(this); // set by checkOut, kept while checked out
     }
 
     // ---- pool hooks ---------------------------------------------------------------------------
@@ -672,8 +677,8 @@ public final class PacketBuilder extends LinePadding implements AutoCloseable {
      * else from this builder into {@code dst} at {@code dstOff} (returns null), which the caller
      * checked.
      */
-    private ByteBuffer sealPayload(SealingState session, int payloadLen, int events, ByteBuffer dst,
-                                   int dstOff) {
+    private @Nullable ByteBuffer sealPayload(SealingState session, int payloadLen, int events,
+                                             @Nullable ByteBuffer dst, int dstOff) {
         Wire.writeLengths(buf, 0, payloadLen, events);
         // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
         // thread moves the claim on from here.
