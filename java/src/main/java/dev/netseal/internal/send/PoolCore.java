@@ -144,7 +144,7 @@ public final class PoolCore<B> {
      * Takes a builder from the shared queue, or null only when it is empty ({@code poll}, not
      * {@code relaxedPoll}, which may miss an element being published).
      */
-    public B pollShared() {
+    public @Nullable B pollShared() {
         return shared.poll();
     }
 
