@@ -19,6 +19,8 @@ module dev.netseal {
     requires com.sun.jna;
     requires org.bouncycastle.provider;
     requires org.jctools.core;
+    // The nullness annotations are for the compiler and NullAway only: not needed at run time.
+    requires static org.jspecify;
 
     exports dev.netseal;
     exports dev.netseal.interop;

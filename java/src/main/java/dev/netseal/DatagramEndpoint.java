@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 import dev.netseal.internal.receive.SessionIdMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sessions from handshakes over one UDP socket (a JDK {@link DatagramChannel}; no other
@@ -86,7 +87,7 @@ import dev.netseal.internal.receive.SessionIdMap;
  */
 public final class DatagramEndpoint implements AutoCloseable {
     /** How long a responder remembers the ephemeral key of a message 1 it accepted. */
-    public static final Duration REPLAY_PERIOD = Duration.ofSeconds(180);
+    public static final Duration REPLAY_PERIOD = Duration.ofMinutes(3);
     /** At most this many ephemeral keys are remembered (about 120 bytes each). */
     public static final int REPLAY_CAPACITY = 1 << 16;
     /** At most this many source addresses are paced at once (about 100 bytes each). */
@@ -142,14 +143,14 @@ public final class DatagramEndpoint implements AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
 
     /** The socket, or null when the application carries the datagrams ({@link Builder#transport}). */
-    private final DatagramChannel channel;
+    private final @Nullable DatagramChannel channel;
     private final DatagramTransport transport;
     private final AeadBackend backend;
     private final ThreadLocalPool pool;
     private final boolean ownsPool;
     private final SessionTable table;
     private final SessionIdMap<PeerSession> sessions = new SessionIdMap<>();
-    private final PacketHandler packetHandler;
+    private final @Nullable PacketHandler packetHandler;
     private final SessionPolicy policy;
     private final EndpointCounters counters = new EndpointCounters();
     /** The handshakes, the sessions' lives, the timer and the threads. */
@@ -165,11 +166,14 @@ public final class DatagramEndpoint implements AutoCloseable {
         this.packetHandler = b.packetHandler;
         this.policy = b.policy;
         this.table = SessionTable.builderOnBackend(backend).build();
-        this.ownsPool = b.pool == null;
-        this.pool = ownsPool
-                ? ThreadLocalPool.buildersOnBackend(backend, b.poolSize, ThreadLocalPool.DEFAULT_LOCAL_CAPACITY) : b.pool;
+        ThreadLocalPool given = b.pool;
+        this.ownsPool = given == null;
+        this.pool = given == null
+                ? ThreadLocalPool.buildersOnBackend(backend, b.poolSize, ThreadLocalPool.DEFAULT_LOCAL_CAPACITY) : given;
         try {
-            this.channel = b.transport != null ? null : ReceiveLoop.bind(b.bind, b.receiveBuffer);
+            this.channel = b.transport != null ? null
+                    : ReceiveLoop.bind(Objects.requireNonNull(b.bind, "start() requires bind(address) without a transport"),
+                            b.receiveBuffer);
         } catch (IOException | RuntimeException e) {
             table.close();
             if (ownsPool) {
@@ -177,7 +181,8 @@ public final class DatagramEndpoint implements AutoCloseable {
             }
             throw e;
         }
-        this.transport = channel == null ? b.transport : channel::send;
+        this.transport = channel == null
+                ? Objects.requireNonNull(b.transport, "no socket: start() requires a transport(...)") : channel::send;
         String name = channel == null ? "transport-" + Integer.toHexString(System.identityHashCode(this))
                 : String.valueOf(localAddress().getPort());
         SessionListener l = b.sessionListener;
@@ -194,8 +199,10 @@ public final class DatagramEndpoint implements AutoCloseable {
                 l == null ? SessionEvents.none() : new SessionEvents<>(l::onSession, l::onSessionEnded, l::onSessionRekeyed),
                 (state, peerPayload) -> new PeerSession(this, state, peerPayload), s -> s.state,
                 (message, to) -> transport.send(ByteBuffer.wrap(Wire.handshakePacket(message)), to));
-        Responder.Keys accept = b.identity == null ? null : new Responder.Keys(lent(b.identity.privateKey, "identity"),
-                b.identity.publicKeyUnsafe(), lent(b.psk.key, "pre-shared key"), b.prologue, b.responsePayload);
+        Responder.@Nullable Keys accept = b.identity == null ? null : new Responder.Keys(lent(b.identity.privateKey, "identity"),
+                b.identity.publicKeyUnsafe(),
+                lent(Objects.requireNonNull(b.psk, "accept() takes a pre-shared key").key, "pre-shared key"),
+                b.prologue, b.responsePayload);
         this.core = new EndpointCore<>(ctx, accept,
                 new Responder.Bounds(HANDSHAKE_QUEUE, REPLAY_PERIOD.toNanos(), REPLAY_CAPACITY, PACED_SOURCES),
                 p -> HandshakeReader.refusal(p) != null, name);
@@ -363,7 +370,8 @@ public final class DatagramEndpoint implements AutoCloseable {
      * @param sessionId the session id
      * @return the session, or null
      */
-    public PeerSession session(long sessionId) {
+    @SuppressWarnings("exports") // @Nullable's module is for compilers only (requires static), not for users
+    public @Nullable PeerSession session(long sessionId) {
         return sessions.get(sessionId);
     }
 
@@ -532,7 +540,7 @@ public final class DatagramEndpoint implements AutoCloseable {
 
     private void onData() {
         if (!table.tryOpen(in, opened)) {
-            counters.refused(opened.refusal());
+            counters.refused(Objects.requireNonNull(opened.refusal(), "a refused open names its reason"));
             return;
         }
         PeerSession s = opened(opened.sessionId());
@@ -542,7 +550,7 @@ public final class DatagramEndpoint implements AutoCloseable {
     }
 
     /** A packet opened under {@code id}: its session, which it may confirm or move to new keys; null if gone. */
-    private PeerSession opened(long id) {
+    private @Nullable PeerSession opened(long id) {
         PeerSession s = sessions.get(id);
         if (s != null) {
             core.opened(s, id);
@@ -553,19 +561,19 @@ public final class DatagramEndpoint implements AutoCloseable {
     /** Settings for a {@link DatagramEndpoint}. */
     public static final class Builder {
         private final AeadBackend backend;
-        private SocketAddress bind;
-        private Identity identity;
-        private PresharedKey psk;
+        private @Nullable SocketAddress bind;
+        private @Nullable Identity identity;
+        private @Nullable PresharedKey psk;
         private byte[] prologue = EMPTY;
         private byte[] responsePayload = EMPTY;
-        private PacketHandler packetHandler;
-        private SessionListener sessionListener;
+        private @Nullable PacketHandler packetHandler;
+        private @Nullable SessionListener sessionListener;
         private SessionPolicy policy = SessionPolicy.defaults();
-        private DatagramTransport transport;
-        private ScheduledExecutorService timer;
+        private @Nullable DatagramTransport transport;
+        private @Nullable ScheduledExecutorService timer;
         /** The endpoint's time source; null: System::nanoTime, and a timer that ticks by itself. */
-        private LongSupplier clock;
-        private ThreadLocalPool pool;
+        private @Nullable LongSupplier clock;
+        private @Nullable ThreadLocalPool pool;
         private int poolSize = 64;
         private int receiveBuffer = 4 << 20;
 

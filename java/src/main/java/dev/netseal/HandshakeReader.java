@@ -7,6 +7,7 @@ import dev.netseal.PacketException.Reason;
 import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads handshake packets: the header (flags HANDSHAKE, session id and nonce zero, payload_len the
@@ -66,12 +67,13 @@ public final class HandshakeReader {
      * @param packet the packet: its remaining bytes (position and limit are left as they are)
      * @return null when the packet is a well-formed handshake, else why it is not
      */
-    public static Reason refusal(ByteBuffer packet) {
+    @SuppressWarnings("exports") // @Nullable's module is for compilers only (requires static), not for users
+    public static @Nullable Reason refusal(ByteBuffer packet) {
         return check(packet, null);
     }
 
     /** The checks, in order; {@code detail} (when not null) gets the refusal text's two numbers. */
-    private static Reason check(ByteBuffer packet, long[] detail) {
+    private static @Nullable Reason check(ByteBuffer packet, long @Nullable [] detail) {
         int start = packet.position();
         int length = packet.remaining();
         if (length < HEADER_SIZE) {
@@ -111,7 +113,7 @@ public final class HandshakeReader {
         return null;
     }
 
-    private static Reason refused(Reason reason, long a, long b, long[] detail) {
+    private static Reason refused(Reason reason, long a, long b, long @Nullable [] detail) {
         if (detail != null) {
             detail[0] = a;
             detail[1] = b;

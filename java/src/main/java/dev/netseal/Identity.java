@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A node's static X25519 key pair: what a responder proves it holds in the handshake (the
@@ -27,7 +28,7 @@ public final class Identity implements AutoCloseable {
     final GuardedSecret privateKey;
     private final byte[] publicKey;
 
-    private Identity(X25519 dh, byte[] privateKeyOrNull) {
+    private Identity(X25519 dh, byte @Nullable [] privateKeyOrNull) {
         var key = privateKeyOrNull == null ? dh.generatePrivateKey() : dh.importSecret(privateKeyOrNull);
         this.privateKey = new GuardedSecret(dh, key);
         this.publicKey = new byte[X25519.KEY_SIZE];

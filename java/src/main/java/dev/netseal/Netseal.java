@@ -3,6 +3,8 @@ package dev.netseal;
 import dev.netseal.internal.aead.BackendKind;
 import dev.netseal.internal.aead.Backends;
 import dev.netseal.internal.aead.NativeBackend;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which AEAD backend netseal seals with, and why. The choice is made once, on first use, from
@@ -74,7 +76,8 @@ public final class Netseal {
      * @return the failure of the last attempt, with every earlier attempt suppressed inside it,
      *         or null when native loaded
      */
-    public static Throwable unavailabilityCause() {
+    @SuppressWarnings("exports") // @Nullable's module is for compilers only (requires static), not for users
+    public static @Nullable Throwable unavailabilityCause() {
         return Backends.unavailabilityCause();
     }
 
@@ -86,7 +89,7 @@ public final class Netseal {
     public static void ensureNativeAvailable() {
         if (!isNativeAvailable()) {
             throw new IllegalStateException("netseal native library unavailable: "
-                    + unavailabilityCause().getMessage(), unavailabilityCause());
+                    + Objects.requireNonNull(unavailabilityCause()).getMessage(), unavailabilityCause()); // set then
         }
     }
 

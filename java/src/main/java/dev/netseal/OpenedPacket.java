@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of one open: either the packet's header fields and events, read in place, or the
@@ -43,6 +44,9 @@ import java.util.Objects;
  * the same buffer at once, the loser may be refused {@code REPLAYED} after its plaintext was
  * written into that buffer.
  */
+// The internal base has no public member (its protected ones reach this final class alone): it keeps the
+// receive path's (or the builder's) machinery out of the API package, with no indirection.
+@SuppressWarnings("exports")
 public final class OpenedPacket extends OpenResult {
     /** An empty result, to pass to {@code tryOpen}. */
     public OpenedPacket() {}
@@ -63,7 +67,8 @@ public final class OpenedPacket extends OpenResult {
      *
      * @return the reason, or null
      */
-    public Reason refusal() {
+    @SuppressWarnings("exports") // @Nullable's module is for compilers only (requires static), not for users
+    public @Nullable Reason refusal() {
         return refusal;
     }
 
@@ -73,7 +78,8 @@ public final class OpenedPacket extends OpenResult {
      *
      * @return the sentence, or null
      */
-    public String refusalDetail() {
+    @SuppressWarnings("exports") // @Nullable's module is for compilers only (requires static), not for users
+    public @Nullable String refusalDetail() {
         return refusal == null ? null : RefusalText.of(refusal, detailA, detailB);
     }
 
@@ -82,8 +88,9 @@ public final class OpenedPacket extends OpenResult {
      *
      * @return the exception, or null
      */
-    public PacketException refusalException() {
-        return refusal == null ? null : new PacketException(refusal, refusalDetail());
+    @SuppressWarnings("exports") // @Nullable's module is for compilers only (requires static), not for users
+    public @Nullable PacketException refusalException() {
+        return refusal == null ? null : new PacketException(refusal, RefusalText.of(refusal, detailA, detailB));
     }
 
     // ---- the packet -----------------------------------------------------------------------------
@@ -94,12 +101,14 @@ public final class OpenedPacket extends OpenResult {
      *
      * @return the view
      */
+    @SuppressWarnings("ReferenceEquality") // the view is of this buffer object (contents change from packet to packet)
     public ByteBuffer buffer() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         if (viewOf != source) {
             view = source.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
             viewOf = source;
         }
+        ByteBuffer view = Objects.requireNonNull(this.view); // made with viewOf, which is source here
         view.limit(base + length).position(base);
         return view;
     }
@@ -173,7 +182,7 @@ public final class OpenedPacket extends OpenResult {
      * @return a copy of each event, in order
      */
     public List<byte[]> events() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         List<byte[]> out = new ArrayList<>(eventCount);
         for (int i = 0; i < eventCount; i++) {
             byte[] e = new byte[lengths[i]];
@@ -254,7 +263,7 @@ public final class OpenedPacket extends OpenResult {
      * @return the field's value
      */
     public int noncePrefix() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.i32(source, base + HeaderLayout.NONCE_PREFIX);
     }
 
@@ -264,7 +273,7 @@ public final class OpenedPacket extends OpenResult {
      * @return the field's value
      */
     public long counter() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.i64(source, base + HeaderLayout.NONCE_COUNTER);
     }
 
@@ -274,7 +283,7 @@ public final class OpenedPacket extends OpenResult {
      * @return the field's value
      */
     public long sessionId() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.i64(source, base + HeaderLayout.SESSION_ID);
     }
 
@@ -284,7 +293,7 @@ public final class OpenedPacket extends OpenResult {
      * @return the field's value
      */
     public long streamId() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.i64(source, base + HeaderLayout.STREAM_ID);
     }
 
@@ -294,7 +303,7 @@ public final class OpenedPacket extends OpenResult {
      * @return the field's value
      */
     public long sequence() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.i64(source, base + HeaderLayout.SEQUENCE);
     }
 
@@ -304,7 +313,7 @@ public final class OpenedPacket extends OpenResult {
      * @return the field's value
      */
     public long originHash() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.i64(source, base + HeaderLayout.ORIGIN_HASH);
     }
 
@@ -314,7 +323,7 @@ public final class OpenedPacket extends OpenResult {
      * @return the field's value
      */
     public int subnetId() {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.i32(source, base + HeaderLayout.SUBNET_ID);
     }
 
@@ -345,20 +354,23 @@ public final class OpenedPacket extends OpenResult {
         return u16(HeaderLayout.PAYLOAD_LEN);
     }
 
-    private void requireOpened() {
+    /** The buffer the packet is in; throws unless the last open succeeded. */
+    private ByteBuffer requireOpened() {
+        ByteBuffer source = this.source;
         if (source == null) {
             throw new IllegalStateException(refusal == null ? "no packet was opened"
                     : "the packet was refused (" + refusal + "): it has no fields or events");
         }
+        return source;
     }
 
     private int u8(int field) {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return source.get(base + field) & 0xFF;
     }
 
     private int u16(int field) {
-        requireOpened();
+        ByteBuffer source = requireOpened();
         return Wire.u16(source, base + field);
     }
 }

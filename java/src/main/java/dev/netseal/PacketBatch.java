@@ -13,6 +13,7 @@ import dev.netseal.internal.wire.Limits;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Many packets written back to back into one buffer of the caller's, then sealed together: one
@@ -66,9 +67,10 @@ public final class PacketBatch {
     private final int[] runStarts = new int[MAX_PACKETS];
     private int runs;
 
-    private ByteBuffer dst;
+    /** Where the batch writes: null when no batch is open. */
+    private @Nullable ByteBuffer dst;
     /** The thread that started the batch: the one that holds the builder until the batch ends. */
-    private Thread owner;
+    private @Nullable Thread owner;
     private int start;
     private int count;
     /** Where the packet being written ends so far (its payload's end). */
@@ -123,7 +125,7 @@ public final class PacketBatch {
      * @throws IllegalArgumentException if dst has no room for another packet, or a value is out of range
      */
     public PacketBatch begin(SealingSession session, long streamId, long sequence, int flags, int subprotocolId) {
-        requireOpen();
+        ByteBuffer dst = requireOpen();
         SealingState state = builder.checkSession(session);
         Limits.checkSealedFlags(flags);
         Limits.checkU16("subprotocolId", subprotocolId);
@@ -136,7 +138,7 @@ public final class PacketBatch {
             throw new IllegalArgumentException("destination has " + (dst.limit() - base) + " bytes left, a packet"
                     + " needs at least " + (HEADER_SIZE + TAG_SIZE));
         }
-        closePacket();
+        closePacket(dst);
         Wire.writeHeaderStart(dst, base, flags, subprotocolId, builder.channelHash(), 0L, streamId, sequence,
                 state.originHash);
         if (runs == 0 || runSessions[runs - 1] != state) {
@@ -162,7 +164,7 @@ public final class PacketBatch {
      * @return this batch
      */
     public PacketBatch fragment(int fragFlags, int fragmentId, int fragmentOffset) {
-        requirePacket();
+        ByteBuffer dst = requirePacket();
         Limits.checkU8("fragFlags", fragFlags);
         Limits.checkU16("fragmentId", fragmentId);
         Limits.checkU16("fragmentOffset", fragmentOffset);
@@ -190,7 +192,8 @@ public final class PacketBatch {
      */
     public PacketBatch event(byte[] event, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, event.length);
-        dst.put(reserveEvent(length), event, offset, length);
+        ByteBuffer dst = requirePacket();
+        dst.put(reserveEvent(dst, length), event, offset, length);
         return this;
     }
 
@@ -202,7 +205,8 @@ public final class PacketBatch {
      */
     public PacketBatch event(ByteBuffer event) {
         int length = event.remaining();
-        dst.put(reserveEvent(length), event, event.position(), length);
+        ByteBuffer dst = requirePacket();
+        dst.put(reserveEvent(dst, length), event, event.position(), length);
         return this;
     }
 
@@ -219,7 +223,7 @@ public final class PacketBatch {
         if (length < 0) {
             throw new IllegalArgumentException("event length must be >= 0, got " + length);
         }
-        return reserveEvent(length);
+        return reserveEvent(requirePacket(), length);
     }
 
     /**
@@ -229,7 +233,7 @@ public final class PacketBatch {
      * @return the payload bytes left
      */
     public int remainingPayload() {
-        requirePacket();
+        ByteBuffer dst = requirePacket();
         int inPacket = MAX_PAYLOAD_SIZE - (end - bases[count - 1] - HEADER_SIZE);
         int inDst = dst.limit() - TAG_SIZE - end;
         return Math.min(inPacket, inDst);
@@ -307,16 +311,15 @@ public final class PacketBatch {
      * @throws IllegalStateException if a session is closed or its key's counter is exhausted
      */
     public int seal() {
-        requireOpen();
-        closePacket();
-        ByteBuffer out = dst;
+        ByteBuffer out = requireOpen();
+        closePacket(out);
         int packets = count;
         int from = start;
         try {
             for (int r = 0; r < runs; r++) {
                 int first = runStarts[r];
                 int last = r + 1 < runs ? runStarts[r + 1] : packets;
-                sealRun(runSessions[r], first, last - first);
+                sealRun(out, runSessions[r], first, last - first);
             }
             int length = packets == 0 ? 0 : end + TAG_SIZE - from;
             out.position(from + length);
@@ -328,7 +331,7 @@ public final class PacketBatch {
     }
 
     /** Draws {@code n} counters of the session's current key at once and seals its packets. */
-    private void sealRun(SealingState session, int first, int n) {
+    private void sealRun(ByteBuffer dst, SealingState session, int first, int n) {
         KeyEpoch epoch = session.current();
         while (true) {
             builder.claimForSeal(epoch);
@@ -361,7 +364,7 @@ public final class PacketBatch {
         owner = null; // holds no thread (nor its context class loader) between batches
     }
 
-    private void closePacket() {
+    private void closePacket(ByteBuffer dst) {
         if (count > 0) {
             int i = count - 1;
             int payload = end - bases[i] - HEADER_SIZE;
@@ -370,8 +373,8 @@ public final class PacketBatch {
         }
     }
 
-    private int reserveEvent(int length) {
-        requirePacket();
+    /** Reserves room for an event in the packet begun in {@code dst}, which requirePacket returned. */
+    private int reserveEvent(ByteBuffer dst, int length) {
         if (events == MAX_EVENTS_PER_PACKET) {
             throw new IllegalArgumentException("too many events: a packet holds at most " + MAX_EVENTS_PER_PACKET);
         }
@@ -398,8 +401,11 @@ public final class PacketBatch {
      * holds the builder's claim until the batch ends (only it moves the claim on, and releasing
      * the builder ends the batch), so comparing threads is the claim check, with no thread id to
      * look up per call.
+     *
+     * @return the batch's destination
      */
-    private void requireOpen() {
+    private ByteBuffer requireOpen() {
+        ByteBuffer dst = this.dst;
         if (dst == null) {
             throw new IllegalStateException("no batch open: call PacketBuilder.batch(dst) first");
         }
@@ -407,12 +413,15 @@ public final class PacketBatch {
             builder.requireBatchThread(); // throws: in use by another thread, or released
             throw new IllegalStateException("the batch belongs to the thread that started it");
         }
+        return dst;
     }
 
-    private void requirePacket() {
-        requireOpen();
+    /** As {@link #requireOpen}, and a packet is begun. */
+    private ByteBuffer requirePacket() {
+        ByteBuffer dst = requireOpen();
         if (count == 0) {
             throw new IllegalStateException("no packet begun in this batch: call begin(...) first");
         }
+        return dst;
     }
 }

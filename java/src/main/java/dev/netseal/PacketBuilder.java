@@ -16,6 +16,7 @@ import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes and seals Net v1 packets into its own buffer (direct on the native backend), with a
@@ -44,17 +45,20 @@ import java.util.Objects;
  * ByteBuffer q = b.begin(streamId, seq, 0).event(bytes).event(buffer).seal(); // allocation-free
  * }</pre>
  */
+// The internal base has no public member (its protected ones reach this final class alone): it keeps the
+// receive path's (or the builder's) machinery out of the API package, with no indirection.
+@SuppressWarnings("exports")
 public final class PacketBuilder extends BuilderState implements AutoCloseable {
     /** This builder's batch, made on first use (most builders never batch). */
-    private PacketBatch batch;
+    private @Nullable PacketBatch batch;
 
     /**
      * The pool this builder goes back to on {@link #close()}: set while it is checked out, and
      * null wherever a reference to the pool could keep a dropped pool alive (see ThreadLocalPool).
      */
-    BuilderOwner owner;
+    @Nullable BuilderOwner owner;
     /** The thread cache that holds it, or it was last taken from (ThreadLocalPool's fast release path). */
-    LocalCache<PacketBuilder> home;
+    @Nullable LocalCache<PacketBuilder> home;
 
     PacketBuilder(PoolCore<PacketBuilder> core) {
         super(core);
@@ -232,7 +236,9 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
     public ByteBuffer seal() {
         requireWriting();
         writing = false;
-        return sealPayload(target, writePos - HEADER_SIZE, eventCount, null, 0);
+        // requireWriting: begin set the target, and only the end of that packet clears it.
+        return Objects.requireNonNull(sealPayload(Objects.requireNonNull(target), writePos - HEADER_SIZE,
+                eventCount, null, 0));
     }
 
     /**
@@ -251,6 +257,7 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
      * @throws java.nio.ReadOnlyBufferException if {@code dst} is read-only
      * @throws IllegalArgumentException if {@code dst} has too little room
      */
+    @SuppressWarnings("ReferenceEquality") // dst != buf asks for another buffer object, not other contents
     public int sealInto(ByteBuffer dst) {
         requireWriting();
         int payloadLen = writePos - HEADER_SIZE;
@@ -265,10 +272,11 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
         writing = false;
         int at = dst.position();
         if (cipher.worksIn(dst) && dst != buf) {
-            sealPayload(target, payloadLen, eventCount, dst, at);
+            sealPayload(Objects.requireNonNull(target), payloadLen, eventCount, dst, at);
             dst.position(at + length);
         } else {
-            dst.put(sealPayload(target, payloadLen, eventCount, null, 0));
+            dst.put(Objects.requireNonNull(sealPayload(Objects.requireNonNull(target), payloadLen, eventCount,
+                    null, 0)));
         }
         return length;
     }
@@ -458,7 +466,7 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
         refuseInBatch();
         Wire.writeHeaderStart(buf, 0, NetV1.FLAG_HEARTBEAT, 0, 0, 0L, 0L, 0L, 0L);
         writing = false;
-        return sealPayload(state, 0, 0, null, 0);
+        return Objects.requireNonNull(sealPayload(state, 0, 0, null, 0));
     }
 
     /**
@@ -542,7 +550,7 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
         if (!checkedOut) {
             throw new IllegalStateException("builder was already released");
         }
-        owner.release(this);
+        Objects.requireNonNull(owner).release(this); // set by checkOut, kept while checked out
     }
 
     // ---- pool hooks ---------------------------------------------------------------------------

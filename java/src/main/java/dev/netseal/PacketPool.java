@@ -3,6 +3,8 @@ package dev.netseal;
 import dev.netseal.internal.send.PoolCore;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.Backends;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A pool of {@link PacketBuilder}s in one shared bounded lock-free queue, with no thread cache:
@@ -15,11 +17,11 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
 
     final PoolCore<PacketBuilder> core;
 
-    private PacketPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
+    private PacketPool(AeadBackend backend, int size, boolean withKey, byte @Nullable [] key, long sessionId,
                        long originHash) {
         this.core = new PoolCore<>(backend, size, PacketBuilder.FACTORY);
-        if (withKey) {
-            core.openDefaultSession(key, sessionId, originHash);
+        if (withKey) { // the caller's key, null only without one: Keys.check's exception
+            core.openDefaultSession(Objects.requireNonNull(key, "key"), sessionId, originHash);
         }
         core.prefill();
         core.closeWhenUnreachable(this); // a dropped pool wipes its key
@@ -176,7 +178,4 @@ public final class PacketPool implements AutoCloseable, BuilderOwner {
         core.close();
     }
 
-    PoolCore core() {
-        return core;
-    }
 }

@@ -8,6 +8,8 @@ import java.lang.invoke.VarHandle;
 import dev.netseal.internal.send.LocalCache;
 import dev.netseal.internal.send.PoolCore;
 import dev.netseal.internal.send.ThreadCaches;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A pool of {@link PacketBuilder}s with a cache per thread in front of a shared bounded
@@ -92,18 +94,18 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * has one sealing thread.
      */
     @SuppressWarnings("unused") // also written through FIRST_OWNER
-    volatile Thread firstOwner; // package-private: ThreadCacheDropTest reads it
+    volatile @Nullable Thread firstOwner; // package-private: ThreadCacheDropTest reads it
     /** Written once, by the first owner, after it won firstOwner; read only by that thread. */
-    private LocalCache<PacketBuilder> firstCache;
+    private @Nullable LocalCache<PacketBuilder> firstCache;
 
-    private ThreadLocalPool(AeadBackend backend, int size, boolean withKey, byte[] key, long sessionId,
+    private ThreadLocalPool(AeadBackend backend, int size, boolean withKey, byte @Nullable [] key, long sessionId,
                             long originHash, int localCapacity) {
         if (localCapacity < 1) {
             throw new IllegalArgumentException("localCapacity must be at least 1, got " + localCapacity);
         }
         this.core = new PoolCore<>(backend, size, PacketBuilder.FACTORY);
-        if (withKey) {
-            core.openDefaultSession(key, sessionId, originHash);
+        if (withKey) { // the caller's key, null only without one: Keys.check's exception
+            core.openDefaultSession(Objects.requireNonNull(key, "key"), sessionId, originHash);
         }
         this.localCapacity = localCapacity;
         int keep = 2 * localCapacity;
@@ -285,7 +287,7 @@ public final class ThreadLocalPool implements AutoCloseable, BuilderOwner {
      * takes from and gives back to the shared queue instead, so the builders in use are bounded
      * by the tasks mounted at once.
      */
-    private LocalCache<PacketBuilder> cacheOfThisThread() {
+    private @Nullable LocalCache<PacketBuilder> cacheOfThisThread() {
         Thread me = Thread.currentThread();
         if (firstOwner == me) {
             return firstCache; // only this thread wrote it, before it could read firstOwner as itself

@@ -3,6 +3,7 @@ package dev.netseal.internal;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tells a virtual thread from a platform one without a compile-time dependency on Java 21: the
@@ -16,7 +17,7 @@ import java.lang.invoke.MethodType;
  */
 public final class VirtualThreads {
     /** {@code Thread.isVirtual()} bound to nothing, or null before Java 21. */
-    private static final MethodHandle IS_VIRTUAL = lookUp();
+    private static final @Nullable MethodHandle IS_VIRTUAL = lookUp();
 
     private VirtualThreads() {}
 
@@ -37,7 +38,7 @@ public final class VirtualThreads {
         }
     }
 
-    private static MethodHandle lookUp() {
+    private static @Nullable MethodHandle lookUp() {
         try {
             return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
                     MethodType.methodType(boolean.class));

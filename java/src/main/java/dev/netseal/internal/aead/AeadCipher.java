@@ -81,6 +81,7 @@ public interface AeadCipher {
     }
 
     /** Throws unless the ranges of an out-of-place seal lie in their buffers and the two differ. */
+    @SuppressWarnings("ReferenceEquality") // the same buffer object, not equal contents
     static void checkSealToRanges(ByteBuffer aad, int aadOff, int aadLen, ByteBuffer src, int srcOff,
                                   int msgLen, ByteBuffer dst, int dstOff) {
         java.util.Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());

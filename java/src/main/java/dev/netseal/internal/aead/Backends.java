@@ -2,6 +2,8 @@ package dev.netseal.internal.aead;
 
 import java.lang.System.Logger.Level;
 import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one place that decides which AEAD backend seals. Properties are read once, on first use:
@@ -22,8 +24,9 @@ public final class Backends {
     private Backends() {}
 
     private static final class Native {
-        static final NativeBackend BACKEND;
-        static final Throwable CAUSE;
+        /** Exactly one of the two is set. */
+        static final @Nullable NativeBackend BACKEND;
+        static final @Nullable Throwable CAUSE;
 
         static {
             NativeBackend backend = null;
@@ -71,9 +74,10 @@ public final class Backends {
     }
 
     private static final class Active {
-        static final AeadBackend BACKEND;
+        /** Exactly one of the two is set. */
+        static final @Nullable AeadBackend BACKEND;
         /** A bad property or a forced native that did not load: thrown on every use, not once. */
-        static final RuntimeException ERROR;
+        static final @Nullable RuntimeException ERROR;
 
         static {
             AeadBackend backend = null;
@@ -97,16 +101,16 @@ public final class Backends {
         if (Active.ERROR != null) {
             throw new IllegalStateException(Active.ERROR.getMessage(), Active.ERROR);
         }
-        return Active.BACKEND;
+        return Objects.requireNonNull(Active.BACKEND); // chosen, as no error was
     }
 
     /** The native backend, or null if it did not load (see {@link #unavailabilityCause()}). */
-    public static NativeBackend nativeOrNull() {
+    public static @Nullable NativeBackend nativeOrNull() {
         return Native.BACKEND;
     }
 
     /** Why native is not available, or null if it is. */
-    public static Throwable unavailabilityCause() {
+    public static @Nullable Throwable unavailabilityCause() {
         return Native.CAUSE;
     }
 
@@ -123,6 +127,10 @@ public final class Backends {
         return new BouncyCastleBackend(null);
     }
 
+    // NullAway: Native.CAUSE is read only where Native.BACKEND is null, and it is set then.
+    // StatementSwitchToExpressionSwitch: a style suggestion only; the cases that log, throw and return
+    // read as they are.
+    @SuppressWarnings({"NullAway", "StatementSwitchToExpressionSwitch"})
     private static AeadBackend choose() {
         String wanted = System.getProperty(BACKEND_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
         LOG.log(Level.DEBUG, "{0}={1}", BACKEND_PROPERTY, wanted);

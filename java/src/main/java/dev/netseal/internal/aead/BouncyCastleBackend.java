@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import org.bouncycastle.crypto.params.KeyParameter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The pure-Java backend: BouncyCastle's low-level {@code ChaCha20Poly1305}, on heap arrays; and
@@ -13,10 +14,10 @@ import org.bouncycastle.crypto.params.KeyParameter;
 public final class BouncyCastleBackend implements AeadBackend, X25519 {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final String fallbackReason;
+    private final @Nullable String fallbackReason;
 
     /** @param fallbackReason why the native backend is not in use, or null if java was asked for */
-    public BouncyCastleBackend(String fallbackReason) {
+    public BouncyCastleBackend(@Nullable String fallbackReason) {
         this.fallbackReason = fallbackReason;
     }
 

@@ -9,6 +9,7 @@ import org.bouncycastle.crypto.macs.Poly1305;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.crypto.params.ParametersWithIV;
 import org.bouncycastle.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * ChaCha20-Poly1305 (RFC 8439 §2.8) from BouncyCastle's ChaCha20 and Poly1305 cores, reused for
@@ -40,10 +41,11 @@ final class BouncyCastleCipher implements AeadCipher {
     private final KeyParameter oneTimeKey = new KeyParameter(new byte[32]);
     private final byte[] lengths = new byte[16];
     private final byte[] tag = new byte[TAG_SIZE];
-    private BouncyCastleBackend.Key paramsKey;
-    private ParametersWithIV params;
+    /** The key of {@link #params}; the three are null until the first packet, then set together. */
+    private BouncyCastleBackend.@Nullable Key paramsKey;
+    private @Nullable ParametersWithIV params;
     /** The array inside {@link #params}: what the engine reads as the nonce on init. */
-    private byte[] nonce;
+    private byte @Nullable [] nonce;
 
     @Override
     public boolean worksIn(ByteBuffer buf) {
@@ -94,6 +96,7 @@ final class BouncyCastleCipher implements AeadCipher {
     }
 
     /** Sets key and nonce, derives the one-time Poly1305 key; the stream is then at block 1. */
+    @SuppressWarnings("NullAway") // params and nonce are set with paramsKey, which is k (not null) past the if
     private void start(AeadKey key, int prefix, long counter) {
         BouncyCastleBackend.Key k = (BouncyCastleBackend.Key) key;
         if (k.destroyed) {
@@ -133,7 +136,7 @@ final class BouncyCastleCipher implements AeadCipher {
      */
     private static final class NonceChaCha extends ChaCha7539Engine {
         /** The key the last init loaded: a new key always goes through init. */
-        BouncyCastleBackend.Key keyedWith;
+        BouncyCastleBackend.@Nullable Key keyedWith;
 
         /** Loads a new 12-byte nonce over the same key and rewinds the stream to block 0. */
         void renonce(byte[] nonce) {

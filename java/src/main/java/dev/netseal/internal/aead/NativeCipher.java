@@ -1,6 +1,7 @@
 package dev.netseal.internal.aead;
 
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Crosses to libsodium through JNI with primitive arguments only. The address of the buffers
@@ -26,6 +27,7 @@ final class NativeCipher implements AeadCipher {
     }
 
     @Override
+    @SuppressWarnings("ReferenceEquality") // aad in the same buffer object: one address lookup
     public void seal(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                      ByteBuffer buf, int msgOff, int msgLen) {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
@@ -38,6 +40,7 @@ final class NativeCipher implements AeadCipher {
     }
 
     @Override
+    @SuppressWarnings("ReferenceEquality") // aad in the same buffer object: one address lookup
     public void sealTo(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                        ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff) {
         AeadCipher.checkSealToRanges(aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
@@ -57,6 +60,7 @@ final class NativeCipher implements AeadCipher {
     }
 
     @Override
+    @SuppressWarnings("ReferenceEquality") // aad in the same buffer object: one address lookup
     public boolean open(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                         ByteBuffer buf, int msgOff, int msgLen) {
         AeadCipher.checkRanges(aad, aadOff, aadLen, buf, msgOff, msgLen);
@@ -95,9 +99,10 @@ final class NativeCipher implements AeadCipher {
 
     /** The address of the buffer last asked for, looked up again only when the buffer changes. */
     private static final class AddressCache {
-        private ByteBuffer buffer;
+        private @Nullable ByteBuffer buffer;
         private long address;
 
+        @SuppressWarnings("ReferenceEquality") // the address is the buffer object's, whatever its contents
         long of(ByteBuffer buf) {
             if (buf != buffer) {
                 if (!buf.isDirect() || buf.isReadOnly()) {

@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds and loads {@code libnetseal.so}, in this order: an explicit file
@@ -40,7 +41,8 @@ final class NativeLoader {
     private NativeLoader() {}
 
     /** Loads the library and initialises libsodium; returns where it was loaded from. */
-    static String load(String explicitPath) {
+    @SuppressWarnings("StringSplitter") // File.pathSeparator is ':', no regex; no trailing empty entries wanted
+    static String load(@Nullable String explicitPath) {
         if (explicitPath != null) {
             File file = new File(explicitPath);
             if (!file.isAbsolute() || !file.isFile()) {

@@ -25,6 +25,8 @@ public final class EndpointContext<S, T> {
     @FunctionalInterface
     public interface SessionFactory<S, T> {
         /**
+         * Makes the session.
+         *
          * @param state the session's keys over its life
          * @param peerPayload the payload of the peer's handshake message
          * @return the session
@@ -36,6 +38,8 @@ public final class EndpointContext<S, T> {
     @FunctionalInterface
     public interface HandshakeSender {
         /**
+         * Sends one handshake message.
+         *
          * @param message the handshake message
          * @param to where to
          * @throws IOException if the socket refuses it

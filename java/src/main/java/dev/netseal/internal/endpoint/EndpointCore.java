@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One endpoint's machinery, assembled: its sessions, key rotation, handshakes as initiator and
@@ -25,11 +26,11 @@ public final class EndpointCore<S, T> {
     private final KeyRotation<S, T> rotation;
     private final Initiators<S, T> initiators;
     /** Null for an endpoint that does not accept. */
-    private final Responder<S, T> responder;
+    private final @Nullable Responder<S, T> responder;
     private final HandshakeInbox<S, T> inbox;
     private final SessionTimer<S, T> timer;
     /** The receive thread on the endpoint's socket; null when the application carries the datagrams. */
-    private volatile ReceiveLoop receiver;
+    private volatile @Nullable ReceiveLoop receiver;
 
     /**
      * The machinery, not started yet.
@@ -40,7 +41,7 @@ public final class EndpointCore<S, T> {
      * @param malformed whether a handshake packet fails the header's checks
      * @param name the endpoint's name, for its threads'
      */
-    public EndpointCore(EndpointContext<S, T> ctx, Responder.Keys accept, Responder.Bounds bounds,
+    public EndpointCore(EndpointContext<S, T> ctx, Responder.@Nullable Keys accept, Responder.Bounds bounds,
                         Predicate<ByteBuffer> malformed, String name) {
         this.ctx = ctx;
         this.registry = new SessionRegistry<>(ctx);
@@ -62,8 +63,8 @@ public final class EndpointCore<S, T> {
      * @param ticked true when the endpoint's owner ticks it (it has a time source of its own): no timer
      * @param name the endpoint's name, for its threads'
      */
-    public void start(DatagramChannel channel, ByteBuffer in, Consumer<InetSocketAddress> handler,
-                      ScheduledExecutorService executor, boolean ticked, String name) {
+    public void start(@Nullable DatagramChannel channel, ByteBuffer in, Consumer<InetSocketAddress> handler,
+                      @Nullable ScheduledExecutorService executor, boolean ticked, String name) {
         if (channel != null) {
             receiver = new ReceiveLoop(channel, in, handler, ctx.closed, name);
         }
@@ -106,7 +107,7 @@ public final class EndpointCore<S, T> {
         inbox.receive(packet, from);
     }
 
-    /** @return every open session once, a moment's view */
+    /** {@return every open session once, a moment's view} */
     public Collection<S> sessions() {
         return registry.sessions();
     }
@@ -121,7 +122,7 @@ public final class EndpointCore<S, T> {
         registry.end(s, why);
     }
 
-    /** @return responder sessions waiting for the initiator's first packet now */
+    /** {@return responder sessions waiting for the initiator's first packet now} */
     public int unconfirmedSessions() {
         return registry.unconfirmedSessions();
     }

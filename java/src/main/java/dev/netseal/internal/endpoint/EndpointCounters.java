@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * sessions ended by why, and the handshake and data packets dropped by their reason. Every count
  * is written by the thread that saw the event and read by any.
  */
+@SuppressWarnings("EnumOrdinal") // each count's slot is its enum constant's ordinal, in an array sized by values()
 public final class EndpointCounters {
     private final AtomicLong handshakesStarted = new AtomicLong();
     private final AtomicLong handshakesCompleted = new AtomicLong();
@@ -61,22 +62,24 @@ public final class EndpointCounters {
         dataRefusals.incrementAndGet(reason.ordinal());
     }
 
-    /** @return handshakes started as initiator */
+    /** {@return handshakes started as initiator} */
     public long handshakesStarted() {
         return handshakesStarted.get();
     }
 
-    /** @return handshakes completed */
+    /** {@return handshakes completed} */
     public long handshakesCompleted() {
         return handshakesCompleted.get();
     }
 
-    /** @return heartbeats sent */
+    /** {@return heartbeats sent} */
     public long heartbeatsSent() {
         return heartbeatsSent.get();
     }
 
     /**
+     * Sessions that ended for {@code why}.
+     *
      * @param why the reason
      * @return sessions that ended for {@code why}
      */
@@ -85,6 +88,8 @@ public final class EndpointCounters {
     }
 
     /**
+     * Handshake packets dropped for {@code reason}.
+     *
      * @param reason the reason
      * @return handshake packets dropped for {@code reason}
      */
@@ -93,6 +98,8 @@ public final class EndpointCounters {
     }
 
     /**
+     * Data packets refused for {@code reason}.
+     *
      * @param reason the reason
      * @return data packets refused for {@code reason}
      */

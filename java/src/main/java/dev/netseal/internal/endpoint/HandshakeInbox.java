@@ -5,6 +5,7 @@ import dev.netseal.NetV1;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The receive thread's part of the handshakes: a handshake packet checked, its message read as
@@ -19,7 +20,7 @@ public final class HandshakeInbox<S, T> {
     private final Predicate<ByteBuffer> malformed;
     private final Initiators<S, T> initiators;
     /** Null for an endpoint that does not accept. */
-    private final Responder<S, T> responder;
+    private final @Nullable Responder<S, T> responder;
 
     // The receive thread only.
     private final byte[] message = new byte[NetV1.MAX_HANDSHAKE_PAYLOAD];
@@ -32,7 +33,7 @@ public final class HandshakeInbox<S, T> {
      * @param responder the endpoint's responder, or null when it does not accept
      */
     public HandshakeInbox(EndpointCounters counters, Predicate<ByteBuffer> malformed, Initiators<S, T> initiators,
-                          Responder<S, T> responder) {
+                          @Nullable Responder<S, T> responder) {
         this.counters = counters;
         this.malformed = malformed;
         this.initiators = initiators;

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An endpoint's handshakes as initiator, one per responder address at a time: a connect or a
@@ -61,7 +62,7 @@ public final class Initiators<S, T> {
             p.finish();
             throw new IllegalStateException("a handshake with " + EndpointContext.hostPort(to) + " is already in progress");
         }
-        p.result().whenComplete((s, e) -> {
+        var unused = p.result().whenComplete((s, e) -> {
             if (pending.remove(to, p)) {
                 p.finish(); // cancelled, or failed by the timer: wipe its state
             }
@@ -124,7 +125,8 @@ public final class Initiators<S, T> {
             if (cause instanceof IOException io) {
                 throw new IOException(io.getMessage(), io);
             }
-            throw new IllegalStateException(cause.getMessage(), cause);
+            throw new IllegalStateException(Objects.requireNonNull(cause, "a future that failed holds why").getMessage(),
+                    cause);
         }
     }
 
@@ -135,7 +137,8 @@ public final class Initiators<S, T> {
         InitiatorHandshake<S> p;
         byte[] message1;
         try {
-            p = new InitiatorHandshake<>(to, st.redial, ctx.newCrypto(), s);
+            p = new InitiatorHandshake<>(to, Objects.requireNonNull(st.redial, "only an initiator's session re-handshakes,"
+                    + " and it keeps its dial"), ctx.newCrypto(), s);
             message1 = p.nextAttempt(now, ctx.policy);
         } catch (RuntimeException e) { // the PSK closed: the keys age out
             synchronized (st) {
@@ -151,7 +154,7 @@ public final class Initiators<S, T> {
             }
             return;
         }
-        p.result().whenComplete((done, e) -> {
+        var unused = p.result().whenComplete((done, e) -> {
             if (pending.remove(to, p)) {
                 p.finish();
             }
@@ -181,14 +184,14 @@ public final class Initiators<S, T> {
      * @return null when it completed the handshake, else why not (NO_PENDING_HANDSHAKE when
      *         none is in progress with {@code from})
      */
-    HandshakeRefusal onMessage2(InetSocketAddress from, byte[] message, int length, byte[] payload) {
+    @Nullable HandshakeRefusal onMessage2(InetSocketAddress from, byte[] message, int length, byte[] payload) {
         InitiatorHandshake<S> p = pending.get(from);
         return p == null ? HandshakeRefusal.NO_PENDING_HANDSHAKE : complete(p, from, message, length, payload);
     }
 
     /** Reads a message 2 for {@code p}: null when it completed the handshake, else why not. */
-    private HandshakeRefusal complete(InitiatorHandshake<S> p, InetSocketAddress from, byte[] message, int length,
-                                      byte[] payload) {
+    private @Nullable HandshakeRefusal complete(InitiatorHandshake<S> p, InetSocketAddress from, byte[] message,
+                                                int length, byte[] payload) {
         synchronized (p) {
             if (p.isDone()) {
                 return HandshakeRefusal.NO_PENDING_HANDSHAKE;
@@ -197,7 +200,8 @@ public final class Initiators<S, T> {
                 p.refusedAnswer();
                 return HandshakeRefusal.MESSAGE2_WRONG_LENGTH;
             }
-            int r = p.state().readMessage(message, 0, length, payload, 0);
+            HandshakeState state = Objects.requireNonNull(p.state(), "a handshake not done has an attempt in progress");
+            int r = state.readMessage(message, 0, length, payload, 0);
             if (r < 0) {
                 p.refusedAnswer();
                 return r == HandshakeState.WEAK_KEY ? HandshakeRefusal.WEAK_KEY
@@ -207,7 +211,7 @@ public final class Initiators<S, T> {
             if (!pending.remove(from, p)) {
                 return HandshakeRefusal.NO_PENDING_HANDSHAKE; // timed out just now
             }
-            byte[] h = p.state().handshakeHash();
+            byte[] h = state.handshakeHash();
             p.finish();
             S rekeyOf = p.rekeyOf();
             if (rekeyOf != null) {

@@ -38,6 +38,7 @@ public final class Responder<S, T> {
      * @param prologue the prologue initiators must have used
      * @param responsePayload the payload of every message 2
      */
+    @SuppressWarnings("ArrayRecordComponent") // carried, never compared or hashed: no equals on the arrays
     public record Keys(LentKey identity, byte[] publicKey, LentKey psk, byte[] prologue, byte[] responsePayload) {}
 
     /**
@@ -51,6 +52,7 @@ public final class Responder<S, T> {
     public record Bounds(int queue, long replayNanos, int replayCapacity, int pacedSources) {}
 
     /** A message 1 that passed the receive thread's checks, for the responder thread. */
+    @SuppressWarnings("ArrayRecordComponent") // carried, never compared or hashed: no equals on the array
     private record Message1(InetSocketAddress from, byte[] message) {}
 
     private final EndpointContext<S, T> ctx;

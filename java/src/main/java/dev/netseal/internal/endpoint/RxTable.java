@@ -14,6 +14,8 @@ public final class RxTable {
     @FunctionalInterface
     public interface Rekey {
         /**
+         * Replaces the key and the id.
+         *
          * @param id the session's id now
          * @param key the new key (copied)
          * @param newId the new id

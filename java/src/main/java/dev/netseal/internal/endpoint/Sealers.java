@@ -18,6 +18,8 @@ public final class Sealers<T> {
     @FunctionalInterface
     public interface Opener<T> {
         /**
+         * Makes a sealing state.
+         *
          * @param key the key (copied)
          * @param id the session id
          * @return the sealing state
@@ -29,6 +31,8 @@ public final class Sealers<T> {
     @FunctionalInterface
     public interface Heartbeat<T> {
         /**
+         * Seals a heartbeat and sends it.
+         *
          * @param tx the sealing state
          * @param to where to send it
          * @throws IOException if the socket refuses it

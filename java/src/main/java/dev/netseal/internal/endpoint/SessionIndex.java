@@ -19,6 +19,8 @@ public final class SessionIndex<S> {
     @FunctionalInterface
     public interface Put<S> {
         /**
+         * Maps {@code id} to {@code session}.
+         *
          * @param id the id
          * @param session the session
          */
@@ -29,6 +31,8 @@ public final class SessionIndex<S> {
     @FunctionalInterface
     public interface Remove<S> {
         /**
+         * Unmaps {@code id}, if it maps to {@code session}.
+         *
          * @param id the id
          * @param session the session
          * @return true if it was mapped to {@code session}

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An endpoint's sessions from birth to end: made from a complete handshake's hash (both keys in
@@ -49,12 +50,13 @@ public final class SessionRegistry<S, T> {
     }
 
     /** The responder's session with the initiator at {@code from}, if any. */
-    S byRemote(InetSocketAddress from) {
+    @Nullable S byRemote(InetSocketAddress from) {
         return byRemote.get(from);
     }
 
     /** The session from a complete handshake's hash (wiped here), or null if its id is taken. */
-    S establish(byte[] h, boolean initiator, InetSocketAddress remote, byte[] peerPayload, Dial redial) {
+    @Nullable S establish(byte[] h, boolean initiator, InetSocketAddress remote, byte[] peerPayload,
+                          @Nullable Dial redial) {
         try (SessionKeys keys = SessionKeys.derive(h)) {
             Arrays.fill(h, (byte) 0);
             long id = keys.sessionId();
@@ -171,7 +173,7 @@ public final class SessionRegistry<S, T> {
         }
     }
 
-    /** @return responder sessions waiting for the initiator's first packet now */
+    /** {@return responder sessions waiting for the initiator's first packet now} */
     public int unconfirmedSessions() {
         synchronized (unconfirmed) {
             return unconfirmed.size();

@@ -4,6 +4,7 @@ import dev.netseal.internal.handshake.Dial;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One session's keys over its life, as its endpoint keeps them: the sealing state it seals with
@@ -41,7 +42,7 @@ public final class SessionState<T> {
     /** When the keys this side seals with were made (the endpoint's clock). */
     long keysMade;
     /** The initiator's: what a re-handshake sends again (null for a responder's session). */
-    final Dial redial;
+    final @Nullable Dial redial;
     /** The initiator's: a re-handshake is in progress. */
     boolean rekeying;
     /**
@@ -49,14 +50,14 @@ public final class SessionState<T> {
      * Volatile: the receive thread reads it on every packet without the lock, to see whether the
      * packet confirms them.
      */
-    volatile T nextTx;
+    volatile @Nullable T nextTx;
     long nextId;
     /** Ids that still open packets in their grace period, and txs still finishing their seals. */
     final List<Long> oldIds = new ArrayList<>(2);
     final List<T> retiring = new ArrayList<>(2);
     final List<Long> retireAt = new ArrayList<>(2);
 
-    SessionState(long sessionId, T tx, InetSocketAddress remote, boolean initiator, long now, Dial redial) {
+    SessionState(long sessionId, T tx, InetSocketAddress remote, boolean initiator, long now, @Nullable Dial redial) {
         this.redial = redial;
         this.rxId = sessionId;
         this.keysMade = now;
@@ -70,32 +71,32 @@ public final class SessionState<T> {
         this.establishedNanos = now;
     }
 
-    /** @return the id this side seals under now */
+    /** {@return the id this side seals under now} */
     public long sessionId() {
         return sessionId;
     }
 
-    /** @return what this side seals with now, confirmed or not */
+    /** {@return what this side seals with now, confirmed or not} */
     public T tx() {
         return tx;
     }
 
-    /** @return true once this side may seal */
+    /** {@return true once this side may seal} */
     public boolean isConfirmed() {
         return confirmed;
     }
 
-    /** @return the peer's address */
+    /** {@return the peer's address} */
     public InetSocketAddress remote() {
         return remote;
     }
 
-    /** @return true when this side started the handshake */
+    /** {@return true when this side started the handshake} */
     public boolean isInitiator() {
         return initiator;
     }
 
-    /** @return when the handshake completed, by the endpoint's clock */
+    /** {@return when the handshake completed, by the endpoint's clock} */
     public long establishedNanos() {
         return establishedNanos;
     }

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The session timer: every {@code policy.tick()}, one look at every handshake in progress and
@@ -25,9 +26,9 @@ public final class SessionTimer<S, T> {
     private final KeyRotation<S, T> rotation;
     private final Initiators<S, T> initiators;
     /** Runs {@link #tick()}: null unless it is the timer's own thread. */
-    private volatile ScheduledExecutorService own;
+    private volatile @Nullable ScheduledExecutorService own;
     /** The ticks scheduled, cancelled on close (also on a timer the application gave); null when ticked by hand. */
-    private volatile ScheduledFuture<?> ticking;
+    private volatile @Nullable ScheduledFuture<?> ticking;
 
     /**
      * A timer not scheduled yet.
@@ -52,7 +53,7 @@ public final class SessionTimer<S, T> {
      * @param executor the application's executor (never shut down here), or null
      * @param name the endpoint's name, for the thread's
      */
-    public void schedule(ScheduledExecutorService executor, String name) {
+    public void schedule(@Nullable ScheduledExecutorService executor, String name) {
         long tick = ctx.policy.tick().toNanos();
         ScheduledExecutorService on = executor;
         if (on == null) {

@@ -12,6 +12,7 @@ import dev.netseal.NetV1;
  * @param prologue the prologue
  * @param payload the message 1 payload
  */
+@SuppressWarnings("ArrayRecordComponent") // carried, never compared or hashed: no equals on the arrays
 public record Dial(byte[] responderKey, LentKey psk, byte[] prologue, byte[] payload) {
     /** The largest payload a handshake message carries: a packet's, less the message's key and tag. */
     public static final int MAX_PAYLOAD = NetV1.MAX_HANDSHAKE_PAYLOAD - HandshakeState.messageLength(0);

@@ -5,6 +5,8 @@ import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.aead.X25519;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The spec's HandshakeState (section 5.3) for {@link HandshakePattern#NK_PSK0}: it walks the
@@ -45,19 +47,22 @@ public final class HandshakeState implements AutoCloseable {
     private final SymmetricState ss;
     /** The state before a read, restored when the read fails. */
     private final SymmetricState saved;
-    private final AeadKey s;
-    private final byte[] sPublic;
+    /** This side's static key pair, for a pattern that gives it one (null on an NK initiator). */
+    private final @Nullable AeadKey s;
+    private final byte @Nullable [] sPublic;
     private final AeadKey psk;
-    private AeadKey e;
+    /** The key pair and the peer's keys below are null until the message that brings them. */
+    private @Nullable AeadKey e;
     private final byte[] ePublic = new byte[DH_LEN];
-    private byte[] rs;
-    private byte[] re;
+    private byte @Nullable [] rs;
+    private byte @Nullable [] re;
     private int messageIndex;
     private final byte[] dhResult = new byte[DH_LEN];
     private final byte[] secret = new byte[DH_LEN];
 
     private HandshakeState(HandshakePattern pattern, boolean initiator, NoiseCrypto crypto, byte[] prologue,
-                           AeadKey s, byte[] sPublic, byte[] rs, AeadKey psk, EphemeralSource ephemerals) {
+                           @Nullable AeadKey s, byte @Nullable [] sPublic, byte @Nullable [] rs, AeadKey psk,
+                           EphemeralSource ephemerals) {
         this.pattern = pattern;
         this.initiator = initiator;
         this.dh = crypto.dh;
@@ -83,7 +88,8 @@ public final class HandshakeState implements AutoCloseable {
                 throw new IllegalStateException("pre-message token " + t + " is not supported");
             }
             byte[] key = ours ? sPublic : rs;
-            ss.mixHash(key, 0, DH_LEN);
+            // A pre-message names a static key this side was given (the factories check it).
+            ss.mixHash(Objects.requireNonNull(key), 0, DH_LEN);
         }
     }
 
@@ -187,7 +193,7 @@ public final class HandshakeState implements AutoCloseable {
                     }
                     at += DH_LEN;
                 }
-                case S -> at += ss.encryptAndHash(sPublic, 0, DH_LEN, out, at);
+                case S -> at += ss.encryptAndHash(Objects.requireNonNull(sPublic), 0, DH_LEN, out, at);
                 case EE, ES -> {
                     if (!mixDh(t)) {
                         throw new IllegalArgumentException("the peer's public key is a low-order point:"
@@ -278,12 +284,13 @@ public final class HandshakeState implements AutoCloseable {
     /** MixKey(DH(...)) for "ee" and "es" (section 5.3), the DH result wiped after; false for all zeros. */
     private boolean mixDh(Token t) {
         boolean ok;
+        // The pattern orders its tokens so that both keys of a DH are there when it comes.
         if (t == Token.EE) {
-            ok = dh.agree(e, re, dhResult);
+            ok = dh.agree(Objects.requireNonNull(e), Objects.requireNonNull(re), dhResult);
         } else if (initiator) { // es: the initiator's e with the responder's s
-            ok = dh.agree(e, rs, dhResult);
+            ok = dh.agree(Objects.requireNonNull(e), Objects.requireNonNull(rs), dhResult);
         } else {
-            ok = dh.agree(s, re, dhResult);
+            ok = dh.agree(Objects.requireNonNull(s), Objects.requireNonNull(re), dhResult);
         }
         if (ok) {
             ss.mixKey(dhResult, 0, DH_LEN);
@@ -317,7 +324,7 @@ public final class HandshakeState implements AutoCloseable {
      *
      * @return a copy, or null before it is read
      */
-    public byte[] remoteEphemeral() {
+    public byte @Nullable [] remoteEphemeral() {
         return re == null ? null : re.clone();
     }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An initiator's handshake: its attempts (each a fresh message 1 and ephemeral key), the one
@@ -22,8 +23,9 @@ public final class InitiatorHandshake<S> {
     private final Dial dial;
     private final NoiseCrypto crypto;
     /** The session a re-handshake renews, or null for a connect. */
-    private final S rekeyOf;
-    private HandshakeState state;
+    private final @Nullable S rekeyOf;
+    /** The attempt waiting for message 2: null before the first, or when the last could not start. */
+    private @Nullable HandshakeState state;
     private int attempt;
     /** When the current attempt times out, or (waitingToResend set) when the next one is sent. */
     private long deadline;
@@ -39,39 +41,42 @@ public final class InitiatorHandshake<S> {
      * @param crypto the handshake's own primitives (its buffers are not shared)
      * @param rekeyOf the session a re-handshake renews, or null for a new session
      */
-    public InitiatorHandshake(InetSocketAddress to, Dial dial, NoiseCrypto crypto, S rekeyOf) {
+    public InitiatorHandshake(InetSocketAddress to, Dial dial, NoiseCrypto crypto, @Nullable S rekeyOf) {
         this.to = to;
         this.dial = dial;
         this.crypto = crypto;
         this.rekeyOf = rekeyOf;
     }
 
-    /** @return the responder's address */
+    /** {@return the responder's address} */
     public InetSocketAddress to() {
         return to;
     }
 
-    /** @return the session, once made; fails when the handshake does */
+    /** {@return the session, once made; fails when the handshake does} */
     public CompletableFuture<S> result() {
         return result;
     }
 
-    /** @return what the handshake is made of (what a re-handshake sends again) */
+    /** {@return what the handshake is made of (what a re-handshake sends again)} */
     public Dial dial() {
         return dial;
     }
 
-    /** @return the session a re-handshake renews, or null for a connect */
-    public S rekeyOf() {
+    /** {@return the session a re-handshake renews, or null for a connect} */
+    public @Nullable S rekeyOf() {
         return rekeyOf;
     }
 
-    /** @return the state of the attempt waiting for message 2 */
-    public synchronized HandshakeState state() {
+    /**
+     * {@return the state of the attempt waiting for message 2, or null before the first (or after
+     * one that could not start)}
+     */
+    public synchronized @Nullable HandshakeState state() {
         return state;
     }
 
-    /** @return true once the handshake ended (completed, failed or abandoned) */
+    /** {@return true once the handshake ended (completed, failed or abandoned)} */
     public synchronized boolean isDone() {
         return done;
     }
@@ -125,8 +130,8 @@ public final class InitiatorHandshake<S> {
      * @param timedOut the exception of a handshake whose every attempt timed out
      * @return the message 1 to send, or null
      */
-    public synchronized byte[] onTick(long now, SessionPolicy policy, IntFunction<Duration> backoff,
-                                      Function<InitiatorHandshake<S>, IOException> timedOut) {
+    public synchronized byte @Nullable [] onTick(long now, SessionPolicy policy, IntFunction<Duration> backoff,
+                                                 Function<InitiatorHandshake<S>, IOException> timedOut) {
         if (done || now - deadline < 0) {
             return null;
         }
@@ -167,7 +172,7 @@ public final class InitiatorHandshake<S> {
         result.completeExceptionally(cause);
     }
 
-    /** @return what the timeout's message says of the answers refused, or nothing */
+    /** {@return what the timeout's message says of the answers refused, or nothing} */
     public synchronized String refusedAnswers() {
         return refused == 0 ? "" : " (" + refused + " answer(s) refused: they did not complete this handshake)";
     }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.bouncycastle.crypto.digests.Blake2sDigest;
 import org.bouncycastle.crypto.macs.HMac;
 import org.bouncycastle.crypto.params.KeyParameter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Noise spec's hash functions for BLAKE2s (revision 34, sections 4.3 and 4.3's HKDF): HASH,
@@ -39,7 +40,8 @@ final class NoiseHash {
      * HKDF(chainingKey, ikm, n) for n = 2 or 3: out1, out2 and (when {@code out3} is not null)
      * out3, each HASH_LEN bytes. {@code chainingKey} and {@code out1} may be the same array.
      */
-    void hkdf(byte[] chainingKey, byte[] ikm, int ikmOff, int ikmLen, byte[] out1, byte[] out2, byte[] out3) {
+    void hkdf(byte[] chainingKey, byte[] ikm, int ikmOff, int ikmLen, byte[] out1, byte[] out2,
+              byte @Nullable [] out3) {
         // temp_key = HMAC-HASH(chaining_key, input_key_material)
         mac(chainingKey, ikm, ikmOff, ikmLen, null, 0, tempKey);
         // output1 = HMAC-HASH(temp_key, byte(0x01))
@@ -57,7 +59,8 @@ final class NoiseHash {
     }
 
     /** out = HMAC-HASH(key, data || suffix[0, suffixLen)). */
-    private void mac(byte[] key, byte[] data, int off, int len, byte[] suffix, int suffixLen, byte[] out) {
+    private void mac(byte[] key, byte[] data, int off, int len, byte @Nullable [] suffix, int suffixLen,
+                     byte[] out) {
         // HMac copies the key into its own pads; KeyParameter copies it too, wiped just below.
         KeyParameter k = new KeyParameter(key);
         hmac.init(k);

@@ -5,6 +5,7 @@ import dev.netseal.PacketException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the receive path writes an open's outcome into: the packet's place and its events, or the
@@ -19,16 +20,16 @@ public abstract class OpenResult {
     protected int eventCount;
 
     /** The buffer the packet is in (the caller's or {@link #copy}), or null when refused. */
-    protected ByteBuffer source;
+    protected @Nullable ByteBuffer source;
     protected int base;
     protected int length;
     /** Read-only little-endian view of {@link #source}, made on first use. */
-    protected ByteBuffer view;
-    protected ByteBuffer viewOf;
+    protected @Nullable ByteBuffer view;
+    protected @Nullable ByteBuffer viewOf;
     /** Where a read-only packet is copied; made on first need. */
-    protected ByteBuffer copy;
+    protected @Nullable ByteBuffer copy;
 
-    protected Reason refusal;
+    protected @Nullable Reason refusal;
     protected long detailA;
     protected long detailB;
 
@@ -82,7 +83,7 @@ public abstract class OpenResult {
     }
 
     /** The refusal of the last open, or null. */
-    Reason refusalReason() {
+    @Nullable Reason refusalReason() {
         return refusal;
     }
 }

@@ -6,6 +6,7 @@ import static dev.netseal.NetV1.MAX_PACKET_SIZE;
 import dev.netseal.internal.VirtualThreads;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.aead.AeadCipher;
+import dev.netseal.internal.aead.BackendKind;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
@@ -25,7 +26,7 @@ public final class OpenWorkspace {
     private static final int SHARED_LIMIT = 64;
 
     public static final ThreadLocal<OpenWorkspace[]> PLATFORM =
-            ThreadLocal.withInitial(() -> new OpenWorkspace[2]);
+            ThreadLocal.withInitial(() -> new OpenWorkspace[BackendKind.values().length]);
     /** The workspaces virtual threads share, at most {@link #SHARED_LIMIT} kept. */
     public static final MpmcAtomicArrayQueue<OpenWorkspace> SHARED = new MpmcAtomicArrayQueue<>(SHARED_LIMIT);
 
@@ -62,6 +63,7 @@ public final class OpenWorkspace {
      * @throws IllegalStateException if this platform thread's workspace is already lent (an open
      *         inside an open): two opens would share one buffer
      */
+    @SuppressWarnings("EnumOrdinal") // the kind's slot in PLATFORM's array, sized by BackendKind.values()
     public static OpenWorkspace acquire(AeadBackend backend, boolean virtual) {
         if (virtual) {
             OpenWorkspace ws = SHARED.poll();

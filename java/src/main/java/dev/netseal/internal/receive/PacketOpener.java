@@ -13,6 +13,8 @@ import dev.netseal.internal.wire.HeaderLayout;
 import dev.netseal.internal.wire.RefusalText;
 import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The receive path, in the order the project's WIRE.md gives ("What a receiver checks, in order"):
@@ -93,7 +95,7 @@ public final class PacketOpener {
      * (the current key, or the previous one in its grace period; both, current first, when they
      * share the id).
      */
-    public static boolean openWithKeys(AeadBackend backend, ReceiveSession.KeySet keys, ByteBuffer packet,
+    public static boolean openWithKeys(AeadBackend backend, ReceiveSession.@Nullable KeySet keys, ByteBuffer packet,
                                 int start, int length, OpenResult out, boolean useWindow) {
         long id = Wire.i64(packet, start + HeaderLayout.SESSION_ID);
         if (keys == null) {
@@ -137,13 +139,14 @@ public final class PacketOpener {
                 && (firstRefusal == Reason.REPLAYED || firstRefusal == Reason.TOO_OLD)) {
             // The current key's window knew the counter and the previous key's tag did not verify:
             // most likely a replay under the current key, so say that.
-            refuseCounter(firstRefusal, counter, first.window, out);
+            refuseCounter(firstRefusal, counter, Objects.requireNonNull(first.window), out); // its refusal
             return false;
         }
         return false;
     }
 
     /** Steps 3 to 6 with one key ({@code useWindow} false: step 3 checks only 2^64-1, step 5 is skipped). */
+    @SuppressWarnings("ReferenceEquality") // target == packet: opened in the caller's buffer object, not a copy
     private static boolean attempt(AeadBackend backend, ReceiveKey key, ByteBuffer packet, int start, int length,
                                    long counter, OpenResult out, boolean useWindow) {
         ReplayWindow window = useWindow ? key.window : null;
@@ -190,7 +193,7 @@ public final class PacketOpener {
      * constants (inside a try/finally javac stores and reloads them, and the mutation run would
      * count a "returns false" mutant that nothing can tell from the original).
      */
-    private static ByteBuffer decrypt(OpenWorkspace ws, ReceiveKey key, ByteBuffer packet, int start, int length,
+    private static @Nullable ByteBuffer decrypt(OpenWorkspace ws, ReceiveKey key, ByteBuffer packet, int start, int length,
                                       long counter, OpenResult out) {
         int payloadLen = Wire.u16(packet, start + HeaderLayout.PAYLOAD_LEN);
         boolean inPlace = ws.cipher.worksIn(packet);

@@ -4,6 +4,7 @@ import dev.netseal.internal.keys.RetiredKeys;
 import dev.netseal.internal.aead.AeadKey;
 import dev.netseal.internal.wire.Wire;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One key a receiver opens with: the key, the session id and nonce prefix it belongs to, and its
@@ -24,16 +25,16 @@ public final class ReceiveKey {
     public final AeadKey key;
     public final long sessionId;
     public final int noncePrefix;
-    public final ReplayWindow window;
+    public final @Nullable ReplayWindow window;
     private final AtomicLong users = new AtomicLong();
     /** Its (key, session id) fingerprint, retired with it when it has a window; else unused. */
     private final long fingerprint;
 
-    public ReceiveKey(AeadKey key, long sessionId, ReplayWindow window) {
+    public ReceiveKey(AeadKey key, long sessionId, @Nullable ReplayWindow window) {
         this(key, sessionId, window, 0);
     }
 
-    public ReceiveKey(AeadKey key, long sessionId, ReplayWindow window, long fingerprint) {
+    public ReceiveKey(AeadKey key, long sessionId, @Nullable ReplayWindow window, long fingerprint) {
         this.fingerprint = fingerprint;
         this.key = key;
         this.sessionId = sessionId;

@@ -4,9 +4,11 @@ import dev.netseal.internal.keys.RetiredKeys;
 import dev.netseal.internal.aead.AeadBackend;
 import dev.netseal.internal.keys.KeyFingerprint;
 import dev.netseal.internal.keys.Keys;
+import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The receiving state of one session: its current key and window and, for a grace period after a
@@ -23,9 +25,9 @@ public final class ReceiveSession {
     /** The keys an open may use; immutable. {@code previous} may be null. */
     public static final class KeySet {
         public final ReceiveKey current;
-        public final ReceiveKey previous;
+        public final @Nullable ReceiveKey previous;
 
-        public KeySet(ReceiveKey current, ReceiveKey previous) {
+        public KeySet(ReceiveKey current, @Nullable ReceiveKey previous) {
             this.current = current;
             this.previous = previous;
         }
@@ -40,17 +42,17 @@ public final class ReceiveSession {
 
     public final AeadBackend backend;
     public final ReceiveSettings settings;
-    private final IdListener listener;
+    private final @Nullable IdListener listener;
     /** Null once closed. */
-    private volatile KeySet keys;
+    private volatile @Nullable KeySet keys;
     /** Guarded by this: fingerprints of (key, nonce prefix) of current and previous. */
     private long currentPrint;
     private long previousPrint;
     /** Guarded by this: the scheduled drop of the previous key. */
-    ScheduledFuture<?> expiry;
+    @Nullable ScheduledFuture<?> expiry;
 
     public ReceiveSession(AeadBackend backend, ReceiveSettings settings, byte[] key, long sessionId,
-                   IdListener listener) {
+                   @Nullable IdListener listener) {
         this.backend = backend;
         this.settings = settings;
         this.listener = listener;
@@ -64,10 +66,11 @@ public final class ReceiveSession {
      */
     public long highestAccepted() {
         KeySet k = keys;
-        return k == null ? -2 : k.current.window.highest();
+        return k == null ? -2 : Objects.requireNonNull(k.current.window).highest(); // a session's keys have one
     }
 
-    public KeySet keys() {
+    /** The keys now, or null once closed. */
+    public @Nullable KeySet keys() {
         return keys;
     }
 
@@ -159,7 +162,7 @@ public final class ReceiveSession {
 
     /** Tells the listener that {@code id} names no key of this session any more, if so. */
     private void tellDropped(long id) {
-        KeySet k = keys;
+        KeySet k = Objects.requireNonNull(keys); // open: the callers set it under this lock
         if (listener != null && k.current.sessionId != id && (k.previous == null || k.previous.sessionId != id)) {
             listener.idDropped(this, id);
         }

@@ -3,6 +3,7 @@ package dev.netseal.internal.receive;
 import dev.netseal.PacketException.Reason;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The counters one key has accepted: the highest, and a bitmap of the {@link #size()} counters up
@@ -116,7 +117,7 @@ public final class ReplayWindow {
      * never will be (BAD_COUNTER, TOO_OLD, REPLAYED). Changes nothing, takes no lock unless a
      * commit moved the window between its two loads of the top.
      */
-    public Reason check(long counter) {
+    public @Nullable Reason check(long counter) {
         long top = (long) HIGHEST.getAcquire(this);
         Reason early = refusal(counter, top);
         if (early != Reason.REPLAYED) {
@@ -135,7 +136,7 @@ public final class ReplayWindow {
      * Accepts {@code counter} if {@link #check} still allows it, and returns null; else returns the
      * reason and changes nothing. Call only for a packet whose tag verified.
      */
-    public synchronized Reason commit(long counter) {
+    public synchronized @Nullable Reason commit(long counter) {
         long top = highest;
         Reason refused = refusal(counter, top);
         if (refused != null) {
@@ -165,7 +166,7 @@ public final class ReplayWindow {
     }
 
     /** The verdict on {@code counter} against the window topped by {@code top}, its bitmap read now. */
-    private Reason refusal(long counter, long top) {
+    private @Nullable Reason refusal(long counter, long top) {
         if (counter == -1L) {
             return Reason.BAD_COUNTER;
         }

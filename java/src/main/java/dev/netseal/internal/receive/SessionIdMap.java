@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A map from a 64-bit session id to a value, read by many threads on every received packet and
@@ -95,7 +96,7 @@ public final class SessionIdMap<V> {
      * @return the value, or null if none
      */
     @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
-    public V get(long key) {
+    public @Nullable V get(long key) {
         Table t = table;
         long[] keys = t.keys;
         Object[] values = t.values;
@@ -120,7 +121,7 @@ public final class SessionIdMap<V> {
      * @return the value already mapped (left in place), or null if {@code value} was put
      */
     @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
-    public V putIfAbsent(long key, V value) {
+    public @Nullable V putIfAbsent(long key, V value) {
         Objects.requireNonNull(value, "value");
         synchronized (lock) {
             Table t = table;
@@ -153,7 +154,7 @@ public final class SessionIdMap<V> {
      * @return the value replaced, or null if there was none
      */
     @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
-    public V put(long key, V value) {
+    public @Nullable V put(long key, V value) {
         Objects.requireNonNull(value, "value");
         synchronized (lock) {
             Table t = table;

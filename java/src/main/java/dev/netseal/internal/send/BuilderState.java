@@ -16,6 +16,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A packet builder's machinery: its buffer and cipher, the packet being written, and the claim
@@ -78,7 +79,7 @@ public abstract class BuilderState extends LinePadding {
      * spares the packets sealed for it a barriered reference store each. Written and read only by
      * the claiming thread.
      */
-    protected SealingState target;
+    protected @Nullable SealingState target;
     protected boolean writing;
     protected int writePos;
     protected int eventCount;
@@ -145,8 +146,8 @@ public abstract class BuilderState extends LinePadding {
      * else from this builder into {@code dst} at {@code dstOff} (returns null), which the caller
      * checked.
      */
-    protected final ByteBuffer sealPayload(SealingState session, int payloadLen, int events, ByteBuffer dst,
-                                   int dstOff) {
+    protected final @Nullable ByteBuffer sealPayload(SealingState session, int payloadLen, int events,
+                                                     @Nullable ByteBuffer dst, int dstOff) {
         Wire.writeLengths(buf, 0, payloadLen, events);
         // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
         // thread moves the claim on from here.

@@ -3,6 +3,7 @@ package dev.netseal.internal.send;
 import dev.netseal.internal.LinePadding;
 import java.util.Arrays;
 import org.jctools.queues.MessagePassingQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One thread's cache of a ThreadLocalPool. Only its owner thread touches it (see the pool's class comment), so its fields
@@ -23,7 +24,7 @@ public final class LocalCache<B> extends LocalCacheRightPadding
     }
 
     @SuppressWarnings("unchecked") // only push writes items, and only B
-    public B pop() {
+    public @Nullable B pop() {
         // count is read once: clearFromClose may zero it meanwhile, and a second read could
         // then index -1. A lost update leaves null slots, which pop returns as "empty".
         int c = count;

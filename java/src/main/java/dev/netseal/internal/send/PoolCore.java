@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import dev.netseal.internal.keys.Keys;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What both pools share: the backend, the bounded shared queue of idle builders, every builder
@@ -49,7 +50,7 @@ public final class PoolCore<B> {
     public final MpmcAtomicArrayQueue<B> shared;
     private final BuilderFactory<B> factory;
     /** The session of a pool made with a key (the seed's API), else null (a server's pool). */
-    private volatile SealingState defaultSession;
+    private volatile @Nullable SealingState defaultSession;
 
     private volatile boolean closed;
     /** Guarded by this. */
@@ -143,7 +144,7 @@ public final class PoolCore<B> {
      * Takes a builder from the shared queue, or null only when it is empty ({@code poll}, not
      * {@code relaxedPoll}, which may miss an element being published).
      */
-    public B pollShared() {
+    public @Nullable B pollShared() {
         return shared.poll();
     }
 

@@ -4,6 +4,7 @@ import dev.netseal.internal.LinePadding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The thread caches of one {@link ThreadLocalPool}, held by the pool alone, and how a thread
@@ -51,7 +52,7 @@ public final class ThreadCaches<B> extends ThreadCachesTable {
 
     /** {@code me}'s cache, or null if it has none: no lock, no store. */
     @SuppressWarnings("unchecked") // every cache in the table is one of this pool's, of B
-    public LocalCache<B> find(Thread me) {
+    public @Nullable LocalCache<B> find(Thread me) {
         LocalCache<?>[] t = table;
         int mask = t.length - 2 * SLOT_PAD - 1;
         int i = slotOf(me, mask);

@@ -4,11 +4,12 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /** Thread ids that no thread class can forge: what a builder's claim holds for the thread writing it. */
 public final class ThreadIds {
     /** {@code Thread.threadId()} on Java 19+, else null. */
-    static final MethodHandle FINAL_ID = finalId();
+    static final @Nullable MethodHandle FINAL_ID = finalId();
     static final ClassValue<Boolean> OVERRIDES_GET_ID = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> type) {
@@ -22,7 +23,7 @@ public final class ThreadIds {
     private static final AtomicLong NEXT = new AtomicLong(1L << 62);
     static final ThreadLocal<Long> TOKEN = ThreadLocal.withInitial(NEXT::getAndIncrement);
 
-    private static MethodHandle finalId() {
+    private static @Nullable MethodHandle finalId() {
         try {
             return MethodHandles.publicLookup().findVirtual(Thread.class, "threadId",
                     MethodType.methodType(long.class));
