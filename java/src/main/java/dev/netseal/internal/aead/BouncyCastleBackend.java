@@ -1,5 +1,6 @@
 package dev.netseal.internal.aead;
 
+import dev.netseal.internal.keys.Keys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.SecureRandom;
@@ -39,7 +40,7 @@ public final class BouncyCastleBackend implements AeadBackend, X25519 {
 
     @Override
     public AeadKey importKey(byte[] key) {
-        return new Key(key);
+        return new Key(Keys.check(key));
     }
 
     @Override

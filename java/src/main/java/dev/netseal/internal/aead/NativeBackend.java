@@ -1,5 +1,6 @@
 package dev.netseal.internal.aead;
 
+import dev.netseal.internal.keys.Keys;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,10 +91,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
      */
     @Override
     public AeadKey importKey(byte[] key) {
-        if (key.length != 32) {
-            throw new IllegalArgumentException("key must be 32 bytes, got " + key.length);
-        }
-        long handle = NativeSodium.keyCreate(key);
+        long handle = NativeSodium.keyCreate(Keys.check(key)); // checked here too: the last stop before C
         if (handle == 0) {
             throw full();
         }
