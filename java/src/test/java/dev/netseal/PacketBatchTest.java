@@ -138,6 +138,71 @@ class PacketBatchTest {
         }
     }
 
+    /**
+     * The sizing calls never misreport: remainingPayload is the packet's limit or dst's room,
+     * whichever is smaller, each event taking its prefix; packetCount and packetLength follow every
+     * begin and event; a reserved event is sealed with the bytes the caller wrote there, the same
+     * packet as event() makes; a negative reservation is refused before it changes anything.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void sizingAndReservedEventsNeverMisreport(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key(75);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, k, SESSION_A, 0L, 8);
+             PacketBuilder builder = pool.get()) {
+            ByteBuffer dst = backend.allocate(20_000);
+            PacketBatch batch = builder.batch(dst);
+            assertEquals(0, batch.packetCount());
+            assertThrows(IllegalStateException.class, batch::remainingPayload, "no packet begun");
+            batch.begin(Receivers.defaultSession(pool), 1, 1, 0);
+            assertEquals(1, batch.packetCount());
+            assertEquals(NetV1.MAX_PAYLOAD_SIZE, batch.remainingPayload(), "an empty packet in a large dst");
+            assertEquals(Wire.sealedLength(0), batch.packetLength(0));
+            int at = batch.reserve(3);
+            assertEquals(NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE, at, "the first event's bytes follow its prefix");
+            dst.put(at, (byte) 7).put(at + 1, (byte) 8).put(at + 2, (byte) 9);
+            assertEquals(NetV1.MAX_PAYLOAD_SIZE - 7, batch.remainingPayload());
+            assertEquals(Wire.sealedLength(7), batch.packetLength(0));
+            assertThrows(IllegalArgumentException.class, () -> batch.reserve(-1));
+            assertEquals(Wire.sealedLength(7), batch.packetLength(0), "a refused reservation changed the packet");
+            batch.begin(Receivers.defaultSession(pool), 1, 2, 0).event(new byte[] {7, 8, 9});
+            assertEquals(2, batch.packetCount());
+            assertEquals(batch.packetLength(0), batch.packetLength(1));
+            assertThrows(IndexOutOfBoundsException.class, () -> batch.packetLength(2));
+            batch.seal();
+            byte[] reserved = new byte[batch.packetLength(0)];
+            byte[] written = new byte[batch.packetLength(1)];
+            dst.get(batch.packetOffset(0), reserved);
+            dst.get(batch.packetOffset(1), written);
+            try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION_A)) {
+                assertEquals(List.of(List.of((byte) 7, (byte) 8, (byte) 9)), eventsOf(r.open(ByteBuffer.wrap(reserved))),
+                        "a reserved event was not sealed with the bytes written there");
+                assertEquals(List.of(List.of((byte) 7, (byte) 8, (byte) 9)), eventsOf(r.open(ByteBuffer.wrap(written))));
+            }
+
+            ByteBuffer small = backend.allocate(300);
+            PacketBatch tight = builder.batch(small);
+            tight.begin(Receivers.defaultSession(pool), 1, 3, 0);
+            assertEquals(300 - NetV1.TAG_SIZE - NetV1.HEADER_SIZE, tight.remainingPayload(), "dst's room, not the packet's");
+            tight.event(new byte[10]);
+            assertEquals(300 - NetV1.TAG_SIZE - NetV1.HEADER_SIZE - 14, tight.remainingPayload());
+            tight.seal();
+        }
+    }
+
+    private static List<List<Byte>> eventsOf(OpenedPacket p) {
+        List<List<Byte>> events = new java.util.ArrayList<>();
+        for (byte[] e : p.events()) {
+            List<Byte> bytes = new java.util.ArrayList<>();
+            for (byte b : e) {
+                bytes.add(b);
+            }
+            events.add(bytes);
+        }
+        return events;
+    }
+
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void aBatchNeverPassesTheCounterLimit(String backendName) {
