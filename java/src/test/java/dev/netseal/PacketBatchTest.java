@@ -191,6 +191,54 @@ class PacketBatchTest {
         }
     }
 
+    /**
+     * Every limit is exact: an event that fills the packet's payload or the room left in dst to
+     * the byte is taken and one byte more is refused, a packet that just fits dst is begun and one
+     * that does not is refused, and bad header fields are refused in begin and fragment; nothing
+     * refused is ever sealed.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void everyLimitIsExactToTheByte(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, key(76), SESSION_A, 0L, 8);
+             PacketBuilder builder = pool.get()) {
+            SealingSession own = Receivers.defaultSession(pool);
+            int fullEvent = NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE;
+            PacketBatch big = builder.batch(backend.allocate(20_000));
+            big.begin(own, 1, 1, 0);
+            assertThrows(IllegalArgumentException.class, () -> big.event(new byte[fullEvent + 1]), "one byte past the payload");
+            big.event(new byte[fullEvent]);
+            assertEquals(0, big.remainingPayload());
+            assertThrows(IllegalArgumentException.class, () -> big.event(new byte[0]), "a prefix past the payload");
+            assertThrows(IllegalArgumentException.class, () -> big.begin(own, 1, 2, NetV1.FLAG_HANDSHAKE));
+            assertThrows(IllegalArgumentException.class, () -> big.begin(own, 1, 2, 0, 1 << 16));
+            assertEquals(1, big.packetCount(), "a refused begin added a packet");
+            assertThrows(IllegalArgumentException.class, () -> big.fragment(1 << 8, 0, 0));
+            assertThrows(IllegalArgumentException.class, () -> big.fragment(0, 1 << 16, 0));
+            assertThrows(IllegalArgumentException.class, () -> big.fragment(0, 0, 1 << 16));
+            assertEquals(Wire.sealedLength(NetV1.MAX_PAYLOAD_SIZE), big.seal());
+
+            int room = 10;
+            int size = NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE + room + NetV1.TAG_SIZE;
+            PacketBatch exact = builder.batch(backend.allocate(size));
+            exact.begin(own, 1, 3, 0);
+            assertEquals(NetV1.EVENT_PREFIX_SIZE + room, exact.remainingPayload());
+            assertThrows(IllegalArgumentException.class, () -> exact.event(new byte[room + 1]), "one byte past dst");
+            exact.event(new byte[room]);
+            assertThrows(IllegalArgumentException.class, () -> exact.begin(own, 1, 4, 0), "no room for a second packet");
+            assertEquals(size, exact.seal());
+
+            PacketBatch tooSmall = builder.batch(backend.allocate(NetV1.HEADER_SIZE + NetV1.TAG_SIZE - 1));
+            assertThrows(IllegalArgumentException.class, () -> tooSmall.begin(own, 1, 5, 0), "an empty packet does not fit");
+            assertEquals(0, tooSmall.packetCount());
+            assertEquals(0, tooSmall.seal(), "an empty batch seals nothing");
+            PacketBatch justFits = builder.batch(backend.allocate(NetV1.HEADER_SIZE + NetV1.TAG_SIZE));
+            justFits.begin(own, 1, 6, 0);
+            assertEquals(Wire.sealedLength(0), justFits.seal());
+        }
+    }
+
     private static List<List<Byte>> eventsOf(OpenedPacket p) {
         List<List<Byte>> events = new java.util.ArrayList<>();
         for (byte[] e : p.events()) {
