@@ -120,14 +120,33 @@ public final class SessionIdMap<V> {
      * @param value the value, not null
      * @return the value already mapped (left in place), or null if {@code value} was put
      */
-    @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
     public @Nullable V putIfAbsent(long key, V value) {
+        return store(key, value, false);
+    }
+
+    /**
+     * Maps {@code key} to {@code value}, replacing what it mapped to.
+     *
+     * @param key the key
+     * @param value the value, not null
+     * @return the value replaced, or null if there was none
+     */
+    public @Nullable V put(long key, V value) {
+        return store(key, value, true);
+    }
+
+    /** Both puts: one probe under the lock; a mapped key keeps its slot, and its value if not {@code replace}. */
+    @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
+    private @Nullable V store(long key, V value, boolean replace) {
         Objects.requireNonNull(value, "value");
         synchronized (lock) {
             Table t = table;
             int i = t.slotOf(key);
             Object old = t.values[i];
             if (old != null && old != TOMBSTONE) {
+                if (replace) {
+                    SLOTS.setVolatile(t.values, i, value);
+                }
                 return (V) old;
             }
             if (old == null) {
@@ -143,28 +162,6 @@ public final class SessionIdMap<V> {
             SLOTS.setVolatile(t.values, i, value);
             size = size + 1;
             return null;
-        }
-    }
-
-    /**
-     * Maps {@code key} to {@code value}, replacing what it mapped to.
-     *
-     * @param key the key
-     * @param value the value, not null
-     * @return the value replaced, or null if there was none
-     */
-    @SuppressWarnings("unchecked") // values holds only Vs besides null and TOMBSTONE
-    public @Nullable V put(long key, V value) {
-        Objects.requireNonNull(value, "value");
-        synchronized (lock) {
-            Table t = table;
-            int i = t.slotOf(key);
-            Object old = t.values[i];
-            if (old != null && old != TOMBSTONE) {
-                SLOTS.setVolatile(t.values, i, value);
-                return (V) old;
-            }
-            return putIfAbsent(key, value); // absent: the same lock, held again
         }
     }
 
