@@ -4,7 +4,6 @@ import dev.netseal.internal.send.KeyEpoch;
 import dev.netseal.internal.send.SealingState;
 import static dev.netseal.NetV1.EVENT_PREFIX_SIZE;
 import static dev.netseal.NetV1.HEADER_SIZE;
-import static dev.netseal.NetV1.MAX_EVENTS_PER_PACKET;
 import static dev.netseal.NetV1.MAX_PAYLOAD_SIZE;
 import static dev.netseal.NetV1.TAG_SIZE;
 
@@ -291,12 +290,12 @@ public final class PacketBatch {
         int to = from + 1;
         while (to < count && to - from < maxSegments) {
             int len = packetLength(to);
+            if (len > size) {
+                break; // a longer packet starts the next run
+            }
             to++;
-            if (len != size) {
-                if (len > size) {
-                    to--; // a longer packet starts the next run
-                }
-                break;
+            if (len < size) {
+                break; // a shorter one ends this run
             }
         }
         return to - from;
@@ -321,7 +320,7 @@ public final class PacketBatch {
                 int last = r + 1 < runs ? runStarts[r + 1] : packets;
                 sealRun(out, runSessions[r], first, last - first);
             }
-            int length = packets == 0 ? 0 : end + TAG_SIZE - from;
+            int length = end + TAG_SIZE - from; // 0 when empty: end starts TAG_SIZE before the start
             out.position(from + length);
             return length;
         } finally {
@@ -342,11 +341,11 @@ public final class PacketBatch {
                 for (int i = first; i < first + n; i++) {
                     Wire.writeSessionId(dst, bases[i], epoch.sessionId);
                 }
+                // The claim goes on saying "sealing under epoch" until the next run claims for its
+                // own, or the batch ends: a retire of this epoch waits that much longer, no more.
                 cipher.sealBatch(epoch.key, epoch.noncePrefix, counter, dst, bases, payloadLens, first, n);
-                builder.doneSealing();
                 return;
             }
-            builder.doneSealing();
             epoch = session.afterRefusedDraw(epoch);
         }
     }
@@ -375,9 +374,8 @@ public final class PacketBatch {
 
     /** Reserves room for an event in the packet begun in {@code dst}, which requirePacket returned. */
     private int reserveEvent(ByteBuffer dst, int length) {
-        if (events == MAX_EVENTS_PER_PACKET) {
-            throw new IllegalArgumentException("too many events: a packet holds at most " + MAX_EVENTS_PER_PACKET);
-        }
+        // No check of the event count: MAX_EVENTS_PER_PACKET prefixes alone fill MAX_PAYLOAD_SIZE,
+        // so the payload's limit below refuses the event past it.
         int i = count - 1;
         long payloadAfter = (long) end - bases[i] - HEADER_SIZE + EVENT_PREFIX_SIZE + length;
         if (payloadAfter > MAX_PAYLOAD_SIZE) {

@@ -342,11 +342,6 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
         claimSealingUnder(epoch);
     }
 
-    /** The claim says "this thread" again, after a batch's seal under an epoch. */
-    void doneSealing() {
-        claimForThisThread();
-    }
-
     /** The batch is over: the builder is free. */
     void endBatch() {
         freeClaim();

@@ -239,6 +239,177 @@ class PacketBatchTest {
         }
     }
 
+    /**
+     * A batch that switches sessions at every packet (as many runs as packets, the most a batch
+     * holds) seals each packet under its own session's key and id, from wherever dst's position
+     * was, and returns exactly the bytes it wrote; every event call chains.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void everyPacketOfAMixedBatchOpensUnderItsOwnSession(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] keyA = key(78);
+        byte[] keyB = key(79);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, keyA, SESSION_A, 0L, 8);
+             SealingSession b = pool.newSession(keyB, SESSION_B);
+             PacketBuilder builder = pool.get();
+             PacketReceiver atA = PacketReceiver.onBackend(backend, keyA, SESSION_A);
+             PacketReceiver atB = PacketReceiver.onBackend(backend, keyB, SESSION_B)) {
+            int lead = 100;
+            ByteBuffer dst = backend.allocate(lead + PacketBatch.MAX_PACKETS * Wire.sealedLength(2 * 4 + 3));
+            dst.position(lead);
+            PacketBatch batch = builder.batch(dst);
+            for (int i = 0; i < PacketBatch.MAX_PACKETS; i++) {
+                SealingSession s = i % 2 == 0 ? Receivers.defaultSession(pool) : b;
+                assertTrue(batch == batch.begin(s, 1, i, 0)
+                        .event(ByteBuffer.wrap(new byte[] {(byte) i}))
+                        .event(ByteBuffer.wrap(new byte[] {(byte) (i >> 8), 7})), "event(ByteBuffer) chains");
+            }
+            int sealed = batch.seal();
+            assertEquals(lead + sealed, dst.position(), "dst's position moves past the packets");
+            assertEquals(PacketBatch.MAX_PACKETS * Wire.sealedLength(2 * 4 + 3), sealed);
+            assertEquals(lead, batch.packetOffset(0), "the batch starts at dst's position");
+            for (int i = 0; i < PacketBatch.MAX_PACKETS; i++) {
+                byte[] packet = new byte[batch.packetLength(i)];
+                dst.get(batch.packetOffset(i), packet);
+                PacketReceiver own = i % 2 == 0 ? atA : atB;
+                PacketReceiver other = i % 2 == 0 ? atB : atA;
+                assertEquals(List.of(List.of((byte) i), List.of((byte) (i >> 8), (byte) 7)),
+                        eventsOf(own.open(ByteBuffer.wrap(packet))), "packet " + i);
+                assertThrows(PacketException.class, () -> other.open(ByteBuffer.wrap(packet)),
+                        "packet " + i + " opened under the other session");
+            }
+        }
+    }
+
+    /**
+     * Sessions a batch sealed for are not kept by its builder afterwards: a closed session's
+     * state is collected although the builder lives on in its pool.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aBuilderNeverKeepsTheSessionsOfItsLastBatch(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, key(80), SESSION_A, 0L, 1);
+             PacketBuilder builder = pool.get()) {
+            SealingSession b = pool.newSession(key(81), SESSION_B);
+            PacketBatch batch = builder.batch(backend.allocate(1000));
+            batch.begin(b, 1, 1, 0).event(new byte[10]);
+            batch.seal();
+            b.close();
+            java.lang.ref.WeakReference<Object> state = new java.lang.ref.WeakReference<>(b.state);
+            b = null;
+            assertTrue(TestGc.clears(state, 10_000), "the builder kept a session of its last batch");
+        }
+    }
+
+    /**
+     * Who may call a batch: only the thread that started it, and only until it is sealed; any
+     * other call is refused, saying which, and changes nothing.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void onlyTheStartingThreadUsesAnOpenBatch(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, key(82), SESSION_A, 0L, 8);
+             PacketBuilder builder = pool.get()) {
+            SealingSession own = Receivers.defaultSession(pool);
+            PacketBatch batch = builder.batch(backend.allocate(1000));
+            batch.begin(own, 1, 1, 0).event(new byte[3]);
+            AtomicReference<Throwable> elsewhere = new AtomicReference<>();
+            Thread other = new Thread(() -> {
+                try {
+                    batch.begin(own, 1, 2, 0);
+                } catch (Throwable t) {
+                    elsewhere.set(t);
+                }
+            });
+            other.start();
+            other.join();
+            assertTrue(elsewhere.get() instanceof IllegalStateException, String.valueOf(elsewhere.get()));
+            assertTrue(elsewhere.get().getMessage().contains("in use by another thread"), elsewhere.get().getMessage());
+            assertEquals(1, batch.packetCount(), "a refused call changed the batch");
+            assertEquals(Wire.sealedLength(7), batch.seal());
+            IllegalStateException after = assertThrows(IllegalStateException.class, () -> batch.begin(own, 1, 3, 0));
+            assertTrue(after.getMessage().contains("no batch open"), after.getMessage());
+            assertThrows(IllegalStateException.class, batch::seal, "a batch seals once");
+        }
+    }
+
+    /**
+     * The limits' edges once more, where an off-by-one would hide: the second packet of a batch
+     * holds a full payload too, an empty event is an event, the counter's very last values are
+     * drawn and the next is not, a run of one segment is one packet and of none is refused, and
+     * refusals say by how much.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void theEdgesOfEveryLimitHoldInEveryPacket(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        byte[] k = key(83);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 4, k, SESSION_A, 0L, 8);
+             PacketBuilder builder = pool.get();
+             PacketReceiver receiver = PacketReceiver.onBackend(backend, k, SESSION_A)) {
+            SealingSession own = Receivers.defaultSession(pool);
+            int fullEvent = NetV1.MAX_PAYLOAD_SIZE - NetV1.EVENT_PREFIX_SIZE;
+            ByteBuffer big = backend.allocate(3 * NetV1.MAX_PACKET_SIZE);
+            PacketBatch batch = builder.batch(big);
+            batch.begin(own, 1, 1, 0).event(new byte[5]);
+            batch.begin(own, 1, 2, 0);
+            assertEquals(NetV1.MAX_PAYLOAD_SIZE, batch.remainingPayload(), "the second packet's payload is whole");
+            batch.event(new byte[100]);
+            assertEquals(NetV1.MAX_PAYLOAD_SIZE - 104, batch.remainingPayload());
+            assertThrows(IllegalArgumentException.class, () -> batch.event(new byte[fullEvent - 103]));
+            batch.event(new byte[fullEvent - 104]);
+            assertEquals(0, batch.remainingPayload());
+            batch.begin(own, 1, 3, 0);
+            int at = batch.reserve(0);
+            assertEquals(batch.packetOffset(2) + NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE, at);
+            assertEquals(Wire.sealedLength(NetV1.EVENT_PREFIX_SIZE), batch.packetLength(2), "an empty event takes its prefix");
+            batch.seal();
+            List<List<Byte>> second = eventsOf(open(receiver, big, batch, 1));
+            assertEquals(List.of(100, fullEvent - 104), List.of(second.get(0).size(), second.get(1).size()));
+            assertEquals(List.of(List.<Byte>of()), eventsOf(open(receiver, big, batch, 2)), "one empty event");
+
+            ByteBuffer tight = backend.allocate(NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE + 10 + NetV1.TAG_SIZE);
+            PacketBatch one = builder.batch(tight);
+            one.begin(own, 1, 4, 0);
+            IllegalArgumentException past = assertThrows(IllegalArgumentException.class, () -> one.event(new byte[11]));
+            assertTrue(past.getMessage().contains("destination has 14 bytes left for this packet's events, the event needs 15"),
+                    past.getMessage());
+            one.seal();
+            PacketBatch none = builder.batch(backend.allocate(NetV1.HEADER_SIZE + NetV1.TAG_SIZE - 1));
+            IllegalArgumentException small = assertThrows(IllegalArgumentException.class, () -> none.begin(own, 1, 5, 0));
+            assertTrue(small.getMessage().contains("destination has " + (NetV1.HEADER_SIZE + NetV1.TAG_SIZE - 1)
+                    + " bytes left, a packet needs at least " + (NetV1.HEADER_SIZE + NetV1.TAG_SIZE)), small.getMessage());
+            none.seal();
+
+            PacketBatch runs = builder.batch(backend.allocate(1000));
+            runs.begin(own, 1, 6, 0).event(new byte[1]);
+            runs.begin(own, 1, 7, 0).event(new byte[1]);
+            runs.seal();
+            assertThrows(IllegalArgumentException.class, () -> runs.segmentRun(0, 0));
+            assertEquals(1, runs.segmentRun(0, 1));
+            assertEquals(2, runs.segmentRun(0, 2));
+
+            PoolCores.startCounterAt(pool.core, KeyEpoch.COUNTER_LIMIT - 6);
+            PacketBatch last = builder.batch(backend.allocate(1000));
+            for (int i = 0; i < 6; i++) {
+                last.begin(own, 1, 10 + i, 0);
+            }
+            assertEquals(6 * Wire.sealedLength(0), last.seal(), "the counter's last six values are drawn");
+            PacketBatch past6 = builder.batch(backend.allocate(1000));
+            past6.begin(own, 1, 20, 0);
+            assertThrows(IllegalStateException.class, past6::seal, "and none past them");
+        }
+    }
+
+    private static OpenedPacket open(PacketReceiver receiver, ByteBuffer dst, PacketBatch batch, int i) throws PacketException {
+        byte[] packet = new byte[batch.packetLength(i)];
+        dst.get(batch.packetOffset(i), packet);
+        return receiver.open(ByteBuffer.wrap(packet));
+    }
+
     private static List<List<Byte>> eventsOf(OpenedPacket p) {
         List<List<Byte>> events = new java.util.ArrayList<>();
         for (byte[] e : p.events()) {

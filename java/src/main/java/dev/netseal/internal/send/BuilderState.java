@@ -98,11 +98,6 @@ public abstract class BuilderState extends LinePadding {
         CLAIM.setRelease(this, -epoch.serial);
     }
 
-    /** The claim says "this thread" again, after a seal under an epoch. */
-    protected final void claimForThisThread() {
-        CLAIM.setRelease(this, ThreadIds.current());
-    }
-
     /** Frees the claim: done writing, which publishes the bytes to the next claimer. */
     protected final void freeClaim() {
         CLAIM.setRelease(this, FREE);
