@@ -70,7 +70,14 @@ class ReceiverRekeyTest {
             for (int t = 0; t < 4; t++) {
                 int thread = t;
                 done.add(threads.submit(() -> {
-                    for (int i = 0; !stop.get() || i < 2000; i++) {
+                    // At least 2000 packets, and 100 begun after the switch (stop is set once
+                    // setKey returned): so both keys carry packets however the threads are
+                    // scheduled around the switch.
+                    int afterSwitch = 0;
+                    for (int i = 0; i < 2000 || !stop.get() || afterSwitch < 100; i++) {
+                        if (stop.get()) {
+                            afterSwitch++;
+                        }
                         try (PacketBuilder b = pool.get()) {
                             ByteBuffer v = b.begin(thread, i, 0)
                                     .event(("t" + thread + "#" + i).getBytes(StandardCharsets.US_ASCII)).seal();
