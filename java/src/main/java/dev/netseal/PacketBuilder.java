@@ -131,8 +131,7 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
      */
     public PacketBuilder begin(SealingSession session, long streamId, long sequence, int flags,
                                int subprotocolId) {
-        checkedOut();
-        return start(checkSession(session), streamId, sequence, flags, subprotocolId);
+        return start(checkSession(session), streamId, sequence, flags, subprotocolId); // start checks the rest
     }
 
     private PacketBuilder start(SealingState state, long streamId, long sequence, int flags, int subprotocolId) {
@@ -310,7 +309,7 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
         Objects.requireNonNull(dst, "dst");
         if (!sealsIn(dst)) {
             throw new IllegalArgumentException("this backend seals batches in a writable "
-                    + (dst.isDirect() ? "heap" : "direct") + " buffer; dst is "
+                    + (buf.isDirect() ? "direct" : "heap") + " buffer; dst is "
                     + (dst.isReadOnly() ? "read-only" : dst.isDirect() ? "direct" : "a heap buffer"));
         }
         claim();
@@ -451,8 +450,7 @@ public final class PacketBuilder extends BuilderState implements AutoCloseable {
      * @return a read-only view of the sealed heartbeat, valid until this builder builds again or is released
      */
     public ByteBuffer buildHeartbeat(SealingSession session) {
-        checkedOut();
-        return heartbeat(checkSession(session));
+        return heartbeat(checkSession(session)); // heartbeat checks the rest
     }
 
     private ByteBuffer heartbeat(SealingState state) {

@@ -404,6 +404,99 @@ class PacketBatchTest {
         }
     }
 
+    /**
+     * A batch and the builder's own calls never mix: a batch needs a buffer its backend seals in,
+     * a builder that is out of its pool and not held by another thread, and no packet begun; while
+     * it is open the builder builds nothing else; releasing the builder ends it, and keeps no
+     * session; after a handshake packet the builder is free for any thread. Each refusal says why.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aBatchAndTheBuildersOwnCallsNeverMix(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        boolean direct = backend.allocate(1).isDirect();
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, key(84), SESSION_A, 0L, 1)) {
+            SealingSession own = Receivers.defaultSession(pool);
+            PacketBuilder builder = pool.get();
+            ByteBuffer wrongKind = direct ? ByteBuffer.allocate(1000) : ByteBuffer.allocateDirect(1000);
+            assertFalse(builder.sealsIn(wrongKind));
+            assertFalse(builder.sealsIn(backend.allocate(1000).asReadOnlyBuffer()));
+            assertTrue(builder.sealsIn(backend.allocate(1000)));
+            assertEquals("this backend seals batches in a writable " + (direct ? "direct" : "heap") + " buffer; dst is "
+                    + (direct ? "a heap buffer" : "direct"),
+                    assertThrows(IllegalArgumentException.class, () -> builder.batch(wrongKind)).getMessage());
+            assertEquals("this backend seals batches in a writable " + (direct ? "direct" : "heap") + " buffer; dst is read-only",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> builder.batch(backend.allocate(1000).asReadOnlyBuffer())).getMessage());
+
+            builder.begin(1, 1, 0).event(new byte[1]);
+            assertTrue(assertThrows(IllegalStateException.class, () -> builder.batch(backend.allocate(1000)))
+                    .getMessage().contains("a packet is begun"));
+            builder.seal();
+
+            PacketBatch batch = builder.batch(backend.allocate(1000));
+            batch.begin(own, 1, 2, 0).event(new byte[2]);
+            for (Runnable single : List.<Runnable>of(builder::buildHeartbeat, () -> builder.buildHandshake(new byte[4]),
+                    () -> builder.begin(1, 3, 0), () -> builder.batch(backend.allocate(1000)))) {
+                assertTrue(assertThrows(IllegalStateException.class, single::run).getMessage().contains("a batch is open"));
+            }
+            assertEquals(Wire.sealedLength(6), batch.seal(), "the refused calls changed the batch");
+
+            SealingSession b = pool.newSession(key(85), SESSION_B);
+            PacketBatch dropped = builder.batch(backend.allocate(1000));
+            dropped.begin(b, 1, 4, 0).event(new byte[3]);
+            builder.close();
+            assertTrue(assertThrows(IllegalStateException.class, () -> dropped.begin(own, 1, 5, 0))
+                    .getMessage().contains("no batch open"), "releasing the builder ends its batch");
+            assertTrue(assertThrows(IllegalStateException.class, () -> builder.batch(backend.allocate(1000)))
+                    .getMessage().contains("released"));
+            b.close();
+            java.lang.ref.WeakReference<Object> state = new java.lang.ref.WeakReference<>(b.state);
+            b = null;
+            assertTrue(TestGc.clears(state, 10_000), "a released builder kept the session of its dropped batch");
+
+            PacketBuilder again = pool.get();
+            again.buildHandshake(new byte[4]);
+            AtomicReference<Throwable> elsewhere = new AtomicReference<>();
+            Thread other = new Thread(() -> {
+                try {
+                    again.begin(1, 6, 0).event(new byte[1]).seal();
+                } catch (Throwable t) {
+                    elsewhere.set(t);
+                }
+            });
+            other.start();
+            other.join();
+            assertEquals(null, elsewhere.get(), "a handshake packet left the builder claimed");
+
+            Thread holder = new Thread(() -> again.begin(1, 7, 0));
+            holder.start();
+            holder.join();
+            assertTrue(assertThrows(IllegalStateException.class, () -> again.batch(backend.allocate(1000)))
+                    .getMessage().contains("in use by another thread"));
+        }
+    }
+
+    /** A one-call build refused for its size begins nothing: the builder is as it was. */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aRefusedBuildLeavesNoPacketBegun(String backendName) {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, key(86), SESSION_A, 0L, 1);
+             PacketBuilder builder = pool.get()) {
+            List<ByteBuffer> tooMany = new ArrayList<>();
+            for (int i = 0; i <= NetV1.MAX_EVENTS_PER_PACKET; i++) {
+                tooMany.add(ByteBuffer.allocate(0));
+            }
+            for (Runnable build : List.<Runnable>of(() -> builder.build(1, 1, tooMany, 0),
+                    () -> builder.build(Receivers.defaultSession(pool), 1, 1, tooMany, 0))) {
+                assertThrows(IllegalArgumentException.class, build::run);
+                assertTrue(assertThrows(IllegalStateException.class, builder::sealedLength).getMessage()
+                        .contains("no packet begun"), "a refused build left a packet begun");
+            }
+        }
+    }
+
     private static OpenedPacket open(PacketReceiver receiver, ByteBuffer dst, PacketBatch batch, int i) throws PacketException {
         byte[] packet = new byte[batch.packetLength(i)];
         dst.get(batch.packetOffset(i), packet);
