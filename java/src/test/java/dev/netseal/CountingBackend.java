@@ -12,7 +12,7 @@ import java.util.function.LongConsumer;
 
 /**
  * A test seam: a backend that counts the AEAD calls its ciphers make, records the keys it
- * imports, runs optional hooks at a key import or after a cipher's open (to force, at an exact
+ * imports, runs optional hooks at a key import, before a seal or after an open (to force, at an exact
  * point, what a race or a failure would do), and otherwise delegates. The hooks are set before
  * the call they hook.
  */
@@ -21,6 +21,8 @@ final class CountingBackend implements AeadBackend {
     final List<AeadKey> imported = new CopyOnWriteArrayList<>();
     /** Run inside importKey, after the import. */
     volatile Runnable onImport;
+    /** Run on the sealing thread inside a cipher's seal, before it seals. */
+    volatile Runnable beforeSeal;
     /** Run after a cipher's open, verified or not, with the counter (it may throw). */
     volatile LongConsumer afterOpen;
     final AtomicLong opens = new AtomicLong();
@@ -73,6 +75,7 @@ final class CountingBackend implements AeadBackend {
             public void seal(AeadKey key, int prefix, long counter, ByteBuffer aad, int aadOff, int aadLen,
                              ByteBuffer buf, int msgOff, int msgLen) {
                 seals.incrementAndGet();
+                runBeforeSeal();
                 inner.seal(key, prefix, counter, aad, aadOff, aadLen, buf, msgOff, msgLen);
             }
 
@@ -81,6 +84,7 @@ final class CountingBackend implements AeadBackend {
                                ByteBuffer src, int srcOff, int msgLen, ByteBuffer dst, int dstOff) {
                 seals.incrementAndGet();
                 sealsTo.incrementAndGet();
+                runBeforeSeal();
                 inner.sealTo(key, prefix, counter, aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
             }
 
@@ -96,5 +100,12 @@ final class CountingBackend implements AeadBackend {
                 return ok;
             }
         };
+    }
+
+    private void runBeforeSeal() {
+        Runnable hook = beforeSeal;
+        if (hook != null) {
+            hook.run();
+        }
     }
 }

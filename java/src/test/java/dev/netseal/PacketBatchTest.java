@@ -176,9 +176,9 @@ class PacketBatchTest {
             dst.get(batch.packetOffset(0), reserved);
             dst.get(batch.packetOffset(1), written);
             try (PacketReceiver r = PacketReceiver.onBackend(backend, k, SESSION_A)) {
-                assertEquals(List.of(List.of((byte) 7, (byte) 8, (byte) 9)), eventsOf(r.open(ByteBuffer.wrap(reserved))),
+                assertEquals(List.of(List.of((byte) 7, (byte) 8, (byte) 9)), Receivers.eventLists(r.open(ByteBuffer.wrap(reserved))),
                         "a reserved event was not sealed with the bytes written there");
-                assertEquals(List.of(List.of((byte) 7, (byte) 8, (byte) 9)), eventsOf(r.open(ByteBuffer.wrap(written))));
+                assertEquals(List.of(List.of((byte) 7, (byte) 8, (byte) 9)), Receivers.eventLists(r.open(ByteBuffer.wrap(written))));
             }
 
             ByteBuffer small = backend.allocate(300);
@@ -275,7 +275,7 @@ class PacketBatchTest {
                 PacketReceiver own = i % 2 == 0 ? atA : atB;
                 PacketReceiver other = i % 2 == 0 ? atB : atA;
                 assertEquals(List.of(List.of((byte) i), List.of((byte) (i >> 8), (byte) 7)),
-                        eventsOf(own.open(ByteBuffer.wrap(packet))), "packet " + i);
+                        Receivers.eventLists(own.open(ByteBuffer.wrap(packet))), "packet " + i);
                 assertThrows(PacketException.class, () -> other.open(ByteBuffer.wrap(packet)),
                         "packet " + i + " opened under the other session");
             }
@@ -367,9 +367,9 @@ class PacketBatchTest {
             assertEquals(batch.packetOffset(2) + NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE, at);
             assertEquals(Wire.sealedLength(NetV1.EVENT_PREFIX_SIZE), batch.packetLength(2), "an empty event takes its prefix");
             batch.seal();
-            List<List<Byte>> second = eventsOf(open(receiver, big, batch, 1));
+            List<List<Byte>> second = Receivers.eventLists(open(receiver, big, batch, 1));
             assertEquals(List.of(100, fullEvent - 104), List.of(second.get(0).size(), second.get(1).size()));
-            assertEquals(List.of(List.<Byte>of()), eventsOf(open(receiver, big, batch, 2)), "one empty event");
+            assertEquals(List.of(List.<Byte>of()), Receivers.eventLists(open(receiver, big, batch, 2)), "one empty event");
 
             ByteBuffer tight = backend.allocate(NetV1.HEADER_SIZE + NetV1.EVENT_PREFIX_SIZE + 10 + NetV1.TAG_SIZE);
             PacketBatch one = builder.batch(tight);
@@ -477,42 +477,10 @@ class PacketBatchTest {
         }
     }
 
-    /** A one-call build refused for its size begins nothing: the builder is as it was. */
-    @ParameterizedTest
-    @MethodSource("dev.netseal.TestBackends#names")
-    void aRefusedBuildLeavesNoPacketBegun(String backendName) {
-        AeadBackend backend = TestBackends.get(backendName);
-        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, key(86), SESSION_A, 0L, 1);
-             PacketBuilder builder = pool.get()) {
-            List<ByteBuffer> tooMany = new ArrayList<>();
-            for (int i = 0; i <= NetV1.MAX_EVENTS_PER_PACKET; i++) {
-                tooMany.add(ByteBuffer.allocate(0));
-            }
-            for (Runnable build : List.<Runnable>of(() -> builder.build(1, 1, tooMany, 0),
-                    () -> builder.build(Receivers.defaultSession(pool), 1, 1, tooMany, 0))) {
-                assertThrows(IllegalArgumentException.class, build::run);
-                assertTrue(assertThrows(IllegalStateException.class, builder::sealedLength).getMessage()
-                        .contains("no packet begun"), "a refused build left a packet begun");
-            }
-        }
-    }
-
     private static OpenedPacket open(PacketReceiver receiver, ByteBuffer dst, PacketBatch batch, int i) throws PacketException {
         byte[] packet = new byte[batch.packetLength(i)];
         dst.get(batch.packetOffset(i), packet);
         return receiver.open(ByteBuffer.wrap(packet));
-    }
-
-    private static List<List<Byte>> eventsOf(OpenedPacket p) {
-        List<List<Byte>> events = new java.util.ArrayList<>();
-        for (byte[] e : p.events()) {
-            List<Byte> bytes = new java.util.ArrayList<>();
-            for (byte b : e) {
-                bytes.add(b);
-            }
-            events.add(bytes);
-        }
-        return events;
     }
 
     @ParameterizedTest

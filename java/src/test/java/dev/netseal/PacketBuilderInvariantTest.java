@@ -1,9 +1,16 @@
 package dev.netseal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.netseal.internal.aead.AeadBackend;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +40,122 @@ class PacketBuilderInvariantTest {
                     "a refused build left a packet begun");
             assertEquals("no packet begun: call begin(...) first", after.getMessage());
             assertEquals(0, s.current().counter.get(), "a refused build drew a nonce");
+        }
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(TestBackends.get("java"), 1, TestKeys.key(1), 1L, 0L, 1);
+             PacketBuilder b = pool.get()) {
+            List<ByteBuffer> tooMany = Collections.nCopies(NetV1.MAX_EVENTS_PER_PACKET + 1, ByteBuffer.allocate(0));
+            assertThrows(IllegalArgumentException.class, () -> b.build(1, 1, tooMany, 0), "the pool's own session");
+            assertEquals("no packet begun: call begin(...) first",
+                    assertThrows(IllegalStateException.class, b::sealedLength).getMessage());
+        }
+    }
+
+    /**
+     * A rekey never wipes a key a seal is using: while a builder seals under the old key (a single
+     * packet, then a batch), the rekey waits for it, and what was sealed opens under the old key.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aRekeyWaitsForTheSealsUnderTheOldKey(String backendName) throws Exception {
+        CountingBackend backend = new CountingBackend(TestBackends.get(backendName));
+        try (PacketPool pool = PacketPool.buildersOnBackend(backend, 1);
+             PacketBuilder b = pool.get()) {
+            for (int round = 0; round < 2; round++) {
+                boolean batch = round == 1;
+                byte[] newKey = TestKeys.key(20 + round);
+                long newId = 20 + round;
+                byte[] oldKey = TestKeys.key(10 + round);
+                long oldId = 10 + round;
+                SealingSession s = pool.newSession(oldKey, oldId);
+                CountDownLatch sealing = new CountDownLatch(1);
+                AtomicBoolean rekeyed = new AtomicBoolean();
+                AtomicBoolean rekeyedDuringTheSeal = new AtomicBoolean();
+                backend.beforeSeal = () -> {
+                    backend.beforeSeal = null;
+                    sealing.countDown();
+                    try {
+                        Thread.sleep(300); // the rekey, if it does not wait, is done by now
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    rekeyedDuringTheSeal.set(rekeyed.get());
+                };
+                Thread rekeyer = new Thread(() -> {
+                    try {
+                        sealing.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    s.rekey(newKey, newId);
+                    rekeyed.set(true);
+                });
+                rekeyer.start();
+                ByteBuffer sealed;
+                if (batch) {
+                    ByteBuffer dst = backend.allocate(1000);
+                    PacketBatch pb = b.batch(dst);
+                    pb.begin(s, 1, 1, 0).event(new byte[] {4, 5});
+                    pb.seal();
+                    sealed = dst.flip();
+                } else {
+                    sealed = b.begin(s, 1, 1, 0).event(new byte[] {4, 5}).seal();
+                }
+                byte[] packet = new byte[sealed.remaining()];
+                sealed.get(packet);
+                rekeyer.join(10_000);
+                assertFalse(rekeyedDuringTheSeal.get(), (batch ? "batch" : "single") + ": the rekey did not wait for the seal");
+                assertTrue(rekeyed.get(), "the rekey never finished");
+                try (PacketReceiver r = PacketReceiver.onBackend(TestBackends.get(backendName), oldKey, oldId)) {
+                    assertEquals(List.of(List.of((byte) 4, (byte) 5)), Receivers.eventLists(r.open(ByteBuffer.wrap(packet))));
+                }
+                s.close();
+            }
+        }
+    }
+
+    /**
+     * A builder lets go of what its last packet used: the session it sealed for (collected once
+     * closed, though the builder lives on), and the claim of a packet begun and never sealed
+     * (the next thread to take the builder from the pool uses it). While another thread writes a
+     * packet, this one can neither add to it nor ask its length.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void aBuilderKeepsNothingOfItsLastPacket(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (PacketPool pool = PacketPool.buildersOnBackend(backend, 1)) {
+            PacketBuilder b = pool.get();
+            SealingSession s = pool.newSession(TestKeys.key(30), 30L);
+            b.begin(s, 1, 1, 0).event(new byte[] {1}).seal();
+            s.close();
+            java.lang.ref.WeakReference<Object> state = new java.lang.ref.WeakReference<>(s.state);
+            s = null;
+            assertTrue(TestGc.clears(state, 10_000), "the builder kept the session of its last packet");
+
+            try (SealingSession t = pool.newSession(TestKeys.key(31), 31L)) {
+                b.begin(t, 1, 2, 0).event(new byte[] {2}); // never sealed
+                b.close();
+                AtomicReference<Throwable> elsewhere = new AtomicReference<>();
+                Thread next = new Thread(() -> {
+                    try (PacketBuilder again = pool.get()) {
+                        again.begin(t, 1, 3, 0).event(new byte[] {3}).seal();
+                    } catch (Throwable e) {
+                        elsewhere.set(e);
+                    }
+                });
+                next.start();
+                next.join();
+                assertNull(elsewhere.get(), "a released builder stayed claimed by its last thread");
+
+                PacketBuilder held = pool.get();
+                Thread writer = new Thread(() -> held.begin(t, 1, 4, 0).event(new byte[] {4}));
+                writer.start();
+                writer.join();
+                assertTrue(assertThrows(IllegalStateException.class, () -> held.event(new byte[] {5}))
+                        .getMessage().contains("in use by another thread"));
+                assertTrue(assertThrows(IllegalStateException.class, held::sealedLength)
+                        .getMessage().contains("in use by another thread"));
+            }
         }
     }
 

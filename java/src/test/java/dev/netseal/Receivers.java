@@ -2,8 +2,10 @@ package dev.netseal;
 
 import dev.netseal.internal.receive.PacketOpener;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Test access to a receiver's session: opens with every check but the replay window. */
+/** Test helpers for the receiving side: an open without the replay window, a pool's own session, events as lists. */
 final class Receivers {
     private Receivers() {}
 
@@ -22,5 +24,18 @@ final class Receivers {
     /** The pool's own session as a SealingSession, for the forms that take one. */
     static SealingSession defaultSession(ThreadLocalPool pool) {
         return new SealingSession(pool.core.defaultSession(), pool);
+    }
+
+    /** The events of an opened packet as lists of bytes, for assertEquals. */
+    static List<List<Byte>> eventLists(OpenedPacket p) {
+        List<List<Byte>> events = new ArrayList<>();
+        for (byte[] e : p.events()) {
+            List<Byte> bytes = new ArrayList<>();
+            for (byte b : e) {
+                bytes.add(b);
+            }
+            events.add(bytes);
+        }
+        return events;
     }
 }

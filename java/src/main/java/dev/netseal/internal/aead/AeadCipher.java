@@ -1,6 +1,9 @@
 package dev.netseal.internal.aead;
 
+import dev.netseal.NetV1;
+import dev.netseal.internal.wire.Wire;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
  * Seals and opens in place, with a detached 16-byte tag that sits right after the message.
@@ -51,9 +54,9 @@ public interface AeadCipher {
         checkBatchRanges(buf, bases, payloadLens, from, count);
         for (int i = 0; i < count; i++) {
             int base = bases[from + i];
-            seal(key, prefix, firstCounter + i, buf, base + dev.netseal.internal.wire.Wire.AAD_IN_PLACE,
-                    dev.netseal.NetV1.AAD_SIZE, buf, base + dev.netseal.NetV1.HEADER_SIZE, payloadLens[from + i]);
-            dev.netseal.internal.wire.Wire.writeNonce(buf, base, prefix, firstCounter + i);
+            seal(key, prefix, firstCounter + i, buf, base + Wire.AAD_IN_PLACE, NetV1.AAD_SIZE, buf,
+                    base + NetV1.HEADER_SIZE, payloadLens[from + i]);
+            Wire.writeNonce(buf, base, prefix, firstCounter + i);
         }
     }
 
@@ -69,14 +72,14 @@ public interface AeadCipher {
         if (count < 0 || count > BATCH_MAX) {
             throw new IllegalArgumentException("a batch holds 0 to " + BATCH_MAX + " packets, got " + count);
         }
-        java.util.Objects.checkFromIndexSize(from, count, Math.min(bases.length, payloadLens.length));
+        Objects.checkFromIndexSize(from, count, Math.min(bases.length, payloadLens.length));
         for (int i = from; i < from + count; i++) {
             int len = payloadLens[i];
             if (len < 0) {
                 throw new IndexOutOfBoundsException("negative payload length " + len + " (packet " + i + ")");
             }
-            java.util.Objects.checkFromIndexSize(bases[i],
-                    dev.netseal.NetV1.HEADER_SIZE + len + dev.netseal.NetV1.TAG_SIZE, buf.capacity());
+            Objects.checkFromIndexSize(bases[i],
+                    NetV1.HEADER_SIZE + len + NetV1.TAG_SIZE, buf.capacity());
         }
     }
 
@@ -84,10 +87,10 @@ public interface AeadCipher {
     @SuppressWarnings("ReferenceEquality") // the same buffer object, not equal contents
     static void checkSealToRanges(ByteBuffer aad, int aadOff, int aadLen, ByteBuffer src, int srcOff,
                                   int msgLen, ByteBuffer dst, int dstOff) {
-        java.util.Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());
-        java.util.Objects.checkFromIndexSize(srcOff, msgLen, src.capacity());
-        java.util.Objects.checkFromIndexSize(dstOff, msgLen, dst.capacity());
-        java.util.Objects.checkFromIndexSize(dstOff + msgLen, dev.netseal.NetV1.TAG_SIZE, dst.capacity());
+        Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());
+        Objects.checkFromIndexSize(srcOff, msgLen, src.capacity());
+        Objects.checkFromIndexSize(dstOff, msgLen, dst.capacity());
+        Objects.checkFromIndexSize(dstOff + msgLen, NetV1.TAG_SIZE, dst.capacity());
         if (dst == src || dst.isReadOnly()) {
             throw new IllegalArgumentException("an out-of-place seal needs a writable destination other than"
                     + " its source");
@@ -100,13 +103,13 @@ public interface AeadCipher {
      * which reads and writes exactly these bytes.
      */
     static void checkRanges(ByteBuffer aad, int aadOff, int aadLen, ByteBuffer buf, int msgOff, int msgLen) {
-        java.util.Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());
+        Objects.checkFromIndexSize(aadOff, aadLen, aad.capacity());
         // Message and tag as one range, msgLen checked first on its own so that a negative one
         // cannot hide inside msgLen + 16. That sum cannot wrap into a passing value either: it
         // overflows only for msgLen > MAX_VALUE - 16, and then it is negative, which is refused.
         if (msgLen < 0) {
             throw new IndexOutOfBoundsException("negative message length " + msgLen);
         }
-        java.util.Objects.checkFromIndexSize(msgOff, msgLen + dev.netseal.NetV1.TAG_SIZE, buf.capacity());
+        Objects.checkFromIndexSize(msgOff, msgLen + NetV1.TAG_SIZE, buf.capacity());
     }
 }

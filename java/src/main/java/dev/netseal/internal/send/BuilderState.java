@@ -103,13 +103,14 @@ public abstract class BuilderState extends LinePadding {
         CLAIM.setRelease(this, FREE);
     }
 
-    /** Throws unless the calling thread holds the claim (what a batch's every call checks). */
+    /**
+     * Throws unless the calling thread holds the claim: what a batch checks when a thread other
+     * than the one that started it calls it (an open batch's builder is out and claimed, so the
+     * claim is another thread's or, once that thread released the builder, nobody's).
+     */
     protected final void requireClaimOfThisThread() {
-        checkedOut();
-        long c = (long) CLAIM.getOpaque(this);
-        if (c != ThreadIds.current()) {
-            throw c == FREE ? new IllegalStateException("no batch open: call PacketBuilder.batch(dst) first")
-                    : inUse();
+        if ((long) CLAIM.getOpaque(this) != ThreadIds.current()) {
+            throw inUse();
         }
     }
 
@@ -146,7 +147,6 @@ public abstract class BuilderState extends LinePadding {
         Wire.writeLengths(buf, 0, payloadLen, events);
         // The caller (begin or buildHeartbeat) claimed the builder for this thread, and only this
         // thread moves the claim on from here.
-        long me = ThreadIds.current();
         KeyEpoch epoch = session.current();
         try {
             while (true) {
@@ -171,7 +171,8 @@ public abstract class BuilderState extends LinePadding {
                     dst.put(dstOff, buf, 0, HEADER_SIZE);
                     return null;
                 }
-                CLAIM.setRelease(this, me); // done with the refused epoch; still this thread's
+                // The claim still names the refused epoch: the next pass's store or the finally's
+                // replaces it (a retire of that epoch waits no longer than this).
                 epoch = session.afterRefusedDraw(epoch);
             }
         } finally {
