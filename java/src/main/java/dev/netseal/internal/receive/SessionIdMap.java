@@ -52,8 +52,12 @@ public final class SessionIdMap<V> {
     /** Half the slots may be used at most: 2^29 entries, far past what memory allows anyway. */
     private static final int MAX_CAPACITY = 1 << 30;
 
-    /** One generation of the map; the arrays are only written by a writer holding the lock. */
-    private static final class Table {
+    /**
+     * One generation of the map; the arrays are only written by a writer holding the lock.
+     * Package-private, as is {@link #table}, so that this package's tests can check the table's
+     * shape (its capacity, slots used, probe lengths) where the thresholds lie.
+     */
+    static final class Table {
         final long seed;
         final int mask;
         final long[] keys;
@@ -85,7 +89,7 @@ public final class SessionIdMap<V> {
 
     private final Object lock = new Object();
     /** Replaced, never modified in place once replaced. */
-    private volatile Table table = new Table(MIN_CAPACITY);
+    volatile Table table = new Table(MIN_CAPACITY);
     /** Live entries; written under the lock. */
     private volatile int size;
 
@@ -150,7 +154,7 @@ public final class SessionIdMap<V> {
                 return (V) old;
             }
             if (old == null) {
-                if (t.used + 1 > (t.mask + 1) >>> 1) {
+                if (t.used + 1 > t.keys.length >>> 1) {
                     t = rebuild(size + 1);
                     i = t.slotOf(key);
                 }
@@ -182,7 +186,7 @@ public final class SessionIdMap<V> {
             SLOTS.setVolatile(t.values, i, TOMBSTONE);
             int left = size - 1;
             size = left;
-            if (t.mask + 1 > MIN_CAPACITY && left < (t.mask + 1) >>> 4) {
+            if (t.keys.length > MIN_CAPACITY && left < t.keys.length >>> 4) {
                 rebuild(left);
             }
             return true;
@@ -218,17 +222,12 @@ public final class SessionIdMap<V> {
     }
 
     /**
-     * Copies the live entries into a new table sized for {@code entries} at a quarter load (so at
-     * least as many inserts as it holds come before the next rebuild) and publishes it. Called
-     * under the lock.
+     * Copies the live entries into a new table sized for {@code entries} (see {@link #capacityFor})
+     * and publishes it. Called under the lock.
      */
     private Table rebuild(int entries) {
-        if (entries > MAX_CAPACITY >>> 2) {
-            throw new IllegalStateException("too many session ids: " + entries);
-        }
-        int capacity = Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, entries * 4 - 1)) << 1);
         Table old = table;
-        Table next = new Table(capacity);
+        Table next = new Table(capacityFor(entries));
         for (int j = 0; j < old.values.length; j++) {
             Object v = old.values[j];
             if (v != null && v != TOMBSTONE) {
@@ -242,8 +241,22 @@ public final class SessionIdMap<V> {
         return next;
     }
 
+    /**
+     * The capacity of a table built for {@code entries}: the smallest power of two that holds them
+     * at a quarter load (so at least as many inserts as it holds come before the next rebuild), and
+     * at least {@link #MIN_CAPACITY}.
+     *
+     * @throws IllegalStateException past 2^28 entries
+     */
+    static int capacityFor(int entries) {
+        if (entries > MAX_CAPACITY >>> 2) {
+            throw new IllegalStateException("too many session ids: " + entries);
+        }
+        return Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, entries * 4 - 1)) << 1);
+    }
+
     /** MurmurHash3's fmix64: every input bit flips each output bit with probability about 1/2. */
-    private static long mix(long h) {
+    static long mix(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;

@@ -175,6 +175,90 @@ class SessionIdMapTest {
         });
     }
 
+    /**
+     * The slot of an id is MurmurHash3's fmix64 of the id and the table's seed, exactly: the
+     * values below are the published finaliser's, computed apart from this code.
+     */
+    @Test
+    void theMixIsMurmurHash3sFinaliser() {
+        long[][] known = {
+            {0L, 0L},
+            {1L, 0xb456bcfc34c2cb2cL},
+            {2L, 0x3abf2a20650683e7L},
+            {0x0123456789abcdefL, 0x87cbfbfe89022ceaL},
+            {-1L, 0x64b5720b4b825f21L},
+            {Long.MIN_VALUE, 0x8f780810af31a493L},
+            {0xffffffffL, 0xcc71ecda2aa8bcc6L},
+            {0xdeadbeef00000000L, 0xdea2cb5a87d0e287L},
+        };
+        for (long[] k : known) {
+            assertEquals(k[1], SessionIdMap.mix(k[0]), Long.toHexString(k[0]));
+        }
+        SessionIdMap<Value> map = new SessionIdMap<>();
+        SessionIdMap.Table t = map.table;
+        assertEquals((int) SessionIdMap.mix(42 ^ t.seed) & (t.keys.length - 1), t.home(42));
+    }
+
+    /**
+     * A table holds its entries at a quarter to a half of its slots: it is built for four slots per
+     * entry (16 at least), grows when an insert would fill more than half (tombstones count: a
+     * table of removed ids is rebuilt clean at the same size), and shrinks once live entries fall
+     * below a sixteenth; a table at the least capacity is never rebuilt for removals. Past 2^28
+     * entries it refuses.
+     */
+    @Test
+    void tablesGrowAndShrinkExactlyAtTheirThresholds() {
+        assertEquals(16, SessionIdMap.capacityFor(0));
+        assertEquals(16, SessionIdMap.capacityFor(4));
+        assertEquals(32, SessionIdMap.capacityFor(5));
+        assertEquals(32, SessionIdMap.capacityFor(8));
+        assertEquals(64, SessionIdMap.capacityFor(9));
+        assertEquals(1 << 30, SessionIdMap.capacityFor(1 << 28));
+        assertThrows(IllegalStateException.class, () -> SessionIdMap.capacityFor((1 << 28) + 1));
+
+        SessionIdMap<Value> map = new SessionIdMap<>();
+        List<Value> values = new ArrayList<>();
+        for (long k = 0; k < 8; k++) {
+            values.add(new Value(k * 1_000_003, 0));
+            map.put(values.get((int) k).key(), values.get((int) k));
+        }
+        assertEquals(16, map.table.keys.length, "8 entries fill half of 16 slots, not more");
+        assertEquals(8, map.table.used);
+        values.add(new Value(8 * 1_000_003, 0));
+        map.put(values.get(8).key(), values.get(8));
+        assertEquals(64, map.table.keys.length, "the 9th grows the table, built for 9");
+        assertEquals(9, map.table.used, "a rebuilt table counts the entries it copied");
+        for (int left = 8; left >= 4; left--) {
+            assertTrue(map.remove(values.get(left).key(), values.get(left)));
+            assertEquals(64, map.table.keys.length, left + " entries left");
+        }
+        assertTrue(map.remove(values.get(3).key(), values.get(3)));
+        assertEquals(16, map.table.keys.length, "3 entries, below 64 / 16: shrunk");
+        assertEquals(3, map.table.used);
+        for (int i = 0; i < 3; i++) {
+            assertSame(values.get(i), map.get(values.get(i).key()));
+        }
+        SessionIdMap.Table smallest = map.table;
+        for (int i = 0; i < 3; i++) {
+            assertTrue(map.remove(values.get(i).key(), values.get(i)));
+        }
+        assertSame(smallest, map.table, "a table of the least capacity is not rebuilt for removals");
+
+        SessionIdMap<Value> churn = new SessionIdMap<>();
+        SessionIdMap.Table first = churn.table;
+        for (long k = 0; k < 8; k++) {
+            Value v = new Value(k, 0);
+            churn.put(k, v);
+            assertTrue(churn.remove(k, v));
+        }
+        assertSame(first, churn.table);
+        assertEquals(8, first.used, "tombstones keep their slots");
+        churn.put(100, new Value(100, 0));
+        assertEquals(16, churn.table.keys.length, "rebuilt clean at the same size");
+        assertEquals(1, churn.table.used, "without the tombstones");
+        assertEquals(1, churn.size());
+    }
+
     @Test
     void forEachValueGivesEveryValueAndLetsTheActionRemoveIt() {
         SessionIdMap<Value> map = new SessionIdMap<>();
