@@ -35,8 +35,11 @@ public final class SessionTable implements AutoCloseable {
 
     private final AeadBackend backend;
     private final ReceiveSettings settings;
-    /** Session id to session; a session is also found by its previous id during its grace period. */
-    private final SessionIdMap<ReceiveSession> sessions;
+    /**
+     * Session id to session; a session is also found by its previous id during its grace period.
+     * Package-private so that the tests can hold a session's lock at the exact point of a race.
+     */
+    final SessionIdMap<ReceiveSession> sessions;
     /** Unmaps an id of a session; holds the map only, never the table (see the constructor). */
     private final ReceiveSession.IdListener unmap;
     private volatile boolean closed;

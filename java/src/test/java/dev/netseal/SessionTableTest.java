@@ -348,6 +348,66 @@ class SessionTableTest {
         }
     }
 
+    /**
+     * A session removed while a rekey waits for its lock is not rekeyed: the rekey is refused,
+     * saying so, and neither id answers afterwards.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void rekeyOfASessionRemovedMeanwhileIsRefused(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
+            table.add(keyOf(39), 39);
+            ReceiveSession session = java.util.Objects.requireNonNull(table.sessions.get(39));
+            java.util.concurrent.atomic.AtomicReference<Throwable> refused = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread rekeyer = new Thread(() -> {
+                try {
+                    table.rekey(39, keyOf(40), 40);
+                } catch (Throwable t) {
+                    refused.set(t);
+                }
+            });
+            synchronized (session) {
+                rekeyer.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (rekeyer.getState() != Thread.State.BLOCKED && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(Thread.State.BLOCKED, rekeyer.getState(), "the rekey never reached the session's lock");
+                assertTrue(table.remove(39));
+            }
+            rekeyer.join(10_000);
+            assertTrue(refused.get() instanceof IllegalStateException, String.valueOf(refused.get()));
+            assertTrue(refused.get().getMessage().contains("was removed while it was being rekeyed"), refused.get().getMessage());
+            assertFalse(table.contains(39));
+            assertFalse(table.contains(40), "a removed session answers to its new id");
+            assertEquals(0, table.size());
+        }
+    }
+
+    /**
+     * What the endpoint judges a session's liveness by: the highest counter its current key
+     * accepted, -1 before any, -2 for an id no session answers to.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void highestAcceptedIsTheCurrentKeysHighestCounter(String backendName) throws Exception {
+        AeadBackend backend = TestBackends.get(backendName);
+        Sealer s = new Sealer(backend, keyOf(41), 41);
+        try (SessionTable table = SessionTable.builderOnBackend(backend).build()) {
+            assertEquals(-2, table.highestAccepted(41));
+            table.add(keyOf(41), 41);
+            assertEquals(-1, table.highestAccepted(41));
+            table.open(ByteBuffer.wrap(s.numbered(7)));
+            table.open(ByteBuffer.wrap(s.numbered(3)));
+            assertEquals(7, table.highestAccepted(41));
+            ReceiveSession session = java.util.Objects.requireNonNull(table.sessions.get(41));
+            table.remove(41);
+            assertEquals(-2, table.highestAccepted(41));
+            assertEquals(-2, session.highestAccepted(), "a closed session");
+        }
+    }
+
     /** A closed table imports no key (nothing to wipe later), and says it is closed. */
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
