@@ -109,6 +109,7 @@ public final class NativeBackend implements AeadBackend, X25519 {
 
     @Override
     public AeadKey importSecret(byte[] secret) {
+        X25519.checkSize("secret", secret); // named as the java backend names it
         return importKey(secret);
     }
 

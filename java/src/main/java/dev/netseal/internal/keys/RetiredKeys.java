@@ -63,14 +63,18 @@ public final class RetiredKeys {
         return f == 0 ? 1 : f;
     }
 
-    /** Open addressing with linear probing; no removal (a generation is dropped whole). */
+    /**
+     * Open addressing with linear probing; no removal (a generation is dropped whole). A
+     * fingerprint's low bits are its home slot: fingerprints are salted SHA-256, uniform already,
+     * and chosen by no peer.
+     */
     public static final class LongSet {
         long[] slots = new long[64];
         int size;
 
         boolean contains(long f) {
             int mask = slots.length - 1;
-            for (int i = mix(f) & mask; ; i = (i + 1) & mask) {
+            for (int i = (int) f & mask; ; i = (i + 1) & mask) {
                 long s = slots[i];
                 if (s == f) {
                     return true;
@@ -97,17 +101,12 @@ public final class RetiredKeys {
 
         private void insert(long f) {
             int mask = slots.length - 1;
-            int i = mix(f) & mask;
+            int i = (int) f & mask;
             while (slots[i] != 0) {
                 i = (i + 1) & mask;
             }
             slots[i] = f;
             size++;
-        }
-
-        /** The fingerprints are already uniform (SHA-256); fold the halves for the index. */
-        private static int mix(long f) {
-            return (int) (f ^ (f >>> 32));
         }
     }
 }

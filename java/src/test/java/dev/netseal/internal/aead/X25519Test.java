@@ -64,6 +64,32 @@ class X25519Test {
         }
     }
 
+    /**
+     * Generated private keys are random (two differ), agree with each other both ways, and a
+     * destroyed key is refused rather than used.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void generatedKeysAgreeAndDestroyedOnesAreRefused(String backendName) {
+        X25519 dh = Backends.x25519For(TestBackends.get(backendName));
+        AeadKey a = dh.generatePrivateKey();
+        AeadKey b = dh.generatePrivateKey();
+        byte[] publicA = new byte[32];
+        byte[] publicB = new byte[32];
+        dh.publicKey(a, publicA);
+        dh.publicKey(b, publicB);
+        assertFalse(Arrays.equals(publicA, publicB), "two generated keys are the same");
+        byte[] atA = new byte[32];
+        byte[] atB = new byte[32];
+        assertTrue(dh.agree(a, publicB, atA));
+        assertTrue(dh.agree(b, publicA, atB));
+        assertArrayEquals(atA, atB);
+        a.destroy();
+        assertThrows(IllegalStateException.class, () -> dh.publicKey(a, new byte[32]));
+        assertThrows(IllegalStateException.class, () -> dh.agree(a, publicB, new byte[32]));
+        b.destroy();
+    }
+
     @ParameterizedTest
     @MethodSource("dev.netseal.TestBackends#names")
     void wrongSizesAreRefusedByName(String backendName) {
@@ -77,5 +103,7 @@ class X25519Test {
                 assertThrows(IllegalArgumentException.class, () -> dh.publicKey(alice, new byte[0])).getMessage());
         assertEquals("out must be 32 bytes, got 16",
                 assertThrows(IllegalArgumentException.class, () -> dh.readSecret(alice, new byte[16])).getMessage());
+        assertEquals("secret must be 32 bytes, got 31",
+                assertThrows(IllegalArgumentException.class, () -> dh.importSecret(new byte[31])).getMessage());
     }
 }
