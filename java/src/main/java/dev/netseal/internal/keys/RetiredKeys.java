@@ -32,7 +32,8 @@ public final class RetiredKeys {
     public static final RetiredKeys SEALED = new RetiredKeys();
     public static final RetiredKeys OPENED = new RetiredKeys();
 
-    // Package-private for the test harness, which starts each test with nothing retired.
+    // Public for the test harness (TestIsolation, in dev.netseal), which starts each test with
+    // nothing retired.
     public LongSet newer = new LongSet();
     public LongSet older = new LongSet();
 

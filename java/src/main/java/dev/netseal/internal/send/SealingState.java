@@ -17,6 +17,7 @@ public final class SealingState {
 
 
     public final PoolCore<?> core;
+    /** The origin hash stamped on this session's data packets. */
     public final long originHash;
     /** True for a pool's own default session, which lives as long as its pool. */
     private final boolean poolsOwn;
@@ -51,15 +52,6 @@ public final class SealingState {
      */
     public long sessionId() {
         return current.sessionId;
-    }
-
-    /**
-     * The origin hash stamped on this session's data packets.
-     *
-     * @return the origin hash
-     */
-    public long originHash() {
-        return originHash;
     }
 
     /**
