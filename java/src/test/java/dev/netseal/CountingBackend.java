@@ -29,6 +29,8 @@ final class CountingBackend implements AeadBackend {
     final AtomicLong seals = new AtomicLong();
     /** Of {@link #seals}: those that wrote straight into another buffer than the source. */
     final AtomicLong sealsTo = new AtomicLong();
+    /** Batch seals: one per run of a session's packets in a batch. */
+    final AtomicLong sealBatches = new AtomicLong();
     final AtomicLong ciphers = new AtomicLong();
 
     CountingBackend(AeadBackend delegate) {
@@ -86,6 +88,14 @@ final class CountingBackend implements AeadBackend {
                 sealsTo.incrementAndGet();
                 runBeforeSeal();
                 inner.sealTo(key, prefix, counter, aad, aadOff, aadLen, src, srcOff, msgLen, dst, dstOff);
+            }
+
+            @Override
+            public void sealBatch(AeadKey key, int prefix, long firstCounter, ByteBuffer buf, int[] bases,
+                                  int[] payloadLens, int from, int count) {
+                sealBatches.incrementAndGet();
+                runBeforeSeal();
+                inner.sealBatch(key, prefix, firstCounter, buf, bases, payloadLens, from, count);
             }
 
             @Override

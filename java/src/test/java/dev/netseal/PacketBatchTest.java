@@ -226,7 +226,9 @@ class PacketBatchTest {
             assertEquals(NetV1.EVENT_PREFIX_SIZE + room, exact.remainingPayload());
             assertThrows(IllegalArgumentException.class, () -> exact.event(new byte[room + 1]), "one byte past dst");
             exact.event(new byte[room]);
-            assertThrows(IllegalArgumentException.class, () -> exact.begin(own, 1, 4, 0), "no room for a second packet");
+            assertEquals("destination has 0 bytes left, a packet needs at least " + (NetV1.HEADER_SIZE + NetV1.TAG_SIZE),
+                    assertThrows(IllegalArgumentException.class, () -> exact.begin(own, 1, 4, 0),
+                            "no room for a second packet").getMessage());
             assertEquals(size, exact.seal());
 
             PacketBatch tooSmall = builder.batch(backend.allocate(NetV1.HEADER_SIZE + NetV1.TAG_SIZE - 1));
@@ -279,6 +281,27 @@ class PacketBatchTest {
                 assertThrows(PacketException.class, () -> other.open(ByteBuffer.wrap(packet)),
                         "packet " + i + " opened under the other session");
             }
+        }
+    }
+
+    /**
+     * A batch seals each run of one session's packets with one batch call of the cipher (one
+     * native call on the native backend), not one per packet: A A A B B A is three calls.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.netseal.TestBackends#names")
+    void eachRunOfASessionIsOneSealCall(String backendName) throws Exception {
+        CountingBackend backend = new CountingBackend(TestBackends.get(backendName));
+        try (ThreadLocalPool pool = ThreadLocalPool.onBackend(backend, 1, key(87), SESSION_A, 0L, 1);
+             SealingSession b = pool.newSession(key(88), SESSION_B);
+             PacketBuilder builder = pool.get()) {
+            SealingSession a = Receivers.defaultSession(pool);
+            PacketBatch batch = builder.batch(backend.allocate(2000));
+            for (SealingSession s : List.of(a, a, a, b, b, a)) {
+                batch.begin(s, 1, 1, 0).event(new byte[3]);
+            }
+            batch.seal();
+            assertEquals(3, backend.sealBatches.get());
         }
     }
 
@@ -439,6 +462,10 @@ class PacketBatchTest {
             for (Runnable single : List.<Runnable>of(builder::buildHeartbeat, () -> builder.buildHandshake(new byte[4]),
                     () -> builder.begin(1, 3, 0), () -> builder.batch(backend.allocate(1000)))) {
                 assertTrue(assertThrows(IllegalStateException.class, single::run).getMessage().contains("a batch is open"));
+            }
+            for (Runnable single : List.<Runnable>of(() -> builder.event(new byte[1]), builder::sealedLength, builder::seal)) {
+                assertEquals("no packet begun: call begin(...) first",
+                        assertThrows(IllegalStateException.class, single::run).getMessage(), "a builder call inside a batch");
             }
             assertEquals(Wire.sealedLength(6), batch.seal(), "the refused calls changed the batch");
 

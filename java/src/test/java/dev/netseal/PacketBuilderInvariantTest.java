@@ -132,6 +132,15 @@ class PacketBuilderInvariantTest {
             s = null;
             assertTrue(TestGc.clears(state, 10_000), "the builder kept the session of its last packet");
 
+            SealingSession u = pool.newSession(TestKeys.key(32), 32L);
+            b.begin(u, 1, 1, 0).event(new byte[] {1}); // never sealed: released with the builder
+            b.close();
+            u.close();
+            java.lang.ref.WeakReference<Object> dropped = new java.lang.ref.WeakReference<>(u.state);
+            u = null;
+            assertTrue(TestGc.clears(dropped, 10_000), "a released builder kept the session of its unsealed packet");
+            b = pool.get();
+
             try (SealingSession t = pool.newSession(TestKeys.key(31), 31L)) {
                 b.begin(t, 1, 2, 0).event(new byte[] {2}); // never sealed
                 b.close();

@@ -117,6 +117,12 @@ class SessionLifetimeTest {
         }
     }
 
+    /** Every handshake started (by either side) has completed at both: each counts one at each side. */
+    private static boolean noHandshakeInFlight(Pair p) {
+        return p.client.handshakesCompleted() + p.server.handshakesCompleted()
+                == 2 * (p.client.handshakesStarted() + p.server.handshakesStarted());
+    }
+
     private static void await(String what, BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + 10 * SECOND;
         while (!done.getAsBoolean()) {
@@ -273,9 +279,16 @@ class SessionLifetimeTest {
                 }
                 sent++;
                 ids.add(toServer.sessionId());
+                // Protocol time runs only once the network has caught up: a re-handshake in flight
+                // completes and the packets sent have arrived, as they would on a network whose
+                // round trip is far below a step. Without this, a loaded machine made the test
+                // time out keys whose re-handshake was merely slow in real time.
+                long expected = sent;
+                await("step " + step + ": the packets sent arrived", () -> p.serverPackets.get() == expected + 1
+                        && p.clientPackets.get() == expected);
+                await("step " + step + ": the re-handshake in flight completed", () -> noHandshakeInFlight(p));
                 p.advanceWithTraffic(100_000_000L, 100_000_000L);
             }
-            Thread.sleep(200);
             assertTrue(ids.size() >= 25, "re-handshakes in a minute at 2 s: " + (ids.size() - 1));
             assertTrue(toServer.sessionId() != firstId);
             for (Reason r : Reason.values()) {

@@ -79,12 +79,12 @@ public final class BouncyCastleBackend implements AeadBackend, X25519 {
         byte[] shared = new byte[KEY_SIZE];
         try {
             // false for an all-zero result, which BouncyCastle checks in constant time
-            if (!org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(
-                    live(privateKey), 0, peerPublic, 0, shared, 0)) {
-                return false;
+            boolean agreed = org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(
+                    live(privateKey), 0, peerPublic, 0, shared, 0);
+            if (agreed) {
+                System.arraycopy(shared, 0, sharedOut, 0, KEY_SIZE);
             }
-            System.arraycopy(shared, 0, sharedOut, 0, KEY_SIZE);
-            return true;
+            return agreed;
         } finally {
             Arrays.fill(shared, (byte) 0);
         }
