@@ -57,6 +57,9 @@ class HandshakeReaderTest {
         assertEquals(Reason.TRUNCATED, refusal(Arrays.copyOf(good, 67)));
         assertEquals(Reason.TRUNCATED, refusal(Arrays.copyOf(good, good.length - 1)));
         assertEquals(Reason.BAD_LENGTH, refusal(Arrays.copyOf(good, good.length + 1)));
+        assertEquals("BAD_LENGTH: " + (good.length + 1) + " bytes, the header announces " + good.length,
+                assertThrows(PacketException.class, () -> HandshakeReader.payload(Arrays.copyOf(good, good.length + 1)))
+                        .getMessage(), "the refusal's numbers");
         assertEquals(Reason.BAD_MAGIC, refusal(with(good, 0, 0x46)));
         assertEquals(Reason.BAD_VERSION, refusal(with(good, HeaderLayout.VERSION, 2)));
         assertEquals(Reason.NOT_HANDSHAKE, refusal(with(good, HeaderLayout.FLAGS, 0)));
@@ -88,9 +91,11 @@ class HandshakeReaderTest {
         }
     }
 
+    /** The reason payload() refuses {@code packet} with, which refusal() must give too. */
     static Reason refusal(byte[] packet) {
         PacketException e = assertThrows(PacketException.class, () -> HandshakeReader.payload(packet));
         assertTrue(e.getMessage().startsWith(e.reason().name() + ": "), e.getMessage());
+        assertEquals(e.reason(), HandshakeReader.refusal(java.nio.ByteBuffer.wrap(packet)), "the allocation-free form");
         return e.reason();
     }
 
