@@ -339,18 +339,9 @@ class PacketBatchTest {
             SealingSession own = Receivers.defaultSession(pool);
             PacketBatch batch = builder.batch(backend.allocate(1000));
             batch.begin(own, 1, 1, 0).event(new byte[3]);
-            AtomicReference<Throwable> elsewhere = new AtomicReference<>();
-            Thread other = new Thread(() -> {
-                try {
-                    batch.begin(own, 1, 2, 0);
-                } catch (Throwable t) {
-                    elsewhere.set(t);
-                }
-            });
-            other.start();
-            other.join();
-            assertTrue(elsewhere.get() instanceof IllegalStateException, String.valueOf(elsewhere.get()));
-            assertTrue(elsewhere.get().getMessage().contains("in use by another thread"), elsewhere.get().getMessage());
+            Throwable elsewhere = OtherThread.run(() -> batch.begin(own, 1, 2, 0));
+            assertTrue(elsewhere instanceof IllegalStateException, String.valueOf(elsewhere));
+            assertTrue(elsewhere.getMessage().contains("in use by another thread"), elsewhere.getMessage());
             assertEquals(1, batch.packetCount(), "a refused call changed the batch");
             assertEquals(Wire.sealedLength(7), batch.seal());
             IllegalStateException after = assertThrows(IllegalStateException.class, () -> batch.begin(own, 1, 3, 0));
@@ -484,21 +475,10 @@ class PacketBatchTest {
 
             PacketBuilder again = pool.get();
             again.buildHandshake(new byte[4]);
-            AtomicReference<Throwable> elsewhere = new AtomicReference<>();
-            Thread other = new Thread(() -> {
-                try {
-                    again.begin(1, 6, 0).event(new byte[1]).seal();
-                } catch (Throwable t) {
-                    elsewhere.set(t);
-                }
-            });
-            other.start();
-            other.join();
-            assertEquals(null, elsewhere.get(), "a handshake packet left the builder claimed");
+            assertEquals(null, OtherThread.run(() -> again.begin(1, 6, 0).event(new byte[1]).seal()),
+                    "a handshake packet left the builder claimed");
 
-            Thread holder = new Thread(() -> again.begin(1, 7, 0));
-            holder.start();
-            holder.join();
+            assertEquals(null, OtherThread.run(() -> again.begin(1, 7, 0)));
             assertTrue(assertThrows(IllegalStateException.class, () -> again.batch(backend.allocate(1000)))
                     .getMessage().contains("in use by another thread"));
         }

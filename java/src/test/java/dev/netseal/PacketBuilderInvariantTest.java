@@ -10,7 +10,6 @@ import dev.netseal.internal.aead.AeadBackend;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -144,22 +143,14 @@ class PacketBuilderInvariantTest {
             try (SealingSession t = pool.newSession(TestKeys.key(31), 31L)) {
                 b.begin(t, 1, 2, 0).event(new byte[] {2}); // never sealed
                 b.close();
-                AtomicReference<Throwable> elsewhere = new AtomicReference<>();
-                Thread next = new Thread(() -> {
+                assertNull(OtherThread.run(() -> {
                     try (PacketBuilder again = pool.get()) {
                         again.begin(t, 1, 3, 0).event(new byte[] {3}).seal();
-                    } catch (Throwable e) {
-                        elsewhere.set(e);
                     }
-                });
-                next.start();
-                next.join();
-                assertNull(elsewhere.get(), "a released builder stayed claimed by its last thread");
+                }), "a released builder stayed claimed by its last thread");
 
                 PacketBuilder held = pool.get();
-                Thread writer = new Thread(() -> held.begin(t, 1, 4, 0).event(new byte[] {4}));
-                writer.start();
-                writer.join();
+                assertNull(OtherThread.run(() -> held.begin(t, 1, 4, 0).event(new byte[] {4}))); // begun, left open
                 assertTrue(assertThrows(IllegalStateException.class, () -> held.event(new byte[] {5}))
                         .getMessage().contains("in use by another thread"));
                 assertTrue(assertThrows(IllegalStateException.class, held::sealedLength)
