@@ -55,7 +55,7 @@ public final class SessionIdMap<V> {
     /**
      * One generation of the map; the arrays are only written by a writer holding the lock.
      * Package-private, as is {@link #table}, so that this package's tests can check the table's
-     * shape (its capacity, slots used, probe lengths) where the thresholds lie.
+     * shape (its capacity and the slots used) where the thresholds lie.
      */
     static final class Table {
         final long seed;

@@ -53,8 +53,9 @@ public abstract class BuilderState extends LinePadding {
      * may claim it), a thread's id (positive: that thread is writing a packet; it claimed the
      * builder with a CAS from FREE in {@code begin}), or minus a {@link KeyEpoch}'s serial
      * (negative: the claiming thread is sealing under that epoch, what PoolCore's retire waits
-     * on). Only a CAS from FREE claims it, and only the claiming thread moves it on (its id to
-     * the epoch's to its id, then FREE when the packet is sealed or the builder released), so a
+     * on). Only a CAS from FREE claims it, and only the claiming thread moves it on (its id,
+     * then an epoch's while it seals, then FREE when the packet or batch is sealed or the builder
+     * released), so a
      * second thread is refused before it writes one byte into a buffer another thread is writing
      * or sealing: a builder used by two threads at once fails closed (never a packet whose tag
      * was computed over bytes another thread wrote in clear).
